@@ -1,0 +1,95 @@
+#pragma once
+// An intrusive doubly-linked list: the node lives inside the waiter (usually in a coroutine
+// frame), so waiting allocates nothing, and a waiter can unlink itself in O(1) when it is
+// cancelled or destroyed. MicroPython's asyncio keeps `task.data` for the same reason.
+
+#include <cstddef>
+
+namespace asyncio::detail {
+
+/// A node of an IntrusiveList. Unlinks itself on destruction, so a destroyed waiter can never
+/// be left dangling in a list.
+class ListHook {
+public:
+    ListHook() = default;
+    ListHook(const ListHook&) = delete;
+    ListHook& operator=(const ListHook&) = delete;
+    ~ListHook() { unlink(); }
+
+    [[nodiscard]] bool linked() const noexcept { return m_prev != nullptr; }
+
+    void unlink() noexcept {
+        if (!linked()) return;
+        m_prev->m_next = m_next;
+        m_next->m_prev = m_prev;
+        m_prev = m_next = nullptr;
+    }
+
+private:
+    template <class T, class Hook> friend class IntrusiveList;
+    ListHook* m_prev = nullptr;
+    ListHook* m_next = nullptr;
+};
+
+/// A ListHook with a tag, for an object that sits in two lists at once.
+template <class Tag>
+class TaggedHook : public ListHook {};
+
+/// FIFO list of T, where T derives from Hook (a ListHook). Does not own its elements.
+template <class T, class Hook = ListHook>
+class IntrusiveList {
+public:
+    IntrusiveList() noexcept { m_head.m_prev = m_head.m_next = &m_head; }
+    IntrusiveList(const IntrusiveList&) = delete;
+    IntrusiveList& operator=(const IntrusiveList&) = delete;
+    ~IntrusiveList() { clear(); }
+
+    [[nodiscard]] bool empty() const noexcept { return m_head.m_next == &m_head; }
+
+    void push_back(T& item) noexcept {
+        ListHook& node = static_cast<Hook&>(item);
+        node.unlink();
+        node.m_prev = m_head.m_prev;
+        node.m_next = &m_head;
+        m_head.m_prev->m_next = &node;
+        m_head.m_prev = &node;
+    }
+
+    [[nodiscard]] T& front() noexcept { return element(m_head.m_next); }
+
+    T& pop_front() noexcept {
+        T& item = front();
+        static_cast<Hook&>(item).unlink();
+        return item;
+    }
+
+    /// Unlinks every element (they are not destroyed).
+    void clear() noexcept {
+        while (!empty()) pop_front();
+    }
+
+    /// Calls fn(T&) for each element; fn may unlink the element it is given.
+    template <class Fn>
+    void for_each(Fn fn) {
+        for (ListHook* node = m_head.m_next; node != &m_head;) {
+            ListHook* next = node->m_next;
+            fn(element(node));
+            node = next;
+        }
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (const ListHook* node = m_head.m_next; node != &m_head; node = node->m_next) ++n;
+        return n;
+    }
+
+private:
+    static T& element(ListHook* node) noexcept { return static_cast<T&>(static_cast<Hook&>(*node)); }
+
+    // The head is a sentinel so that a linked node always has both neighbours.
+    // Unlinked hooks have m_prev == nullptr; the sentinel is always "linked" to itself.
+    ListHook m_head;
+};
+
+}  // namespace asyncio::detail

@@ -1,0 +1,143 @@
+#pragma once
+// What the loop knows of a task, whatever its result type: its place in the ready queue, what it
+// waits on (so cancel can undo that wait), who waits for it, its refcount, name and statistics.
+// It is the base of every coroutine promise; only a task started by create_task()/run() (a
+// "root") uses the scheduling fields, a coroutine awaited inline runs as part of its root.
+
+#include <asyncio/core/detail/intrusive_list.hpp>
+#include <asyncio/core/platform.hpp>
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <string>
+
+namespace asyncio {
+class EventLoop;
+}
+
+namespace asyncio::detail {
+
+/// An entry of the loop's ready queue: a task step or a call_soon callback.
+class Runnable : public ListHook {
+public:
+    virtual void run() = 0;
+    /// The loop is destroyed with this still queued.
+    virtual void discard() noexcept {}
+
+protected:
+    ~Runnable() = default;
+};
+
+class TaskState;
+
+/// One registration that keeps a task suspended: on a timer, a wait list, the poller, another
+/// task. Each awaiter that suspends a task derives from it, so `cancel()` can undo the wait.
+class Wait {
+public:
+    /// The task is being cancelled: unregister. Return true to have the task woken now (its
+    /// await_resume then throws CancelledError), false if the wait will still wake it itself.
+    virtual bool cancel_wait() noexcept = 0;
+
+protected:
+    ~Wait() = default;
+
+    /// Records that the current task suspends here and resumes at `handle`. Returns false when
+    /// a cancellation is already pending: the awaiter must then not suspend (await_suspend returns
+    /// false) and its await_resume throws CancelledError.
+    bool begin_wait(std::coroutine_handle<> handle) noexcept;
+
+    /// The awaited thing happened: schedule the waiting task.
+    void wake() noexcept;
+
+    /// In await_resume: throws CancelledError if the task was cancelled meanwhile.
+    void end_wait() const;
+
+    TaskState* m_task = nullptr;
+};
+
+/// Notified when a task finishes (join, gather, TaskGroup).
+class DoneCallback : public ListHook {
+public:
+    virtual void on_task_done(TaskState& task) noexcept = 0;
+
+protected:
+    ~DoneCallback() = default;
+};
+
+struct RegistryTag;
+
+class TaskState : public Runnable, public TaggedHook<RegistryTag> {
+public:
+    /// created: not started yet; running: started, suspended or on the CPU; done: finished.
+    enum class Status : std::uint8_t { created, running, done };
+
+    TaskState() = default;
+    TaskState(const TaskState&) = delete;
+    TaskState& operator=(const TaskState&) = delete;
+
+    // --- state seen through Task/TaskRef ---
+    [[nodiscard]] Status status() const noexcept { return m_status; }
+    [[nodiscard]] bool done() const noexcept { return m_status == Status::done; }
+    [[nodiscard]] bool cancelled() const noexcept { return m_cancelled; }
+    [[nodiscard]] bool is_root() const noexcept { return m_loop != nullptr; }
+    [[nodiscard]] bool cancel_requested() const noexcept { return m_cancel_requested; }
+    bool cancel() noexcept;
+    void uncancel() noexcept { m_cancel_requested = false; }
+    void throw_if_cancel_requested();
+
+    [[nodiscard]] const std::string& name() const noexcept { return m_name; }
+    void set_name(std::string name) { m_name = std::move(name); }
+    [[nodiscard]] std::uint64_t steps() const noexcept { return m_steps; }
+    [[nodiscard]] Duration run_time() const noexcept { return m_run_time; }
+    [[nodiscard]] bool waiting() const noexcept { return m_waiting != nullptr; }
+
+    // --- reference counting: every Task/TaskRef handle, plus the loop while the task runs ---
+    void add_ref() noexcept { ++m_refs; }
+    void release() noexcept;
+
+    // --- machinery used by the promise, the awaiters and the loop ---
+    void set_frame(std::coroutine_handle<> frame) noexcept { m_frame = m_resume = frame; }
+    void start_inline(std::coroutine_handle<> continuation) noexcept {
+        m_continuation = continuation;
+        m_status = Status::running;
+    }
+    [[nodiscard]] std::coroutine_handle<> continuation() const noexcept { return m_continuation; }
+    void set_exception(std::exception_ptr error) noexcept;
+    void rethrow_if_failed();
+    [[nodiscard]] const std::exception_ptr& exception() const noexcept { return m_exception; }
+    void mark_done() noexcept { m_status = Status::done; }
+    void add_done_callback(DoneCallback& callback) noexcept { m_done_callbacks.push_back(callback); }
+
+    void run() override;  // one step on the loop
+
+protected:
+    ~TaskState();
+
+private:
+    friend class Wait;
+    friend class asyncio::EventLoop;
+    void finish() noexcept;
+
+    std::coroutine_handle<> m_frame;         ///< this coroutine's own frame
+    std::coroutine_handle<> m_resume;        ///< root: the innermost frame to resume next step
+    std::coroutine_handle<> m_continuation;  ///< inline: the coroutine awaiting this one
+    EventLoop* m_loop = nullptr;             ///< root: the loop running it; inline: nullptr
+    Wait* m_waiting = nullptr;               ///< root: the wait suspending it, or nullptr
+    IntrusiveList<DoneCallback> m_done_callbacks;
+    std::exception_ptr m_exception;
+    std::string m_name;
+    std::uint64_t m_steps = 0;
+    Duration m_run_time{};
+    std::uint32_t m_refs = 0;
+    Status m_status = Status::created;
+    bool m_cancel_requested = false;
+    bool m_cancelled = false;           ///< finished by CancelledError
+    bool m_exception_retrieved = false;  ///< somebody awaited it and saw the exception
+};
+
+/// Writes a diagnostic line (a failed task nobody awaited, a stall) to the reporter set by
+/// asyncio::set_error_reporter, stderr by default.
+void report(const std::string& message) noexcept;
+
+}  // namespace asyncio::detail

@@ -1,0 +1,61 @@
+#pragma once
+// The loop's timers: a binary min-heap ordered by (deadline, insertion number), so timers with
+// equal deadlines fire first-in first-out on every platform. Each node records its index in the
+// heap, so a cancelled or destroyed timer leaves the heap in O(log n) and nothing stale remains.
+
+#include <asyncio/core/platform.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace asyncio::detail {
+
+class TimerHeap;
+
+/// Something that happens at a deadline. Lives in the waiter (a sleep's coroutine frame, a
+/// call_later handle); removes itself from the heap when destroyed.
+class TimerNode {
+public:
+    TimerNode() = default;
+    TimerNode(const TimerNode&) = delete;
+    TimerNode& operator=(const TimerNode&) = delete;
+    virtual ~TimerNode();
+
+    /// Called by the loop once the deadline has passed; the node is already out of the heap.
+    virtual void fire() = 0;
+
+    [[nodiscard]] bool armed() const noexcept { return m_heap != nullptr; }
+    [[nodiscard]] TimePoint deadline() const noexcept { return m_deadline; }
+    void disarm() noexcept;
+
+private:
+    friend class TimerHeap;
+    TimePoint m_deadline{};
+    std::uint64_t m_sequence = 0;
+    std::size_t m_index = 0;
+    TimerHeap* m_heap = nullptr;  ///< the heap holding this node, or nullptr when not armed
+};
+
+class TimerHeap {
+public:
+    void push(TimerNode& node, TimePoint deadline);
+    void remove(TimerNode& node) noexcept;
+    [[nodiscard]] bool empty() const noexcept { return m_nodes.empty(); }
+    [[nodiscard]] std::size_t size() const noexcept { return m_nodes.size(); }
+    [[nodiscard]] TimerNode& top() const noexcept { return *m_nodes.front(); }
+
+private:
+    static bool earlier(const TimerNode* a, const TimerNode* b) noexcept {
+        return a->m_deadline < b->m_deadline ||
+               (a->m_deadline == b->m_deadline && a->m_sequence < b->m_sequence);
+    }
+    void place(std::size_t index, TimerNode* node) noexcept;
+    void sift_up(std::size_t index) noexcept;
+    void sift_down(std::size_t index) noexcept;
+
+    std::vector<TimerNode*> m_nodes;
+    std::uint64_t m_next_sequence = 0;
+};
+
+}  // namespace asyncio::detail

@@ -1,0 +1,63 @@
+#pragma once
+// Every exception that asyncio itself throws. OS failures are std::system_error (errno and the
+// name of the failing call), never one of these.
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace asyncio {
+
+/// Thrown at the `co_await` where a task was waiting when somebody called `cancel()` on it.
+/// Catch it only to clean up, then rethrow (`throw;`), as asyncio's own primitives do.
+class CancelledError : public std::exception {
+public:
+    const char* what() const noexcept override { return "task was cancelled"; }
+};
+
+/// Thrown by `wait_for` and by a `timeout()` scope when the time runs out.
+class TimeoutError : public std::runtime_error {
+public:
+    TimeoutError() : std::runtime_error("timed out") {}
+};
+
+/// `Queue::put_nowait` on a full queue.
+class QueueFull : public std::runtime_error {
+public:
+    QueueFull() : std::runtime_error("queue is full") {}
+};
+
+/// `Queue::get_nowait` on an empty queue.
+class QueueEmpty : public std::runtime_error {
+public:
+    QueueEmpty() : std::runtime_error("queue is empty") {}
+};
+
+/// `Stream::readexactly` met the end of the stream first; `partial` holds what was read.
+class IncompleteReadError : public std::runtime_error {
+public:
+    IncompleteReadError(std::string partial_bytes, std::size_t expected_bytes)
+        : std::runtime_error(std::to_string(partial_bytes.size()) + " bytes read on a total of " +
+                             std::to_string(expected_bytes) + " expected bytes"),
+          partial(std::move(partial_bytes)),
+          expected(expected_bytes) {}
+    std::string partial;
+    std::size_t expected;
+};
+
+/// `Stream::readuntil`/`readline` found no separator within the stream's limit.
+class LimitOverrunError : public std::runtime_error {
+public:
+    LimitOverrunError(const std::string& message, std::size_t consumed_bytes)
+        : std::runtime_error(message), consumed(consumed_bytes) {}
+    std::size_t consumed;  ///< bytes buffered when the limit was hit (not consumed from the stream)
+};
+
+/// A primitive was used in a way asyncio forbids (releasing an unlocked Lock, over-releasing a
+/// BoundedSemaphore, awaiting outside a running loop). CPython raises RuntimeError/ValueError.
+class InvalidStateError : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
+}  // namespace asyncio

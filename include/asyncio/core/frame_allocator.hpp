@@ -1,0 +1,31 @@
+#pragma once
+// Where coroutine frames come from. By default the heap (malloc). A device that must not touch
+// the heap after start-up gives the loop a pool instead; when the pool is exhausted, creating a
+// coroutine throws std::bad_alloc (a clear error), it never corrupts memory.
+
+#include <cstddef>
+
+namespace asyncio {
+
+class FrameAllocator {
+public:
+    virtual ~FrameAllocator() = default;
+    /// Returns nullptr when out of memory.
+    virtual void* allocate(std::size_t size) noexcept = 0;
+    virtual void deallocate(void* frame, std::size_t size) noexcept = 0;
+};
+
+/// Installs `allocator` for every coroutine frame created from now on (nullptr: back to malloc).
+/// Frames must be freed by the allocator that made them: switch only while no task exists.
+void set_frame_allocator(FrameAllocator* allocator) noexcept;
+
+/// Bytes of coroutine frames allocated and not yet freed, and how many frames that is: the
+/// memory tasks cost, measured rather than guessed.
+struct FrameStats {
+    std::size_t live_bytes = 0;
+    std::size_t live_frames = 0;
+    std::size_t total_frames = 0;
+};
+FrameStats frame_stats() noexcept;
+
+}  // namespace asyncio

@@ -1,0 +1,42 @@
+#pragma once
+// The only way the core reaches the operating system: a monotonic clock and a way to sleep until
+// something happens. On Linux the io layer's poller implements it (epoll_wait/poll with an
+// eventfd to be woken); tests use VirtualClock; a microcontroller port uses a tick counter and
+// "wait for interrupt". Asio's scheduler knows its reactor the same way, as two methods.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace asyncio {
+
+/// Time as the loop sees it: nanoseconds since an arbitrary, platform-chosen origin.
+using Duration = std::chrono::nanoseconds;
+using TimePoint = std::chrono::nanoseconds;
+
+class Platform {
+public:
+    virtual ~Platform() = default;
+
+    /// The monotonic clock.
+    virtual TimePoint now() noexcept = 0;
+
+    /// Blocks the thread until `timeout` has passed (forever when it is empty), `wake()` is
+    /// called, or, on platforms with I/O, a registered descriptor is ready (the platform then
+    /// schedules the tasks waiting on it). `timeout == 0` only polls.
+    virtual void wait(std::optional<Duration> timeout) = 0;
+
+    /// Makes a current or the next `wait()` return. Safe from any thread and, on a
+    /// microcontroller, from an interrupt handler.
+    virtual void wake() noexcept = 0;
+
+    /// Whether anything outside the loop's own queues (I/O registrations, signal handlers) can
+    /// still wake it: the loop uses this to tell an idle wait from a deadlock.
+    virtual bool has_pending_io() const noexcept { return false; }
+};
+
+/// The platform `run()` and `get_event_loop()` use: the io layer's poller on hosted systems, the
+/// port's idle/tick implementation on a microcontroller. Defined once per build.
+std::unique_ptr<Platform> make_default_platform();
+
+}  // namespace asyncio

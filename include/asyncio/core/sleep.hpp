@@ -1,0 +1,71 @@
+#pragma once
+// sleep(duration), sleep(seconds), sleep_ms(ms). sleep(0) yields to the other ready tasks.
+//
+//   co_await asyncio::sleep(500ms);
+//   co_await asyncio::sleep(0.5);
+//   co_await asyncio::sleep_ms(500);
+
+#include <asyncio/core/detail/task_state.hpp>
+#include <asyncio/core/detail/timer_heap.hpp>
+#include <asyncio/core/loop.hpp>
+
+#include <chrono>
+#include <coroutine>
+#include <type_traits>
+
+namespace asyncio {
+
+namespace detail {
+
+/// Suspends when: always. Resumed by: the loop, once the deadline passed (timers with equal
+/// deadlines in the order they were started); with a zero delay, after the tasks already ready.
+/// Cancellation: the timer is removed from the heap, co_await throws CancelledError.
+/// Lifetime: lives in the sleeping coroutine's frame, so sleeping allocates nothing.
+class [[nodiscard]] SleepAwaiter final : Wait, TimerNode {
+public:
+    explicit SleepAwaiter(Duration delay) noexcept : m_delay(delay) {}
+
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> handle) {
+        if (!begin_wait(handle)) return false;
+        EventLoop& loop = *running_loop();
+        if (m_delay <= Duration::zero()) {
+            wake();  // a plain yield: back of the ready queue
+        } else {
+            loop.add_timer(*this, loop.time() + m_delay);
+        }
+        return true;
+    }
+    void await_resume() const { end_wait(); }
+
+private:
+    bool cancel_wait() noexcept override {
+        disarm();
+        return true;
+    }
+    void fire() override { wake(); }
+
+    Duration m_delay;
+};
+
+}  // namespace detail
+
+/// Suspends the current task for `delay` (any std::chrono duration).
+template <class Rep, class Period>
+detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay) noexcept {
+    return detail::SleepAwaiter(std::chrono::duration_cast<Duration>(delay));
+}
+
+/// Suspends the current task for a number of seconds, as asyncio.sleep(0.5) does.
+template <class Number>
+    requires std::is_arithmetic_v<Number>
+detail::SleepAwaiter sleep(Number seconds) noexcept {
+    return detail::SleepAwaiter(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds)));
+}
+
+/// MicroPython's asyncio.sleep_ms.
+inline detail::SleepAwaiter sleep_ms(long long milliseconds) noexcept {
+    return detail::SleepAwaiter(std::chrono::milliseconds(milliseconds));
+}
+
+}  // namespace asyncio

@@ -1,0 +1,271 @@
+#pragma once
+// Task<T>: the return type of every coroutine, and asyncio's Task at the same time.
+//
+//   asyncio::Task<int> answer() { co_await asyncio::sleep(10ms); co_return 42; }
+//   int x = co_await answer();                  // runs it inline, as `await answer()` does
+//   auto t = asyncio::create_task(answer());    // runs it concurrently...
+//   int y = co_await t;                         // ...and joins it
+//
+// A Task is lazy: nothing runs until it is awaited or passed to create_task(). It is
+// [[nodiscard]], so calling a coroutine and dropping the result (the "nothing happens" trap) is a
+// compiler warning, and a task destroyed without ever running is reported at run time.
+
+#include <asyncio/core/detail/task_state.hpp>
+#include <asyncio/core/errors.hpp>
+#include <asyncio/core/loop.hpp>
+
+#include <coroutine>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace asyncio {
+
+template <class T = void>
+class Task;
+
+namespace detail {
+
+/// Coroutine frames are allocated here; see frame_allocator.hpp to give the loop a fixed pool.
+/// Out of line on purpose (g++ 12 -Wmismatched-new-delete, PITFALLS.md).
+void* allocate_frame(std::size_t size);
+void free_frame(void* frame, std::size_t size) noexcept;
+
+template <class T>
+class Promise;
+
+/// At the end of a coroutine: an inline one resumes whoever awaited it (symmetric transfer, so
+/// deep await chains do not grow the stack); a root returns to the loop, which sees it done.
+struct FinalAwaiter {
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> frame) const noexcept {
+        TaskState& state = frame.promise();
+        state.mark_done();
+        if (auto continuation = state.continuation()) return continuation;
+        return std::noop_coroutine();
+    }
+    void await_resume() const noexcept {}
+};
+
+template <class T>
+class PromiseBase : public TaskState {
+public:
+    PromiseBase() { set_frame(std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(*this))); }
+    Task<T> get_return_object() noexcept;
+    std::suspend_always initial_suspend() const noexcept { return {}; }
+    FinalAwaiter final_suspend() const noexcept { return {}; }
+    void unhandled_exception() noexcept { set_exception(std::current_exception()); }
+
+    static void* operator new(std::size_t size) { return allocate_frame(size); }
+    static void operator delete(void* frame, std::size_t size) noexcept { free_frame(frame, size); }
+};
+
+template <class T>
+class Promise final : public PromiseBase<T> {
+public:
+    template <class U>
+        requires std::is_convertible_v<U&&, T>
+    void return_value(U&& value) {
+        m_value.emplace(std::forward<U>(value));
+    }
+    T& result() {
+        this->rethrow_if_failed();
+        return *m_value;
+    }
+
+private:
+    std::optional<T> m_value;
+};
+
+template <>
+class Promise<void> final : public PromiseBase<void> {
+public:
+    void return_void() const noexcept {}
+    void result() { rethrow_if_failed(); }
+};
+
+/// co_await on a Task. Unstarted and not scheduled: runs it inline (symmetric transfer in and
+/// back out). Started by create_task: waits until it is done (a join), and cancelling the
+/// awaiting task cancels the awaited one too, as in CPython.
+template <class T, bool MoveResult>
+class TaskAwaiter final : Wait, DoneCallback {
+public:
+    explicit TaskAwaiter(std::coroutine_handle<Promise<T>> frame) noexcept : m_frame(frame) {}
+
+    bool await_ready() const noexcept { return m_frame.promise().done(); }
+
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
+        Promise<T>& promise = m_frame.promise();
+        if (!promise.is_root()) {
+            promise.start_inline(awaiting);
+            return m_frame;
+        }
+        if (!begin_wait(awaiting)) return awaiting;
+        m_joined = true;
+        promise.add_done_callback(*this);
+        return std::noop_coroutine();
+    }
+
+    decltype(auto) await_resume() {
+        if (m_joined) end_wait();
+        if constexpr (std::is_void_v<T>) {
+            m_frame.promise().result();
+        } else if constexpr (MoveResult) {
+            return T(std::move(m_frame.promise().result()));
+        } else {
+            return static_cast<T&>(m_frame.promise().result());
+        }
+    }
+
+private:
+    bool cancel_wait() noexcept override {
+        m_frame.promise().cancel();
+        return false;  // woken when the awaited task is done
+    }
+    void on_task_done(TaskState&) noexcept override { wake(); }
+
+    std::coroutine_handle<Promise<T>> m_frame;
+    bool m_joined = false;
+};
+
+}  // namespace detail
+
+/// A type-erased, shared reference to a task (current_task(), TaskGroup, introspection).
+class TaskRef {
+public:
+    TaskRef() = default;
+    explicit TaskRef(detail::TaskState* state) noexcept : m_state(state) {
+        if (m_state) m_state->add_ref();
+    }
+    TaskRef(const TaskRef& other) noexcept : TaskRef(other.m_state) {}
+    TaskRef(TaskRef&& other) noexcept : m_state(std::exchange(other.m_state, nullptr)) {}
+    TaskRef& operator=(TaskRef other) noexcept {
+        std::swap(m_state, other.m_state);
+        return *this;
+    }
+    ~TaskRef() {
+        if (m_state) m_state->release();
+    }
+
+    /// Requests cancellation: the task's current co_await throws CancelledError. Returns false
+    /// if the task is already done.
+    bool cancel() noexcept { return m_state && m_state->cancel(); }
+    [[nodiscard]] bool done() const noexcept { return m_state && m_state->done(); }
+    [[nodiscard]] bool cancelled() const noexcept { return m_state && m_state->cancelled(); }
+    [[nodiscard]] const std::string& get_name() const noexcept { return m_state->name(); }
+    void set_name(std::string name) { m_state->set_name(std::move(name)); }
+    [[nodiscard]] explicit operator bool() const noexcept { return m_state != nullptr; }
+    [[nodiscard]] detail::TaskState* state() const noexcept { return m_state; }
+    friend bool operator==(const TaskRef& a, const TaskRef& b) noexcept { return a.m_state == b.m_state; }
+
+private:
+    detail::TaskState* m_state = nullptr;
+};
+
+template <class T>
+class [[nodiscard]] Task {
+public:
+    using promise_type = detail::Promise<T>;
+    using value_type = T;
+
+    Task() = default;
+    Task(Task&& other) noexcept : m_frame(std::exchange(other.m_frame, {})) {}
+    Task& operator=(Task&& other) noexcept {
+        if (this != &other) {
+            reset();
+            m_frame = std::exchange(other.m_frame, {});
+        }
+        return *this;
+    }
+    ~Task() { reset(); }
+
+    /// True once the task has finished: returned, failed or been cancelled.
+    [[nodiscard]] bool done() const noexcept { return m_frame && m_frame.promise().done(); }
+    /// True if it finished because it was cancelled.
+    [[nodiscard]] bool cancelled() const noexcept { return m_frame && m_frame.promise().cancelled(); }
+    /// Requests cancellation (see TaskRef::cancel). A task that was not started by
+    /// create_task() cannot be cancelled on its own: cancel the task that awaits it.
+    bool cancel() noexcept { return m_frame && m_frame.promise().is_root() && m_frame.promise().cancel(); }
+    [[nodiscard]] const std::string& get_name() const noexcept { return m_frame.promise().name(); }
+    Task& set_name(std::string name) & {
+        m_frame.promise().set_name(std::move(name));
+        return *this;
+    }
+    Task&& set_name(std::string name) && {
+        m_frame.promise().set_name(std::move(name));
+        return std::move(*this);
+    }
+    /// The result of a finished task (rethrows its exception); InvalidStateError if not done.
+    decltype(auto) result() {
+        if (!done()) throw InvalidStateError("result(): the task is not done");
+        return m_frame.promise().result();
+    }
+    [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(m_frame); }
+    [[nodiscard]] TaskRef ref() const noexcept { return TaskRef(m_frame ? &m_frame.promise() : nullptr); }
+    [[nodiscard]] detail::TaskState& state() const noexcept { return m_frame.promise(); }
+
+    /// `co_await task` (join, or inline run) yields a reference to the result;
+    /// `co_await std::move(task)` and `co_await coroutine()` yield the result itself.
+    auto operator co_await() & noexcept { return detail::TaskAwaiter<T, false>(m_frame); }
+    auto operator co_await() && noexcept { return detail::TaskAwaiter<T, true>(m_frame); }
+
+private:
+    friend class detail::PromiseBase<T>;
+    explicit Task(std::coroutine_handle<promise_type> frame) noexcept : m_frame(frame) { m_frame.promise().add_ref(); }
+    void reset() noexcept {
+        if (auto frame = std::exchange(m_frame, {})) frame.promise().release();
+    }
+
+    std::coroutine_handle<promise_type> m_frame;
+};
+
+template <class T>
+Task<T> detail::PromiseBase<T>::get_return_object() noexcept {
+    return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(*this)));
+}
+
+/// Schedules `task` to run concurrently on the running loop (or the thread's loop) and returns
+/// it: await it to join, cancel() it, or drop it (it keeps running; a failure is reported).
+template <class T>
+Task<T> create_task(Task<T> task) {
+    get_event_loop().start(task.state());
+    return task;
+}
+
+/// create_task with a name shown in reports and in the loop's introspection.
+template <class T>
+Task<T> create_task(Task<T> task, std::string name) {
+    task.state().set_name(std::move(name));
+    return create_task(std::move(task));
+}
+
+template <class T>
+T EventLoop::run_until_complete(Task<T> task) {
+    start(task.state());
+    run_until_done(task.state());
+    if (!task.done()) throw InvalidStateError("run_until_complete(): the loop was stopped first");
+    if constexpr (std::is_void_v<T>) {
+        task.result();
+    } else {
+        return T(std::move(task.result()));
+    }
+}
+
+/// asyncio.run(): runs `main` on a new event loop until it is done, cancels and reaps the tasks
+/// it left behind, and returns its result (or rethrows its exception).
+template <class T>
+T run(Task<T> main) {
+    EventLoop loop;
+    return loop.run_until_complete(std::move(main));
+}
+
+/// The task running now (empty outside of one).
+inline TaskRef current_task() noexcept {
+    EventLoop* loop = running_loop();
+    return TaskRef(loop != nullptr ? loop->current_task() : nullptr);
+}
+
+}  // namespace asyncio

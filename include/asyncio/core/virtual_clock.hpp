@@ -1,0 +1,35 @@
+#pragma once
+// A Platform whose clock only moves when the loop would sleep: it jumps straight to the next
+// deadline. Timer and timeout logic then runs instantly and exactly, the same on every machine.
+//
+//   asyncio::EventLoop loop(std::make_unique<asyncio::VirtualClock>());
+//   loop.run_until_complete(main_task());   // a sleep(1h) inside takes no real time
+
+#include <asyncio/core/platform.hpp>
+
+#include <atomic>
+#include <stdexcept>
+
+namespace asyncio {
+
+class VirtualClock final : public Platform {
+public:
+    TimePoint now() noexcept override { return m_now; }
+
+    void wait(std::optional<Duration> timeout) override {
+        if (m_woken.exchange(false)) return;
+        if (!timeout) throw std::logic_error("VirtualClock: the loop would wait forever (deadlock)");
+        m_now += *timeout;
+    }
+
+    void wake() noexcept override { m_woken = true; }
+
+    /// Moves time forward by hand (tests of code that reads the clock).
+    void advance(Duration by) noexcept { m_now += by; }
+
+private:
+    TimePoint m_now{};
+    std::atomic<bool> m_woken{false};
+};
+
+}  // namespace asyncio

@@ -1,0 +1,126 @@
+// The Linux back-end: epoll, edge-triggered, each descriptor registered once; an eventfd wakes
+// the loop from other threads.
+#include <asyncio/io/poller.hpp>
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <system_error>
+
+namespace asyncio::detail {
+
+namespace {
+
+[[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::system_category(), call); }
+
+TimePoint monotonic_now() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+int timeout_ms(std::optional<Duration> timeout) {
+    if (!timeout) return -1;
+    // Round up, so that a timer 0.3 ms away does not make the loop spin with timeout 0.
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*timeout).count();
+    return ms > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(ms);
+}
+
+class EpollPoller final : public Poller {
+public:
+    EpollPoller() {
+        m_epoll = epoll_create1(EPOLL_CLOEXEC);
+        if (m_epoll < 0) throw_errno("epoll_create1");
+        m_wakeup = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (m_wakeup < 0) throw_errno("eventfd");
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.ptr = nullptr;  // nullptr marks the wake-up descriptor
+        if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wakeup, &event) < 0) throw_errno("epoll_ctl");
+    }
+    ~EpollPoller() override {
+        close(m_wakeup);
+        close(m_epoll);
+    }
+
+    TimePoint now() noexcept override { return monotonic_now(); }
+
+    void wait(std::optional<Duration> timeout) override {
+        std::array<epoll_event, 256> events;
+        const int count = epoll_wait(m_epoll, events.data(), static_cast<int>(events.size()), timeout_ms(timeout));
+        if (count < 0) {
+            if (errno == EINTR) return;
+            throw_errno("epoll_wait");
+        }
+        for (int i = 0; i < count; ++i) {
+            auto* handle = static_cast<IoHandle*>(events[i].data.ptr);
+            if (handle == nullptr) {
+                drain_wakeup();
+                continue;
+            }
+            const std::uint32_t flags = events[i].events;
+            const bool failed = (flags & (EPOLLERR | EPOLLHUP)) != 0;
+            handle->on_events(failed || (flags & (EPOLLIN | EPOLLRDHUP)) != 0, failed || (flags & EPOLLOUT) != 0);
+        }
+    }
+
+    void wake() noexcept override {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto written = ::write(m_wakeup, &one, sizeof one);
+    }
+
+    bool has_pending_io() const noexcept override { return m_waiting_handles > 0; }
+
+    void register_descriptor(IoHandle& handle) override {
+        epoll_event event{};
+        event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        event.data.ptr = &handle;
+        if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, handle.fd(), &event) < 0) throw_errno("epoll_ctl");
+    }
+
+    void deregister_descriptor(IoHandle& handle) noexcept override {
+        // Closing the descriptor would remove it too, but not while a dup() of it lives.
+        epoll_event event{};
+        epoll_ctl(m_epoll, EPOLL_CTL_DEL, handle.fd(), &event);
+        if (handle.linked()) {
+            handle.unlink();
+            --m_waiting_handles;
+        }
+    }
+
+    void update_interest(IoHandle& handle) noexcept override {
+        // Edge-triggered: interest never changes. Only count waiters, to tell idle from deadlock.
+        const bool waits = handle.has_waiters();
+        if (waits && !handle.linked()) {
+            m_waiting.push_back(handle);
+            ++m_waiting_handles;
+        } else if (!waits && handle.linked()) {
+            handle.unlink();
+            --m_waiting_handles;
+        }
+    }
+
+private:
+    void drain_wakeup() noexcept {
+        std::uint64_t value = 0;
+        [[maybe_unused]] auto n = ::read(m_wakeup, &value, sizeof value);
+    }
+
+    int m_epoll = -1;
+    int m_wakeup = -1;
+    IntrusiveList<IoHandle> m_waiting;
+    std::size_t m_waiting_handles = 0;
+};
+
+}  // namespace
+
+}  // namespace asyncio::detail
+
+std::unique_ptr<asyncio::Platform> asyncio::make_default_platform() {
+    return std::make_unique<detail::EpollPoller>();
+}
