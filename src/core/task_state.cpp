@@ -56,7 +56,9 @@ void Wait::wake() noexcept {
     m_task->m_loop->schedule(*m_task);
 }
 
-void Wait::end_wait() const { m_task->throw_if_cancel_requested(); }
+void Wait::end_wait() const {
+    if (m_task != nullptr) m_task->throw_if_cancel_requested();
+}
 
 // --- TaskState ---
 

@@ -49,8 +49,10 @@ protected:
 
     /// The awaited thing happened: schedule the waiting task.
     void wake() noexcept;
+    [[nodiscard]] bool cancel_pending() const noexcept;
 
-    /// In await_resume: throws CancelledError if the task was cancelled meanwhile.
+    /// In await_resume: throws CancelledError if the task was cancelled meanwhile (nothing when
+    /// the awaiter never suspended).
     void end_wait() const;
 
     TaskState* m_task = nullptr;
@@ -106,6 +108,11 @@ public:
     void set_exception(std::exception_ptr error) noexcept;
     void rethrow_if_failed();
     [[nodiscard]] const std::exception_ptr& exception() const noexcept { return m_exception; }
+    /// The exception, marked as retrieved (it will not be reported as lost).
+    std::exception_ptr take_exception() noexcept {
+        m_exception_retrieved = true;
+        return m_exception;
+    }
     void mark_done() noexcept { m_status = Status::done; }
     void add_done_callback(DoneCallback& callback) noexcept { m_done_callbacks.push_back(callback); }
 
@@ -135,6 +142,8 @@ private:
     bool m_cancelled = false;           ///< finished by CancelledError
     bool m_exception_retrieved = false;  ///< somebody awaited it and saw the exception
 };
+
+inline bool Wait::cancel_pending() const noexcept { return m_task != nullptr && m_task->cancel_requested(); }
 
 /// Writes a diagnostic line (a failed task nobody awaited, a stall) to the reporter set by
 /// asyncio::set_error_reporter, stderr by default.

@@ -1,0 +1,172 @@
+#pragma once
+// Queue<T>: a FIFO queue between tasks, asyncio.Queue. With maxsize > 0, put() waits while the
+// queue is full: back-pressure between a fast producer and a slow consumer.
+//
+//   asyncio::Queue<int> queue(10);
+//   co_await queue.put(1);             // producer
+//   int item = co_await queue.get();   // consumer
+//   queue.task_done();                 // ...and queue.join() waits for all items to be done
+
+#include <asyncio/core/detail/wait_list.hpp>
+#include <asyncio/core/errors.hpp>
+#include <asyncio/core/event.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <utility>
+
+namespace asyncio {
+
+template <class T>
+class Queue {
+public:
+    /// maxsize 0 (the default) means unbounded.
+    explicit Queue(std::size_t maxsize = 0) : m_maxsize(maxsize) { m_all_done.set(); }
+    Queue(const Queue&) = delete;
+    Queue& operator=(const Queue&) = delete;
+
+    [[nodiscard]] std::size_t qsize() const noexcept { return m_items.size(); }
+    [[nodiscard]] std::size_t maxsize() const noexcept { return m_maxsize; }
+    [[nodiscard]] bool empty() const noexcept { return m_items.empty(); }
+    [[nodiscard]] bool full() const noexcept { return m_maxsize > 0 && m_items.size() >= m_maxsize; }
+
+    class [[nodiscard]] GetOperation;
+    class [[nodiscard]] PutOperation;
+
+    /// Suspends when: the queue is empty. Resumed by: put(), which hands its item straight to
+    /// the longest-waiting getter (FIFO). Returns: the item.
+    /// Cancellation: a waiter leaves the queue; one cancelled after being handed an item puts it
+    /// back at the front, so no item is lost. co_await throws CancelledError.
+    GetOperation get() noexcept { return GetOperation(*this); }
+
+    /// Suspends when: the queue is full. Resumed by: get(), which takes this item into the queue,
+    /// FIFO. Cancellation: a waiter leaves the queue and its item is not put; once the item was
+    /// taken the put has happened, and the cancellation is delivered at the next co_await.
+    PutOperation put(T item) noexcept(std::is_nothrow_move_constructible_v<T>) {
+        return PutOperation(*this, std::move(item));
+    }
+
+    /// Takes an item without waiting; QueueEmpty if there is none.
+    T get_nowait() {
+        if (m_items.empty()) throw QueueEmpty();
+        return take_front();
+    }
+
+    /// Adds an item without waiting; QueueFull if the queue is full.
+    void put_nowait(T item) {
+        if (full()) throw QueueFull();
+        add(std::move(item));
+    }
+
+    /// A consumer finished an item it got; join() returns when every item put was done.
+    void task_done() {
+        if (m_unfinished == 0) throw InvalidStateError("task_done() called too many times");
+        if (--m_unfinished == 0) m_all_done.set();
+    }
+
+    /// Suspends until every item put has been marked task_done().
+    Event::WaitOperation join() noexcept { return m_all_done.wait(); }
+
+private:
+    class Getter : public detail::ListWait {
+    public:
+        using detail::ListWait::notify;
+        std::optional<T> handed;  ///< the item put() gave this waiter
+    };
+    class Putter : public detail::ListWait {
+    public:
+        using detail::ListWait::notify;
+        explicit Putter(T item) : pending(std::move(item)) {}
+        std::optional<T> pending;  ///< emptied when get() took it into the queue
+    };
+
+    void add(T item) {
+        ++m_unfinished;
+        m_all_done.clear();
+        if (!m_getters.empty()) {
+            auto& getter = static_cast<Getter&>(m_getters.pop_front());
+            getter.handed.emplace(std::move(item));
+            getter.notify();
+            return;
+        }
+        m_items.push_back(std::move(item));
+    }
+
+    T take_front() {
+        T item = std::move(m_items.front());
+        m_items.pop_front();
+        admit_putter();
+        return item;
+    }
+
+    /// A getter cancelled after being handed `item`: the next getter gets it, or it goes back
+    /// to the front of the queue (already counted by add()).
+    void requeue_front(T item) {
+        if (!m_getters.empty()) {
+            auto& getter = static_cast<Getter&>(m_getters.pop_front());
+            getter.handed.emplace(std::move(item));
+            getter.notify();
+            return;
+        }
+        m_items.push_front(std::move(item));
+    }
+
+    /// A slot became free: the longest-waiting putter's item goes in.
+    void admit_putter() {
+        if (m_putters.empty() || full()) return;
+        auto& putter = static_cast<Putter&>(m_putters.pop_front());
+        add(std::move(*putter.pending));
+        putter.pending.reset();
+        putter.notify();
+    }
+
+    std::size_t m_maxsize;
+    std::deque<T> m_items;
+    detail::WaitList m_getters;
+    detail::WaitList m_putters;
+    std::size_t m_unfinished = 0;
+    Event m_all_done;
+};
+
+template <class T>
+class Queue<T>::GetOperation final : Getter {
+public:
+    explicit GetOperation(Queue& queue) noexcept : m_queue(queue) {}
+    bool await_ready() const noexcept { return !m_queue.empty(); }
+    bool await_suspend(std::coroutine_handle<> handle) noexcept { return this->suspend_on(m_queue.m_getters, handle); }
+    T await_resume() {
+        if (!this->handed) {
+            this->end_wait();
+            return m_queue.take_front();
+        }
+        if (this->cancel_pending()) m_queue.requeue_front(std::move(*this->handed));
+        this->end_wait();
+        return std::move(*this->handed);
+    }
+
+private:
+    Queue& m_queue;
+};
+
+template <class T>
+class Queue<T>::PutOperation final : Putter {
+public:
+    PutOperation(Queue& queue, T item) : Putter(std::move(item)), m_queue(queue) {}
+    bool await_ready() {
+        if (m_queue.full()) return false;
+        m_queue.add(std::move(*this->pending));
+        this->pending.reset();
+        return true;
+    }
+    bool await_suspend(std::coroutine_handle<> handle) noexcept { return this->suspend_on(m_queue.m_putters, handle); }
+    void await_resume() {
+        if (!this->pending) return;  // the item is in: the put happened
+        this->end_wait();
+    }
+
+private:
+    Queue& m_queue;
+};
+
+}  // namespace asyncio

@@ -1,0 +1,45 @@
+#include <asyncio/core/condition.hpp>
+#include <asyncio/core/errors.hpp>
+
+#include <exception>
+
+namespace asyncio {
+
+class Condition::NotifyWait final : detail::ListWait {
+public:
+    explicit NotifyWait(Condition& condition) noexcept : m_condition(condition) {}
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_condition.m_waiters, handle); }
+    void await_resume() const { end_wait(); }
+
+private:
+    Condition& m_condition;
+};
+
+Task<> Condition::wait() {
+    if (!m_lock->locked()) throw InvalidStateError("Condition::wait() without holding the lock");
+    m_lock->release();
+    std::exception_ptr failure;
+    try {
+        co_await NotifyWait(*this);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    // Re-acquire whatever happened: the caller holds the lock when wait() returns or throws.
+    for (;;) {
+        try {
+            co_await m_lock->acquire();
+            break;
+        } catch (const CancelledError&) {
+            failure = std::current_exception();
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
+}
+
+void Condition::notify(std::size_t n) {
+    if (!m_lock->locked()) throw InvalidStateError("Condition::notify() without holding the lock");
+    for (; n > 0 && !m_waiters.empty(); --n) m_waiters.pop_front().notify();
+}
+
+}  // namespace asyncio

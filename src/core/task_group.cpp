@@ -1,0 +1,61 @@
+#include <asyncio/core/task_group.hpp>
+
+namespace asyncio {
+
+/// Suspends until the group has no child left. Cancellation cancels them all and keeps waiting.
+class TaskGroup::AllDone final : detail::Wait {
+public:
+    explicit AllDone(TaskGroup& group) noexcept : m_group(group) {}
+    bool await_ready() const noexcept { return m_group.m_children.empty(); }
+    bool await_suspend(std::coroutine_handle<> handle) noexcept {
+        if (!begin_wait(handle)) return false;
+        m_group.m_waiter = this;
+        return true;
+    }
+    void await_resume() const { end_wait(); }
+    void wake_now() noexcept { wake(); }
+
+private:
+    bool cancel_wait() noexcept override {
+        m_group.cancel_all();
+        return false;  // woken when the last child is done
+    }
+    TaskGroup& m_group;
+};
+
+TaskGroup::~TaskGroup() {
+    cancel_all();
+    // The children finish on the loop; they must no longer call back into this dead group.
+    for (Child& child : m_children) static_cast<detail::ListHook&>(child).unlink();
+}
+
+void TaskGroup::add(TaskRef task) {
+    if (m_closed) throw InvalidStateError("TaskGroup::create_task() after the group finished");
+    get_event_loop().start(*task.state());
+    if (m_failure) task.cancel();  // the group is already failing: the newcomer must not run on
+    if (task.done()) return;
+    Child& child = m_children.emplace_back(*this, task);
+    task.state()->add_done_callback(child);
+}
+
+void TaskGroup::child_done(Child& child) noexcept {
+    detail::TaskState& state = *child.task.state();
+    if (state.exception() && !state.cancelled() && !m_failure) {
+        m_failure = state.take_exception();
+        cancel_all();
+    }
+    m_children.remove_if([&](const Child& c) { return &c == &child; });
+    if (m_children.empty() && m_waiter != nullptr) std::exchange(m_waiter, nullptr)->wake_now();
+}
+
+void TaskGroup::cancel_all() noexcept {
+    for (Child& child : m_children) child.task.cancel();
+}
+
+Task<> TaskGroup::wait() {
+    co_await AllDone(*this);
+    m_closed = true;
+    if (m_failure) std::rethrow_exception(m_failure);
+}
+
+}  // namespace asyncio

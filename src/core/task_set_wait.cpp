@@ -1,0 +1,37 @@
+#include <asyncio/core/detail/task_set_wait.hpp>
+
+namespace asyncio::detail {
+
+TaskSetWait::TaskSetWait(const std::vector<TaskState*>& tasks, bool stop_on_failure)
+    : m_tasks(tasks), m_watches(new Watch[tasks.size()]), m_stop_on_failure(stop_on_failure) {
+    for (std::size_t i = 0; i < m_tasks.size(); ++i) {
+        TaskState& task = *m_tasks[i];
+        if (task.done()) {
+            if (task.exception() && m_first_failure == nullptr) m_first_failure = &task;
+            continue;
+        }
+        ++m_remaining;
+        m_watches[i].owner = this;
+        task.add_done_callback(m_watches[i]);
+    }
+}
+
+void TaskSetWait::task_done(TaskState& task) noexcept {
+    --m_remaining;
+    if (task.exception() && m_first_failure == nullptr) m_first_failure = &task;
+    if (!m_suspended) return;
+    if (m_remaining == 0 || (!m_cancelling && finished())) {
+        m_suspended = false;
+        wake();
+    }
+}
+
+bool TaskSetWait::cancel_wait() noexcept {
+    m_cancelling = true;
+    for (TaskState* task : m_tasks) task->cancel();
+    if (m_remaining != 0) return false;
+    m_suspended = false;
+    return true;
+}
+
+}  // namespace asyncio::detail
