@@ -1,0 +1,52 @@
+#pragma once
+// asyncio for C++20: the whole library. Where each name lives (MicroPython's asyncio/__init__.py
+// keeps the same map):
+//
+//   core/task.hpp              Task<T>, TaskRef, run, create_task, current_task
+//   core/loop.hpp              EventLoop (call_soon, call_later, introspection), get_event_loop
+//   core/sleep.hpp             sleep, sleep_ms
+//   core/timeout.hpp           wait_for, wait_for_ms, timeout / Timeout
+//   core/gather.hpp            gather
+//   core/task_group.hpp        TaskGroup
+//   core/event.hpp             Event
+//   core/lock.hpp              Lock, LockGuard
+//   core/semaphore.hpp         Semaphore, BoundedSemaphore
+//   core/condition.hpp         Condition
+//   core/queue.hpp             Queue<T>
+//   core/thread_safe_flag.hpp  ThreadSafeFlag
+//   core/topic.hpp             Topic<T> (one publisher, many bounded subscribers)
+//   core/to_thread.hpp         to_thread
+//   core/errors.hpp            CancelledError, TimeoutError, QueueFull, QueueEmpty,
+//                              IncompleteReadError, LimitOverrunError, InvalidStateError
+//   core/virtual_clock.hpp     VirtualClock (instant, deterministic timers for tests)
+//   core/frame_allocator.hpp   set_frame_allocator, frame_stats
+//   io/stream.hpp              Stream, open_connection
+//   io/server.hpp              Server, start_server
+//   io/datagram.hpp            DatagramEndpoint, open_datagram
+//   io/signals.hpp             add_signal_handler
+
+#include <asyncio/core/condition.hpp>
+#include <asyncio/core/errors.hpp>
+#include <asyncio/core/event.hpp>
+#include <asyncio/core/frame_allocator.hpp>
+#include <asyncio/core/gather.hpp>
+#include <asyncio/core/lock.hpp>
+#include <asyncio/core/loop.hpp>
+#include <asyncio/core/queue.hpp>
+#include <asyncio/core/semaphore.hpp>
+#include <asyncio/core/sleep.hpp>
+#include <asyncio/core/task.hpp>
+#include <asyncio/core/task_group.hpp>
+#include <asyncio/core/thread_safe_flag.hpp>
+#include <asyncio/core/timeout.hpp>
+#include <asyncio/core/topic.hpp>
+#include <asyncio/core/virtual_clock.hpp>
+#if __has_include(<thread>) && !defined(ASYNCIO_NO_THREADS)
+#include <asyncio/core/to_thread.hpp>
+#endif
+#if __has_include(<asyncio/io/stream.hpp>)
+#include <asyncio/io/datagram.hpp>
+#include <asyncio/io/server.hpp>
+#include <asyncio/io/signals.hpp>
+#include <asyncio/io/stream.hpp>
+#endif

@@ -1,0 +1,135 @@
+#pragma once
+// Topic<T>: one publisher, many subscribers, each with its own bounded backlog. publish() never
+// waits and never grows memory: a subscriber that falls behind loses its oldest values (a
+// backlog of 1 keeps only the latest), and counts what it lost. Live dashboards need exactly
+// this: one slow browser must not hold up the sensor or the other browsers.
+//
+//   asyncio::Topic<Reading> readings;
+//   auto sub = readings.subscribe(16);               // keep up to 16 unread readings
+//   while (auto reading = co_await sub.get()) ...     // std::nullopt once the topic is closed
+//   readings.publish(reading);                        // in the sampler
+
+#include <asyncio/core/detail/wait_list.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace asyncio {
+
+template <class T>
+class Topic {
+    struct Subscriber;
+
+public:
+    Topic() = default;
+    Topic(const Topic&) = delete;
+    Topic& operator=(const Topic&) = delete;
+    ~Topic() { close(); }
+
+    class Subscription;
+
+    /// A new subscriber that receives every value published from now on, keeping at most
+    /// `backlog` unread ones (at least 1).
+    [[nodiscard]] Subscription subscribe(std::size_t backlog = 1) {
+        auto subscriber = std::make_unique<Subscriber>(backlog == 0 ? 1 : backlog);
+        if (m_closed) subscriber->closed = true;
+        m_subscribers.push_back(*subscriber);
+        return Subscription(std::move(subscriber));
+    }
+
+    /// Delivers `value` to every subscriber without waiting; wakes those waiting in get().
+    void publish(const T& value) {
+        ++m_published;
+        m_subscribers.for_each([&](Subscriber& subscriber) { subscriber.deliver(value); });
+    }
+
+    /// Ends the topic: subscribers get the values they still have, then std::nullopt.
+    void close() noexcept {
+        m_closed = true;
+        m_subscribers.for_each([](Subscriber& subscriber) {
+            static_cast<detail::ListHook&>(subscriber).unlink();
+            subscriber.close();
+        });
+    }
+
+    [[nodiscard]] std::size_t subscriber_count() const noexcept { return m_subscribers.size(); }
+    [[nodiscard]] std::uint64_t published() const noexcept { return m_published; }
+
+private:
+    struct Subscriber : detail::ListHook {
+        explicit Subscriber(std::size_t limit) : backlog_limit(limit) {}
+        void deliver(const T& value) {
+            if (backlog.size() >= backlog_limit) {
+                backlog.pop_front();
+                ++dropped;
+            }
+            backlog.push_back(value);
+            detail::notify_all(waiters);
+        }
+        void close() noexcept {
+            closed = true;
+            detail::notify_all(waiters);
+        }
+        std::size_t backlog_limit;
+        std::deque<T> backlog;
+        std::uint64_t dropped = 0;
+        bool closed = false;
+        detail::WaitList waiters;
+    };
+
+    detail::IntrusiveList<Subscriber> m_subscribers;
+    std::uint64_t m_published = 0;
+    bool m_closed = false;
+};
+
+/// A subscriber's handle; unsubscribes when destroyed.
+template <class T>
+class Topic<T>::Subscription {
+public:
+    Subscription(Subscription&&) noexcept = default;
+    Subscription& operator=(Subscription&&) noexcept = default;
+
+    class [[nodiscard]] GetOperation final : detail::ListWait {
+    public:
+        explicit GetOperation(Subscriber& subscriber) noexcept : m_subscriber(subscriber) {}
+        bool await_ready() const noexcept { return !m_subscriber.backlog.empty() || m_subscriber.closed; }
+        bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_subscriber.waiters, handle); }
+        std::optional<T> await_resume() {
+            end_wait();
+            if (m_subscriber.backlog.empty()) return std::nullopt;
+            std::optional<T> value(std::move(m_subscriber.backlog.front()));
+            m_subscriber.backlog.pop_front();
+            return value;
+        }
+
+    private:
+        Subscriber& m_subscriber;
+    };
+
+    /// Suspends when: nothing unread. Resumed by: publish() or close().
+    /// Returns: the oldest unread value, or std::nullopt once the topic is closed and drained.
+    /// Cancellation: co_await throws CancelledError; no value is lost.
+    GetOperation get() noexcept { return GetOperation(*m_subscriber); }
+    /// The oldest unread value without waiting, or std::nullopt.
+    std::optional<T> get_nowait() {
+        if (m_subscriber->backlog.empty()) return std::nullopt;
+        std::optional<T> value(std::move(m_subscriber->backlog.front()));
+        m_subscriber->backlog.pop_front();
+        return value;
+    }
+    [[nodiscard]] std::size_t pending() const noexcept { return m_subscriber->backlog.size(); }
+    /// Values this subscriber lost because its backlog was full.
+    [[nodiscard]] std::uint64_t dropped() const noexcept { return m_subscriber->dropped; }
+    [[nodiscard]] bool closed() const noexcept { return m_subscriber->closed && m_subscriber->backlog.empty(); }
+
+private:
+    friend class Topic;
+    explicit Subscription(std::unique_ptr<Subscriber> subscriber) noexcept : m_subscriber(std::move(subscriber)) {}
+    std::unique_ptr<Subscriber> m_subscriber;  ///< unlinks itself from the topic when destroyed
+};
+
+}  // namespace asyncio
