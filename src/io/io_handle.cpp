@@ -8,11 +8,14 @@ namespace asyncio::detail {
 
 IoHandle::IoHandle(int fd) : m_poller(Poller::current()), m_fd(fd) { m_poller.register_descriptor(*this); }
 
-IoHandle::~IoHandle() {
+IoHandle::~IoHandle() { release_descriptor(); }
+
+void IoHandle::release_descriptor() noexcept {
+    if (m_fd < 0) return;
     // Wake anybody still waiting so that it sees the closed descriptor instead of hanging.
     on_events(true, true);
     m_poller.deregister_descriptor(*this);
-    unlink();
+    m_fd = -1;
 }
 
 void IoHandle::on_events(bool readable, bool writable) noexcept {

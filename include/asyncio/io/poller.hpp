@@ -62,6 +62,10 @@ public:
     [[nodiscard]] IoWait wait_readable() noexcept { return IoWait(*this, false); }
     [[nodiscard]] IoWait wait_writable() noexcept { return IoWait(*this, true); }
 
+    /// Stops watching the descriptor before it is closed (a reused descriptor number must not
+    /// be mistaken for this one); wakes the waiters so they see the closed stream.
+    void release_descriptor() noexcept;
+
     /// The poller saw readiness (or an error/hang-up, which makes both directions "ready" so
     /// the next system call reports it).
     void on_events(bool readable, bool writable) noexcept;

@@ -1,0 +1,107 @@
+#pragma once
+// Stream: a TCP connection, asyncio's StreamReader and StreamWriter in one object, as in
+// MicroPython.
+//
+//   asyncio::Task<> handle(asyncio::Stream s) {
+//       std::string line = co_await s.readline();
+//       s.write("HTTP/1.0 200 OK\r\n\r\n");
+//       co_await s.drain();
+//       s.close();
+//       co_await s.wait_closed();
+//   }
+//
+// Every operation that waits is cancellable: a cancelled read leaves the data in the buffer and
+// unregisters from the poller. A peer that resets or vanishes surfaces as std::system_error from
+// the next read or drain; SIGPIPE never kills the process.
+
+#include <asyncio/core/detail/maybe_task.hpp>
+#include <asyncio/core/task.hpp>
+#include <asyncio/io/address.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace asyncio {
+
+class Stream {
+public:
+    /// readline()/readuntil() give up (LimitOverrunError) when this much is buffered without a
+    /// separator: 64 KiB, as in CPython.
+    static constexpr std::size_t kDefaultLimit = 64 * 1024;
+
+    Stream() = default;
+    /// Takes ownership of a connected socket (made non-blocking here if it is not).
+    explicit Stream(int fd, std::size_t limit = kDefaultLimit);
+    Stream(Stream&&) noexcept = default;
+    Stream& operator=(Stream&&) noexcept;
+    /// Closes the stream (as close()) if that was not done.
+    ~Stream();
+
+    // --- reading ---
+    /// Up to `n` bytes; with n < 0, everything until EOF. Empty at EOF.
+    [[nodiscard]] Task<std::string> read(std::ptrdiff_t n = -1);
+    /// Exactly `n` bytes; IncompleteReadError (with what was read) if EOF comes first.
+    [[nodiscard]] Task<std::string> readexactly(std::size_t n);
+    /// One line, keeping its "\n"; the rest of the stream at EOF; empty at EOF.
+    /// LimitOverrunError if the line exceeds limit().
+    [[nodiscard]] Task<std::string> readline();
+    /// Up to and including `separator`; IncompleteReadError at EOF, LimitOverrunError past limit().
+    [[nodiscard]] Task<std::string> readuntil(std::string separator = "\n");
+    [[nodiscard]] bool at_eof() const noexcept;
+
+    // --- writing ---
+    /// Appends to the write buffer; nothing is sent until drain() (or close()).
+    void write(std::string_view data);
+    /// Sends the write buffer, suspending while the socket cannot take more (back-pressure).
+    /// Returns once everything is handed to the kernel. Throws std::system_error if the peer
+    /// reset or vanished.
+    [[nodiscard]] detail::MaybeTask<void> drain();
+    /// Sends the buffered data, then shuts down the sending side (the peer reads EOF).
+    [[nodiscard]] Task<> write_eof();
+    [[nodiscard]] std::size_t write_buffer_size() const noexcept;
+
+    // --- closing ---
+    /// Starts closing: what is buffered is still delivered (in the background), then the socket
+    /// is closed. Never throws, never waits.
+    void close() noexcept;
+    /// Suspends until the socket is closed.
+    [[nodiscard]] Task<> wait_closed();
+    [[nodiscard]] bool is_closing() const noexcept;
+
+    // --- information and options ---
+    /// "peername" or "sockname" as "host:port" ("[::1]:port" for IPv6); empty if unknown.
+    [[nodiscard]] std::string get_extra_info(std::string_view name) const;
+    [[nodiscard]] Address peername() const;
+    [[nodiscard]] Address sockname() const;
+    void set_nodelay(bool enabled);
+    void set_keepalive(bool enabled);
+    [[nodiscard]] std::size_t limit() const noexcept;
+    void set_limit(std::size_t limit) noexcept;
+    [[nodiscard]] int fd() const noexcept;
+    [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(m_state); }
+
+    // --- the buffer itself, for parsers that work in place (the http layer) ---
+    /// Bytes received and not consumed yet.
+    [[nodiscard]] std::string_view buffered() const noexcept;
+    /// Drops the first `n` buffered bytes.
+    void consume(std::size_t n) noexcept;
+    /// Receives whatever the socket has into the buffer (one system call when data is there, no
+    /// allocation). Returns the number of new bytes; 0 means EOF.
+    [[nodiscard]] detail::MaybeTask<std::size_t> receive();
+
+    struct State;
+    /// For open_connection(): the socket while it connects.
+    [[nodiscard]] State& state_for_connect() noexcept { return *m_state; }
+
+private:
+    std::shared_ptr<State> m_state;  ///< shared with a background flush after close()
+};
+
+/// Connects to host:port (a name is resolved on a worker thread, so other tasks keep running).
+/// Use wait_for() for a connect time-out. Throws std::system_error when refused or unreachable.
+[[nodiscard]] Task<Stream> open_connection(std::string host, std::uint16_t port);
+
+}  // namespace asyncio

@@ -1,0 +1,160 @@
+#include <asyncio/io/detail/socket_ops.hpp>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace asyncio {
+
+Address::Address(const sockaddr* address, socklen_t length) noexcept : m_length(length) {
+    if (length > sizeof m_storage) length = m_length = sizeof m_storage;
+    std::memcpy(&m_storage, address, length);
+}
+
+std::string Address::host() const {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (m_storage.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&m_storage)->sin_addr, text, sizeof text);
+    } else if (m_storage.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&m_storage)->sin6_addr, text, sizeof text);
+    }
+    return text;
+}
+
+std::uint16_t Address::port() const noexcept {
+    if (m_storage.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&m_storage)->sin_port);
+    if (m_storage.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&m_storage)->sin6_port);
+    return 0;
+}
+
+std::string Address::to_string() const {
+    if (empty()) return {};
+    if (m_storage.ss_family == AF_INET6) return "[" + host() + "]:" + std::to_string(port());
+    return host() + ":" + std::to_string(port());
+}
+
+}  // namespace asyncio
+
+namespace asyncio::detail {
+
+namespace {
+IoResult result_of(ssize_t value) noexcept { return value < 0 ? IoResult{-1, errno} : IoResult{value, 0}; }
+}  // namespace
+
+void throw_error(int error, const char* call) { throw std::system_error(error, std::system_category(), call); }
+
+bool IoResult::would_block() const noexcept { return error == EAGAIN || error == EWOULDBLOCK; }
+
+IoResult open_socket(int family, int type) noexcept {
+    return result_of(::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+}
+
+void close_socket(int fd) noexcept {
+    if (fd >= 0) ::close(fd);
+}
+
+IoResult receive(int fd, char* buffer, std::size_t size) noexcept {
+    ssize_t n;
+    do n = ::recv(fd, buffer, size, 0);
+    while (n < 0 && errno == EINTR);
+    return result_of(n);
+}
+
+IoResult send(int fd, const char* data, std::size_t size) noexcept {
+    ssize_t n;
+    do n = ::send(fd, data, size, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return result_of(n);
+}
+
+IoResult shutdown_write(int fd) noexcept { return result_of(::shutdown(fd, SHUT_WR)); }
+
+IoResult accept(int listener, Address* peer) noexcept {
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&storage), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0 && peer != nullptr) *peer = Address(reinterpret_cast<sockaddr*>(&storage), length);
+    return result_of(fd);
+}
+
+IoResult bind_and_listen(int fd, const Address& address, int backlog) noexcept {
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // An IPv6 listener takes IPv6 only, so "::" and "0.0.0.0" can both be bound on one port.
+    if (address.family() == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::bind(fd, address.data(), address.size()) < 0) return {-1, errno};
+    return result_of(::listen(fd, backlog));
+}
+
+IoResult start_connect(int fd, const Address& address) noexcept {
+    return result_of(::connect(fd, address.data(), address.size()));
+}
+
+int connect_result(int fd) noexcept {
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0) return errno;
+    return error;
+}
+
+Address local_address(int fd) noexcept {
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) < 0) return {};
+    return Address(reinterpret_cast<sockaddr*>(&storage), length);
+}
+
+Address peer_address(int fd) noexcept {
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &length) < 0) return {};
+    return Address(reinterpret_cast<sockaddr*>(&storage), length);
+}
+
+IoResult set_option(int fd, int level, int name, int value) noexcept {
+    return result_of(::setsockopt(fd, level, name, &value, sizeof value));
+}
+
+std::vector<Address> resolve(const std::string& host, std::uint16_t port, int type, bool passive, std::string& error) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = type;
+    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+    addrinfo* found = nullptr;
+    const std::string service = std::to_string(port);
+    const int status = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+    std::vector<Address> addresses;
+    if (status != 0) {
+        error = "getaddrinfo(" + host + "): " + gai_strerror(status);
+        return addresses;
+    }
+    for (addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+        addresses.emplace_back(entry->ai_addr, entry->ai_addrlen);
+    }
+    ::freeaddrinfo(found);
+    return addresses;
+}
+
+std::vector<Address> resolve_numeric(const std::string& host, std::uint16_t port) {
+    sockaddr_in v4{};
+    if (::inet_pton(AF_INET, host.c_str(), &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(port);
+        return {Address(reinterpret_cast<sockaddr*>(&v4), sizeof v4)};
+    }
+    sockaddr_in6 v6{};
+    if (::inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(port);
+        return {Address(reinterpret_cast<sockaddr*>(&v6), sizeof v6)};
+    }
+    return {};
+}
+
+}  // namespace asyncio::detail

@@ -1,0 +1,382 @@
+#include <asyncio/io/stream.hpp>
+
+#include <asyncio/core/errors.hpp>
+#include <asyncio/core/event.hpp>
+#include <asyncio/core/timeout.hpp>
+#include <asyncio/core/to_thread.hpp>
+#include <asyncio/io/detail/socket_ops.hpp>
+#include <asyncio/io/poller.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <optional>
+#include <sys/socket.h>
+#include <system_error>
+#include <vector>
+
+namespace asyncio {
+
+namespace {
+/// One receive() asks the kernel for this much: everything a client pipelined arrives in one
+/// system call. Data is copied out of it, so an idle connection keeps no large buffer.
+constexpr std::size_t kReceiveChunk = 64 * 1024;
+/// A drained buffer larger than this is given back, so idle connections stay small.
+constexpr std::size_t kKeepCapacity = 16 * 1024;
+/// After close(), buffered output gets this long to reach a peer that does not read.
+constexpr auto kCloseFlushLimit = std::chrono::seconds(10);
+
+char* receive_scratch() {
+    thread_local std::array<char, kReceiveChunk> scratch;
+    return scratch.data();
+}
+}  // namespace
+
+struct Stream::State : std::enable_shared_from_this<Stream::State> {
+    State(int socket, std::size_t read_limit) : io(socket), limit(read_limit) {}
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+    ~State() { close_now(); }
+
+    [[nodiscard]] std::string_view buffered() const noexcept {
+        return std::string_view(input).substr(input_start);
+    }
+    void consume(std::size_t n) noexcept {
+        input_start += std::min(n, input.size() - input_start);
+        if (input_start == input.size()) {
+            input_start = 0;
+            input.clear();
+            if (input.capacity() > kKeepCapacity) std::string().swap(input);
+        }
+    }
+
+    /// One receive attempt: new bytes (0 at EOF), or nullopt if the socket has nothing now.
+    std::optional<std::size_t> receive_now() {
+        if (eof || closed) return 0;
+        const detail::IoResult result = detail::receive(io.fd(), receive_scratch(), kReceiveChunk);
+        if (result.error != 0) {
+            if (result.would_block()) {
+                io.not_readable();
+                return std::nullopt;
+            }
+            detail::throw_error(result.error, "recv");
+        }
+        const auto n = static_cast<std::size_t>(result.value);
+        if (n == 0) {
+            eof = true;
+            return 0;
+        }
+        if (input_start > 0 && input_start == input.size()) consume(0);
+        input.append(receive_scratch(), n);
+        // A short read emptied the socket; the poller reports the next arrival, so the next
+        // receive waits for it instead of paying for a recv() that says EAGAIN.
+        if (n < kReceiveChunk) io.not_readable();
+        return n;
+    }
+
+    /// Sends as much of the write buffer as the socket takes now. True when it is empty.
+    bool flush_now() {
+        while (output_start < output.size()) {
+            const detail::IoResult result =
+                detail::send(io.fd(), output.data() + output_start, output.size() - output_start);
+            if (result.error != 0) {
+                if (result.would_block()) {
+                    io.not_writable();
+                    return false;
+                }
+                output.clear();
+                output_start = 0;
+                detail::throw_error(result.error, "send");
+            }
+            output_start += static_cast<std::size_t>(result.value);
+        }
+        output.clear();
+        output_start = 0;
+        if (output.capacity() > kKeepCapacity) std::string().swap(output);
+        if (eof_after_flush) {
+            eof_after_flush = false;
+            detail::shutdown_write(io.fd());
+        }
+        return true;
+    }
+
+    void close_now() noexcept {
+        if (closed) return;
+        closed = true;
+        const int fd = io.fd();
+        io.release_descriptor();
+        detail::close_socket(fd);
+        closed_event.set();
+    }
+
+    detail::IoHandle io;
+    std::size_t limit;
+    std::string input;
+    std::size_t input_start = 0;
+    std::string output;
+    std::size_t output_start = 0;
+    bool eof = false;
+    bool closing = false;
+    bool closed = false;
+    bool eof_after_flush = false;
+    Event closed_event;
+};
+
+namespace {
+
+Task<std::size_t> receive_when_ready(std::shared_ptr<Stream::State> state) {
+    for (;;) {
+        co_await state->io.wait_readable();
+        if (auto received = state->receive_now()) co_return *received;
+    }
+}
+
+detail::MaybeTask<std::size_t> receive_into(const std::shared_ptr<Stream::State>& state) {
+    if (state->io.readable() || state->eof || state->closed) {
+        if (auto received = state->receive_now()) return detail::MaybeTask<std::size_t>::ready(*received);
+    }
+    return receive_when_ready(state);
+}
+
+Task<> flush_when_writable(std::shared_ptr<Stream::State> state) {
+    while (!state->flush_now()) co_await state->io.wait_writable();
+}
+
+/// After close(): deliver what is buffered (for a bounded time), then close the socket.
+Task<> flush_then_close(std::shared_ptr<Stream::State> state) {
+    try {
+        co_await wait_for(flush_when_writable(state), kCloseFlushLimit);
+    } catch (...) {
+        // The peer is gone or does not read: nothing more can be delivered; close anyway.
+    }
+    state->close_now();
+}
+
+int make_non_blocking(int fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK) == 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    return fd;
+}
+
+}  // namespace
+
+Stream::Stream(int fd, std::size_t limit) : m_state(std::make_shared<State>(make_non_blocking(fd), limit)) {}
+
+Stream& Stream::operator=(Stream&& other) noexcept {
+    if (this != &other) {
+        close();
+        m_state = std::move(other.m_state);
+    }
+    return *this;
+}
+
+Stream::~Stream() { close(); }
+
+// --- reading ---
+
+detail::MaybeTask<std::size_t> Stream::receive() { return receive_into(m_state); }
+
+std::string_view Stream::buffered() const noexcept { return m_state->buffered(); }
+void Stream::consume(std::size_t n) noexcept { m_state->consume(n); }
+bool Stream::at_eof() const noexcept { return m_state->eof && m_state->buffered().empty(); }
+
+Task<std::string> Stream::read(std::ptrdiff_t n) {
+    auto state = m_state;
+    if (n == 0) co_return std::string();
+    if (n < 0) {
+        while (co_await receive_into(state) != 0) {
+        }
+        std::string all(state->buffered());
+        state->consume(all.size());
+        co_return all;
+    }
+    if (state->buffered().empty()) co_await receive_into(state);
+    std::string part(state->buffered().substr(0, static_cast<std::size_t>(n)));
+    state->consume(part.size());
+    co_return part;
+}
+
+Task<std::string> Stream::readexactly(std::size_t n) {
+    auto state = m_state;
+    while (state->buffered().size() < n) {
+        if (co_await receive_into(state) == 0) {
+            std::string partial(state->buffered());
+            state->consume(partial.size());
+            throw IncompleteReadError(std::move(partial), n);
+        }
+    }
+    std::string exact(state->buffered().substr(0, n));
+    state->consume(n);
+    co_return exact;
+}
+
+Task<std::string> Stream::readuntil(std::string separator) {
+    auto state = m_state;
+    if (separator.empty()) throw std::invalid_argument("readuntil(): empty separator");
+    std::size_t searched = 0;  // where the next search starts, so each byte is scanned once
+    for (;;) {
+        const std::string_view data = state->buffered();
+        const std::size_t found = data.find(separator, searched);
+        if (found != std::string_view::npos) {
+            std::string chunk(data.substr(0, found + separator.size()));
+            state->consume(chunk.size());
+            co_return chunk;
+        }
+        if (data.size() > state->limit) {
+            throw LimitOverrunError("separator not found within the stream's limit of " +
+                                        std::to_string(state->limit) + " bytes",
+                                    data.size());
+        }
+        searched = data.size() >= separator.size() ? data.size() - separator.size() + 1 : 0;
+        if (co_await receive_into(state) == 0) {
+            std::string partial(state->buffered());
+            state->consume(partial.size());
+            const std::size_t expected = partial.size() + separator.size();
+            throw IncompleteReadError(std::move(partial), expected);
+        }
+    }
+}
+
+Task<std::string> Stream::readline() {
+    try {
+        co_return co_await readuntil("\n");
+    } catch (IncompleteReadError& at_eof) {
+        co_return std::move(at_eof.partial);  // the last, unterminated line (empty at EOF)
+    }
+}
+
+// --- writing ---
+
+void Stream::write(std::string_view data) {
+    if (m_state->closing) throw InvalidStateError("write() on a closed Stream");
+    m_state->output.append(data);
+}
+
+std::size_t Stream::write_buffer_size() const noexcept { return m_state->output.size() - m_state->output_start; }
+
+detail::MaybeTask<void> Stream::drain() {
+    if (m_state->closed) throw InvalidStateError("drain() on a closed Stream");
+    if (m_state->io.writable() && m_state->flush_now()) return detail::MaybeTask<void>::ready();
+    return flush_when_writable(m_state);
+}
+
+Task<> Stream::write_eof() {
+    auto state = m_state;
+    state->eof_after_flush = true;
+    co_await drain();
+    if (state->eof_after_flush) {  // nothing was buffered, so flush_now() had nothing to do
+        state->eof_after_flush = false;
+        detail::shutdown_write(state->io.fd());
+    }
+}
+
+// --- closing ---
+
+void Stream::close() noexcept {
+    if (!m_state || m_state->closing) return;
+    m_state->closing = true;
+    bool flushed = true;
+    try {
+        flushed = m_state->flush_now();
+    } catch (...) {
+        // The peer is gone: nothing left to deliver.
+    }
+    if (flushed || running_loop() == nullptr) {
+        m_state->close_now();
+        return;
+    }
+    try {
+        (void)create_task(flush_then_close(m_state), "stream-close-flush");
+    } catch (...) {
+        m_state->close_now();
+    }
+}
+
+Task<> Stream::wait_closed() {
+    auto state = m_state;
+    co_await state->closed_event.wait();
+}
+
+bool Stream::is_closing() const noexcept { return m_state && m_state->closing; }
+
+// --- information and options ---
+
+std::string Stream::get_extra_info(std::string_view name) const {
+    if (name == "peername") return peername().to_string();
+    if (name == "sockname") return sockname().to_string();
+    return {};
+}
+
+Address Stream::peername() const { return detail::peer_address(m_state->io.fd()); }
+Address Stream::sockname() const { return detail::local_address(m_state->io.fd()); }
+int Stream::fd() const noexcept { return m_state ? m_state->io.fd() : -1; }
+std::size_t Stream::limit() const noexcept { return m_state->limit; }
+void Stream::set_limit(std::size_t limit) noexcept { m_state->limit = limit; }
+
+void Stream::set_nodelay(bool enabled) {
+    const auto result = detail::set_option(fd(), IPPROTO_TCP, TCP_NODELAY, enabled ? 1 : 0);
+    if (result.error != 0) detail::throw_error(result.error, "setsockopt(TCP_NODELAY)");
+}
+
+void Stream::set_keepalive(bool enabled) {
+    const auto result = detail::set_option(fd(), SOL_SOCKET, SO_KEEPALIVE, enabled ? 1 : 0);
+    if (result.error != 0) detail::throw_error(result.error, "setsockopt(SO_KEEPALIVE)");
+}
+
+}  // namespace asyncio
+
+// --- open_connection ---
+
+namespace asyncio {
+
+namespace {
+
+Task<std::vector<Address>> resolve_stream_host(std::string host, std::uint16_t port) {
+    std::vector<Address> addresses = detail::resolve_numeric(host, port);
+    if (!addresses.empty()) co_return addresses;
+    auto lookup = [](std::string name, std::uint16_t number) {
+        std::string error;
+        auto found = detail::resolve(name, number, SOCK_STREAM, false, error);
+        if (found.empty()) throw std::system_error(std::make_error_code(std::errc::host_unreachable), error);
+        return found;
+    };
+    co_return co_await to_thread(lookup, std::move(host), port);
+}
+
+/// Connects one socket to `address`; the Stream owns it whatever happens.
+Task<Stream> connect_to(const Address address) {
+    const detail::IoResult opened = detail::open_socket(address.family(), SOCK_STREAM);
+    if (opened.error != 0) detail::throw_error(opened.error, "socket");
+    Stream stream(static_cast<int>(opened.value));
+    Stream::State& state = stream.state_for_connect();
+    const detail::IoResult started = detail::start_connect(stream.fd(), address);
+    if (started.error == EINPROGRESS) {
+        state.io.not_writable();
+        co_await state.io.wait_writable();
+        if (const int error = detail::connect_result(stream.fd()); error != 0) detail::throw_error(error, "connect");
+    } else if (started.error != 0) {
+        detail::throw_error(started.error, "connect");
+    }
+    stream.set_nodelay(true);
+    co_return stream;
+}
+
+}  // namespace
+
+Task<Stream> open_connection(std::string host, std::uint16_t port) {
+    const std::vector<Address> addresses = co_await resolve_stream_host(host, port);
+    std::exception_ptr last_failure;
+    for (const Address& address : addresses) {
+        try {
+            co_return co_await connect_to(address);
+        } catch (const std::system_error&) {
+            last_failure = std::current_exception();  // try the next address, as CPython does
+        }
+    }
+    std::rethrow_exception(last_failure);
+}
+
+}  // namespace asyncio
