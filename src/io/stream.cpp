@@ -178,6 +178,10 @@ Stream::~Stream() { close(); }
 // --- reading ---
 
 detail::MaybeTask<std::size_t> Stream::receive() { return receive_into(m_state); }
+std::optional<std::size_t> Stream::try_receive() { return m_state->receive_now(); }
+bool Stream::try_flush() { return m_state->flush_now(); }
+detail::IoWait Stream::wait_readable() noexcept { return m_state->io.wait_readable(); }
+detail::IoWait Stream::wait_writable() noexcept { return m_state->io.wait_writable(); }
 
 std::string_view Stream::buffered() const noexcept { return m_state->buffered(); }
 void Stream::consume(std::size_t n) noexcept { m_state->consume(n); }

@@ -17,10 +17,12 @@
 #include <asyncio/core/detail/maybe_task.hpp>
 #include <asyncio/core/task.hpp>
 #include <asyncio/io/address.hpp>
+#include <asyncio/io/poller.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -91,6 +93,13 @@ public:
     /// Receives whatever the socket has into the buffer (one system call when data is there, no
     /// allocation). Returns the number of new bytes; 0 means EOF.
     [[nodiscard]] detail::MaybeTask<std::size_t> receive();
+    /// One non-blocking receive: new bytes (0 at EOF), or std::nullopt if nothing is there now.
+    [[nodiscard]] std::optional<std::size_t> try_receive();
+    /// Sends what the socket takes now without waiting; true when the write buffer is empty.
+    bool try_flush();
+    /// Suspends until the socket may be readable / writable (no allocation; cancellable).
+    [[nodiscard]] detail::IoWait wait_readable() noexcept;
+    [[nodiscard]] detail::IoWait wait_writable() noexcept;
 
     struct State;
     /// For open_connection(): the socket while it connects.

@@ -1,0 +1,157 @@
+// The JSON API, /metrics and /debug/tasks.
+#include "app.hpp"
+
+#include <asyncio/core/frame_allocator.hpp>
+#include <asyncio/core/loop.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <fstream>
+#include <string>
+
+namespace sensor_server {
+
+namespace {
+
+void json_headers(http::Response& response) {
+    response.set_content_type("application/json");
+    response.set_header("Cache-Control", "no-store");
+    add_security_headers(response);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+    out.push_back('"');
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned char>(c));
+            out.append(escaped);
+        } else {
+            out.push_back(c);
+        }
+    }
+    out.push_back('"');
+}
+
+template <class Number>
+void append_number(std::string& out, Number value) {
+    char text[32];
+    out.append(text, std::to_chars(text, text + sizeof text, value).ptr);
+}
+
+double seconds(asyncio::Duration duration) { return std::chrono::duration<double>(duration).count(); }
+
+/// Prometheus text format: one "# TYPE" line then the sample.
+void metric(std::string& out, std::string_view name, std::string_view type, double value, std::string_view labels = {}) {
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n").append(name);
+    if (!labels.empty()) out.append("{").append(labels).append("}");
+    out.push_back(' ');
+    append_number(out, value);
+    out.push_back('\n');
+}
+
+double resident_bytes() {
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    double kib = 0;
+    std::string unit;
+    while (status >> key) {
+        if (key == "VmRSS:" && status >> kib) return kib * 1024.0;
+        std::getline(status, unit);
+    }
+    return 0;
+}
+
+}  // namespace
+
+void App::api_sensor(const http::ServerRequest&, http::Response& response) const {
+    response.body().clear();
+    append_json(response.body(), m_sampler.history().latest().reading);
+    json_headers(response);
+}
+
+void App::api_history(const http::ServerRequest&, http::Response& response) const {
+    std::string& out = response.body();
+    out.assign("[");
+    m_sampler.history().for_each_after(0, [&](const Sample& sample) {
+        if (out.size() > 1) out.push_back(',');
+        append_json(out, sample.reading);
+    });
+    out.push_back(']');
+    json_headers(response);
+}
+
+void App::metrics(const http::ServerRequest&, http::Response& response) const {
+    std::string& out = response.body();
+    out.clear();
+    const Reading& latest = m_sampler.history().latest().reading;
+    for (std::size_t i = 0; i < latest.count; ++i) {
+        metric(out, "sensor_" + std::string(latest.quantities[i].name), "gauge", latest.quantities[i].value);
+    }
+    metric(out, "sensor_reading_timestamp_seconds", "gauge", static_cast<double>(latest.ts_ms) / 1000.0);
+    metric(out, "sensor_read_errors_total", "counter", static_cast<double>(m_sampler.read_errors()));
+    metric(out, "sensor_live_subscribers", "gauge", static_cast<double>(m_sampler.topic().subscriber_count()));
+    if (m_server != nullptr) {
+        const http::ServerStats& stats = m_server->stats();
+        out.append("# TYPE http_responses_total counter\n");
+        for (std::size_t kind = 1; kind <= 5; ++kind) {
+            out.append("http_responses_total{code=\"").append(std::to_string(kind)).append("xx\"} ");
+            append_number(out, stats.responses_by_class[kind]);
+            out.push_back('\n');
+        }
+        metric(out, "http_requests_total", "counter", static_cast<double>(stats.requests));
+        metric(out, "http_connections_active", "gauge", static_cast<double>(stats.active_connections));
+        metric(out, "http_connections_accepted_total", "counter", static_cast<double>(stats.connections_accepted));
+        metric(out, "http_connections_rejected_total", "counter", static_cast<double>(stats.connections_rejected));
+        metric(out, "http_idle_connections_closed_for_room_total", "counter", static_cast<double>(stats.idle_closed_for_room));
+        metric(out, "http_timeouts_total", "counter", static_cast<double>(stats.timeouts));
+        metric(out, "http_bad_requests_total", "counter", static_cast<double>(stats.bad_requests));
+        metric(out, "http_received_bytes_total", "counter", static_cast<double>(stats.bytes_received));
+    }
+    const asyncio::EventLoop& loop = asyncio::get_event_loop();
+    metric(out, "asyncio_tasks", "gauge", static_cast<double>(loop.task_count()));
+    metric(out, "asyncio_loop_steps_total", "counter", static_cast<double>(loop.stats().steps));
+    metric(out, "asyncio_loop_stalls_total", "counter", static_cast<double>(loop.stats().stalls));
+    metric(out, "asyncio_loop_longest_step_seconds", "gauge", seconds(loop.stats().longest_step));
+    metric(out, "asyncio_coroutine_frames", "gauge", static_cast<double>(asyncio::frame_stats().live_frames));
+    metric(out, "asyncio_coroutine_frame_bytes", "gauge", static_cast<double>(asyncio::frame_stats().live_bytes));
+    metric(out, "process_resident_memory_bytes", "gauge", resident_bytes());
+    response.set_content_type("text/plain; version=0.0.4; charset=utf-8");
+    response.set_header("Cache-Control", "no-store");
+    add_security_headers(response);
+}
+
+void App::debug_tasks(const http::ServerRequest&, http::Response& response) const {
+    const asyncio::EventLoop& loop = asyncio::get_event_loop();
+    std::string& out = response.body();
+    out.assign("{\"tasks\":[");
+    bool first = true;
+    for (const asyncio::TaskInfo& task : loop.tasks()) {
+        if (!first) out.push_back(',');
+        first = false;
+        out.append("{\"name\":");
+        append_json_string(out, task.name);
+        out.append(",\"state\":");
+        append_json_string(out, task.state);
+        out.append(",\"steps\":");
+        append_number(out, task.steps);
+        out.append(",\"run_time_s\":");
+        append_number(out, seconds(task.run_time));
+        out.push_back('}');
+    }
+    out.append("],\"loop\":{\"steps\":");
+    append_number(out, loop.stats().steps);
+    out.append(",\"stalls\":");
+    append_number(out, loop.stats().stalls);
+    out.append(",\"longest_step_s\":");
+    append_number(out, seconds(loop.stats().longest_step));
+    out.append(",\"longest_step_task\":");
+    append_json_string(out, loop.stats().longest_step_task);
+    out.append("}}");
+    json_headers(response);
+}
+
+}  // namespace sensor_server

@@ -1,0 +1,132 @@
+// Live readings: /events (Server-Sent Events) and /ws (WebSocket), both fed by the sampler's
+// Topic. Each client has its own bounded backlog: a slow client loses its oldest readings (they
+// are coalesced), a client that stops reading altogether is dropped after the write time-out,
+// and the sensor never waits for anybody.
+#include "app.hpp"
+
+#include <asyncio/core/errors.hpp>
+#include <asyncio/core/task_group.hpp>
+#include <asyncio/core/timeout.hpp>
+#include <asyncio/http/websocket.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <string>
+
+namespace sensor_server {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Readings a live client may fall behind by before the oldest are dropped.
+constexpr std::size_t kLiveBacklog = 16;
+/// An idle event stream gets a comment this often, so proxies and browsers keep it open and a
+/// vanished client is noticed by the failing write.
+constexpr auto kKeepAliveEvery = 15s;
+
+std::uint64_t last_event_id(const http::OwnedRequest& request) {
+    const std::string_view text = request.header("Last-Event-ID");
+    std::uint64_t id = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+    return error == std::errc{} && end == text.data() + text.size() ? id : 0;
+}
+
+void append_event(std::string& out, const Sample& sample) {
+    out.append("id: ").append(std::to_string(sample.id)).append("\ndata: ");
+    append_json(out, sample.reading);
+    out.append("\n\n");
+}
+
+asyncio::Duration seconds(double value) {
+    return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(value));
+}
+
+}  // namespace
+
+asyncio::Task<> App::events(http::OwnedRequest request, asyncio::Stream& stream) {
+    auto subscription = m_sampler.topic().subscribe(kLiveBacklog);
+    const History& history = m_sampler.history();
+    std::uint64_t sent_id = last_event_id(request);
+    std::string out =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n";
+    // A resuming client gets what it missed (as far as the history reaches); a new one the
+    // latest reading at once, so the page is current without waiting an interval.
+    history.for_each_after(sent_id == 0 ? history.last_id() - 1 : sent_id, [&](const Sample& sample) {
+        append_event(out, sample);
+        sent_id = sample.id;
+    });
+    const asyncio::Duration write_timeout = seconds(m_options.write_timeout_s);
+    try {
+        for (;;) {
+            stream.write(out);
+            out.clear();
+            co_await asyncio::wait_for(stream.drain(), write_timeout);
+            std::optional<Sample> sample;
+            try {
+                sample = co_await asyncio::wait_for(subscription.get(), kKeepAliveEvery);
+                if (!sample) co_return;  // the topic closed: the server is shutting down
+            } catch (const asyncio::TimeoutError&) {
+                out.append(": keep-alive\n\n");
+                continue;
+            }
+            if (sample->id > sent_id) {
+                append_event(out, *sample);
+                sent_id = sample->id;
+            }
+        }
+    } catch (const asyncio::TimeoutError&) {
+        // The client stopped reading: drop it rather than buffer for it.
+    }
+}
+
+namespace {
+
+/// Sends every new reading to the WebSocket until the topic closes or a send fails.
+asyncio::Task<> forward_readings(asyncio::Topic<Sample>::Subscription& subscription, http::WebSocket& socket,
+                                 asyncio::Duration write_timeout) {
+    std::string json;
+    while (auto sample = co_await subscription.get()) {
+        json.clear();
+        append_json(json, sample->reading);
+        socket.queue_text(json);
+        co_await asyncio::wait_for(socket.flush(), write_timeout);
+    }
+    co_await socket.close(http::kCloseGoingAway, "server shutting down");
+}
+
+/// Reads (and discards) what the client sends, answering pings and the close handshake.
+asyncio::Task<> read_until_closed(http::WebSocket& socket) {
+    while (co_await socket.receive()) {
+    }
+}
+
+}  // namespace
+
+asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stream) {
+    auto socket = co_await http::WebSocket::accept(request, stream);
+    if (!socket) co_return;
+    auto subscription = m_sampler.topic().subscribe(kLiveBacklog);
+    if (!m_sampler.history().empty()) {
+        std::string json;
+        append_json(json, m_sampler.history().latest().reading);
+        socket->queue_text(json);
+    }
+    // Two tasks: one sends readings, one reads the client. Whichever ends first (the client
+    // closed, or the server is shutting down) ends the other.
+    asyncio::Task<> sender = asyncio::create_task(forward_readings(subscription, *socket, seconds(m_options.write_timeout_s)));
+    asyncio::Task<> reader = asyncio::create_task(read_until_closed(*socket));
+    try {
+        co_await reader;
+    } catch (...) {
+    }
+    sender.cancel();
+    try {
+        co_await sender;
+    } catch (...) {
+        // Cancelled, or the send failed because the client is gone: the connection ends anyway.
+    }
+}
+
+}  // namespace sensor_server

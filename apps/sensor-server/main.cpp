@@ -1,0 +1,84 @@
+// sensor-server: the live sensor dashboard. See --help.
+#include "app.hpp"
+#include "network_info.hpp"
+#include "options.hpp"
+#include "sampler.hpp"
+#include "sensors.hpp"
+
+#include <asyncio/asyncio.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+
+namespace {
+
+using namespace sensor_server;
+
+asyncio::Duration seconds(double value) {
+    return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(value));
+}
+
+http::ServerOptions server_options(const Options& options) {
+    http::ServerOptions result;
+    result.header_timeout = seconds(options.header_timeout_s);
+    result.idle_timeout = seconds(options.idle_timeout_s);
+    result.write_timeout = seconds(options.write_timeout_s);
+    result.max_connections = options.max_connections;
+    if (options.log) {
+        result.access_log = [](const http::AccessLogEntry& entry) {
+            std::printf("%s \"%.*s %.*s\" %d %zu %.3fms\n", std::string(entry.peer).c_str(),
+                        static_cast<int>(entry.method.size()), entry.method.data(), static_cast<int>(entry.target.size()),
+                        entry.target.data(), entry.status, entry.body_bytes,
+                        std::chrono::duration<double, std::milli>(entry.duration).count());
+            std::fflush(stdout);
+        };
+    }
+    return result;
+}
+
+asyncio::Task<int> serve(Options options) {
+    Sampler sampler(make_sensor(options.sensor),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(seconds(options.interval_s)), options.history);
+    sampler.sample_once();
+    App app(options, sampler, read_network_info());
+    http::HttpServer server(app.router(), server_options(options));
+    app.attach(server);
+    co_await server.start(options.host, options.port);
+    std::printf("sensor-server: serving http://%s:%u/ (sensor %s, every %g s)\n",
+                options.host.find(':') != std::string::npos ? ("[" + options.host + "]").c_str() : options.host.c_str(),
+                server.port(), std::string(sampler.sensor().name()).c_str(), options.interval_s);
+    std::fflush(stdout);
+
+    asyncio::Task<> sampling = asyncio::create_task(sampler.run(), "sampler");
+    auto shut_down = [&server, &app] {
+        app.end_live_streams();
+        server.close();
+    };
+    asyncio::add_signal_handler(SIGINT, shut_down);
+    asyncio::add_signal_handler(SIGTERM, shut_down);
+    co_await server.wait_closed();
+    sampling.cancel();
+    std::printf("sensor-server: stopped\n");
+    co_return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const CommandLine command_line = parse_command_line(argc, argv);
+    if (!command_line.options) {
+        std::fputs(command_line.message.c_str(), command_line.exit_code == 0 ? stdout : stderr);
+        return command_line.exit_code;
+    }
+    try {
+        return asyncio::run(serve(*command_line.options));
+    } catch (const std::invalid_argument& error) {
+        std::fprintf(stderr, "sensor-server: %s\nTry 'sensor-server --help'.\n", error.what());
+        return 2;
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sensor-server: %s\n", error.what());
+        return 1;
+    }
+}

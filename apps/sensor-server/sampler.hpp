@@ -1,0 +1,42 @@
+#pragma once
+// The sampler: reads the sensor every --interval, keeps the history and publishes each sample
+// to every live subscriber (SSE, WebSocket) through the library's Topic.
+
+#include "history.hpp"
+#include "sensors.hpp"
+
+#include <asyncio/core/task.hpp>
+#include <asyncio/core/topic.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+namespace sensor_server {
+
+class Sampler {
+public:
+    Sampler(std::unique_ptr<SensorSource> sensor, std::chrono::milliseconds interval, std::size_t history_size);
+
+    /// Takes one reading now (at start-up, so /api/sensor always has one).
+    void sample_once();
+    /// Samples every interval until cancelled. A failing read is reported and retried next time.
+    [[nodiscard]] asyncio::Task<> run();
+
+    [[nodiscard]] const History& history() const noexcept { return m_history; }
+    [[nodiscard]] asyncio::Topic<Sample>& topic() noexcept { return m_topic; }
+    [[nodiscard]] const SensorSource& sensor() const noexcept { return *m_sensor; }
+    [[nodiscard]] std::chrono::milliseconds interval() const noexcept { return m_interval; }
+    [[nodiscard]] std::uint64_t read_errors() const noexcept { return m_read_errors; }
+
+private:
+    void store(const Reading& reading);
+
+    std::unique_ptr<SensorSource> m_sensor;
+    std::chrono::milliseconds m_interval;
+    History m_history;
+    asyncio::Topic<Sample> m_topic;
+    std::uint64_t m_read_errors = 0;
+};
+
+}  // namespace sensor_server

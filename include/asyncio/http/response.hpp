@@ -1,0 +1,63 @@
+#pragma once
+// Response: what a handler fills in. The connection adds Date, Content-Length, Connection and
+// serialises it straight into the stream's write buffer. A connection reuses one Response for
+// all its requests, so on the keep-alive path building a response allocates nothing.
+//
+//   app.get("/api/sensor", [](const http::Request&, http::Response& res) {
+//       res.json(R"({"temperature_c":21.5})");
+//   });
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace asyncio::http {
+
+/// "OK" for 200, "Not Found" for 404...; "Unknown" for codes it does not know.
+[[nodiscard]] std::string_view reason_phrase(int status) noexcept;
+
+class Response {
+public:
+    int status = 200;
+
+    /// Adds a header line. Names and values must not contain CR or LF (std::invalid_argument).
+    void set_header(std::string_view name, std::string_view value);
+    void set_content_type(std::string_view type) { m_content_type.assign(type); }
+    [[nodiscard]] std::string_view content_type() const noexcept { return m_content_type; }
+
+    /// The body, to append to (body().append(...)) or replace.
+    [[nodiscard]] std::string& body() noexcept { return m_body; }
+    [[nodiscard]] const std::string& body() const noexcept { return m_body; }
+
+    /// Sets status, Content-Type and body in one call.
+    void text(std::string_view body, int code = 200) { set(code, "text/plain; charset=utf-8", body); }
+    void html(std::string_view body, int code = 200) { set(code, "text/html; charset=utf-8", body); }
+    void json(std::string_view body, int code = 200) { set(code, "application/json", body); }
+
+    /// An error page: status, a short plain-text body (never echoing request input unescaped).
+    void error(int code, std::string_view detail = {});
+
+    /// The header lines added with set_header, each ending in CRLF.
+    [[nodiscard]] std::string_view extra_headers() const noexcept { return m_headers; }
+
+    /// Clears everything, keeping the buffers' capacity for the next request.
+    void reset() noexcept;
+
+private:
+    void set(int code, std::string_view type, std::string_view body);
+
+    std::string m_content_type;
+    std::string m_headers;
+    std::string m_body;
+};
+
+/// Appends the serialised response to `out`: status line, Date, Server, Content-Type,
+/// Content-Length, Connection, the extra headers, then the body (omitted for HEAD, 1xx, 204 and
+/// 304, where RFC 9110 forbids a body; Content-Length still describes the GET body for HEAD).
+void append_response(std::string& out, const Response& response, bool head_request, bool keep_alive);
+
+/// The current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), formatted at most
+/// once a second.
+[[nodiscard]] std::string_view http_date() noexcept;
+
+}  // namespace asyncio::http

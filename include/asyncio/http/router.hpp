@@ -1,0 +1,94 @@
+#pragma once
+// Router: maps method + path to a handler, the way Python's micro-frameworks read.
+//
+//   http::Router app;
+//   app.get("/healthz", [](const http::Request&, http::Response& res) { res.text("ok\n"); });
+//   app.get_async("/slow", slow_handler);          // a coroutine: Task<>(const Request&, Response&)
+//   app.stream("/events", sse_handler);            // takes over the connection (SSE, WebSocket)
+//
+// HEAD is answered by the GET handler (the body is dropped). A path that exists with other
+// methods gets 405 with Allow; OPTIONS gets 204 with Allow; anything else 404.
+
+#include <asyncio/core/task.hpp>
+#include <asyncio/http/request_parser.hpp>
+#include <asyncio/http/response.hpp>
+#include <asyncio/io/stream.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace asyncio::http {
+
+/// A request as a handler sees it: the parsed head, the body, and the peer. The views point into
+/// the connection's buffer and stay valid until the handler returns (or its task finishes).
+struct ServerRequest : Request {
+    std::string_view body;
+    std::string_view peer;  ///< "host:port" of the client
+};
+
+/// A copy of a request that owns its bytes, for handlers that outlive the parser's buffer.
+struct OwnedRequest {
+    explicit OwnedRequest(const ServerRequest& request);
+    /// A Request viewing this object's strings (for functions that take one, such as
+    /// check_websocket_upgrade); valid while this object lives unchanged.
+    [[nodiscard]] Request view() const noexcept;
+    int version_minor = 1;
+    std::string method;
+    std::string path;
+    std::string query;
+    std::string peer;
+    std::vector<std::pair<std::string, std::string>> headers;
+    /// Case-insensitive header lookup; empty if absent.
+    [[nodiscard]] std::string_view header(std::string_view name) const noexcept;
+};
+
+using Handler = std::function<void(const ServerRequest&, Response&)>;
+using AsyncHandler = std::function<Task<>(const ServerRequest&, Response&)>;
+/// Owns the connection from the end of the request head on; the connection closes when it ends.
+using StreamHandler = std::function<Task<>(OwnedRequest, Stream&)>;
+
+class Router {
+public:
+    Router& route(std::string method, std::string path, Handler handler);
+    Router& route_async(std::string method, std::string path, AsyncHandler handler);
+    Router& get(std::string path, Handler handler) { return route("GET", std::move(path), std::move(handler)); }
+    Router& post(std::string path, Handler handler) { return route("POST", std::move(path), std::move(handler)); }
+    Router& get_async(std::string path, AsyncHandler handler) {
+        return route_async("GET", std::move(path), std::move(handler));
+    }
+    /// A GET route whose handler takes over the connection.
+    Router& stream(std::string path, StreamHandler handler);
+    /// Every GET under `prefix` (e.g. "/static/") goes to `handler`.
+    Router& get_prefix(std::string prefix, Handler handler);
+
+    /// What one request resolves to. Exactly one handler is set, or `status` says why not.
+    struct Match {
+        const Handler* handler = nullptr;
+        const AsyncHandler* async_handler = nullptr;
+        const StreamHandler* stream_handler = nullptr;
+        int status = 200;   ///< 404, 405 (see allow), or 204 for OPTIONS
+        std::string allow;  ///< for 405 and OPTIONS: "GET, HEAD"
+    };
+    [[nodiscard]] Match match(std::string_view method, std::string_view path) const;
+
+private:
+    struct Endpoint {
+        std::string method;
+        Handler handler;
+        AsyncHandler async_handler;
+        StreamHandler stream_handler;
+    };
+    using Endpoints = std::vector<Endpoint>;
+
+    Endpoint& add(std::string method, std::string path);
+    [[nodiscard]] const Endpoints* find_path(std::string_view path) const;
+
+    std::unordered_map<std::string, Endpoints> m_exact;
+    std::vector<std::pair<std::string, Endpoints>> m_prefixes;
+};
+
+}  // namespace asyncio::http

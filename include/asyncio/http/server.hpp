@@ -1,0 +1,109 @@
+#pragma once
+// HttpServer: HTTP/1.1 over asyncio streams, with the limits and time-outs a device on a shared
+// network needs.
+//
+//   http::Router app;
+//   app.get("/healthz", [](const http::ServerRequest&, http::Response& res) { res.text("ok\n"); });
+//   http::HttpServer server(app);
+//   co_await server.start("127.0.0.1", 8080);
+//   co_await server.wait_closed();       // until server.close() (a signal handler, say)
+//
+// Per connection: keep-alive (HTTP/1.1 by default, 1.0 on request), pipelined requests answered
+// in order with one write per batch, Expect: 100-continue, Content-Length and chunked bodies.
+// A bad request gets its status (400, 408, 413, 414, 431, 501, 505) and the connection is closed;
+// other connections never notice.
+
+#include <asyncio/core/event.hpp>
+#include <asyncio/core/task.hpp>
+#include <asyncio/http/router.hpp>
+#include <asyncio/io/server.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace asyncio::http {
+
+/// One line of the access log.
+struct AccessLogEntry {
+    std::string_view peer;
+    std::string_view method;
+    std::string_view target;
+    int status = 0;
+    std::size_t body_bytes = 0;
+    Duration duration{};
+};
+
+struct ServerOptions {
+    Limits limits;
+    /// A request head must be complete this long after its first byte (then 408 and close).
+    Duration header_timeout = std::chrono::seconds(20);
+    /// A keep-alive connection with no request for this long is closed.
+    Duration idle_timeout = std::chrono::seconds(60);
+    /// A client that takes nothing from a full write buffer for this long is closed.
+    Duration write_timeout = std::chrono::seconds(10);
+    /// The most connections served at once. Beyond it, idle keep-alive connections are closed
+    /// to make room; if none is idle, the newcomer gets 503 with Retry-After.
+    std::size_t max_connections = 1024;
+    /// Pipelined responses buffered before the connection stops reading to send them: a client
+    /// that pipelines and never reads cannot grow the server's memory.
+    std::size_t max_buffered_output = 256 * 1024;
+    /// Called once per response, when set (the --log access log).
+    std::function<void(const AccessLogEntry&)> access_log;
+};
+
+/// Counters for /metrics. Monotonic except active_connections.
+struct ServerStats {
+    std::uint64_t requests = 0;
+    std::uint64_t connections_accepted = 0;
+    std::uint64_t connections_rejected = 0;  ///< 503: over the connection cap, none idle
+    std::uint64_t idle_closed_for_room = 0;  ///< idle keep-alive connections closed at the cap
+    std::uint64_t timeouts = 0;              ///< header, idle and write time-outs
+    std::uint64_t bad_requests = 0;          ///< answered 4xx/5xx by the parser's verdict
+    std::uint64_t bytes_received = 0;
+    std::size_t active_connections = 0;
+    std::array<std::uint64_t, 6> responses_by_class{};  ///< index 1..5: 1xx..5xx
+};
+
+class HttpServer {
+public:
+    explicit HttpServer(const Router& router, ServerOptions options = {});
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+    ~HttpServer();
+
+    /// Listens on host:port (port 0: any free port, see port()).
+    [[nodiscard]] Task<> start(std::string host, std::uint16_t port);
+    [[nodiscard]] std::uint16_t port() const noexcept { return m_server.port(); }
+
+    /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
+    /// (their connections then close), end streaming handlers (SSE, WebSocket).
+    void close() noexcept;
+    /// Suspends until close() was called and every connection has ended.
+    [[nodiscard]] Task<> wait_closed();
+
+    [[nodiscard]] const ServerStats& stats() const noexcept { return m_stats; }
+    [[nodiscard]] const ServerOptions& options() const noexcept { return m_options; }
+
+    class Connection;
+
+private:
+    friend class Connection;
+    /// Whether a new connection may be served; at the cap, closes the oldest idle one for it.
+    [[nodiscard]] bool admit() noexcept;
+    /// The task of one connection (a static member: coroutine lambdas must not capture).
+    static Task<> serve(HttpServer* server, Stream stream);
+
+    const Router& m_router;
+    ServerOptions m_options;
+    Server m_server;
+    ServerStats m_stats;
+    detail::IntrusiveList<Connection> m_connections;  ///< oldest first
+    Event m_all_closed;
+    bool m_closing = false;
+};
+
+}  // namespace asyncio::http

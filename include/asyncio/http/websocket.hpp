@@ -1,0 +1,70 @@
+#pragma once
+// A server-side WebSocket connection (RFC 6455) over a Stream: the handshake, then whole
+// messages in, frames out. Pings are answered, fragmented messages assembled, text checked for
+// UTF-8, and every protocol error ends in a close frame with the right code.
+//
+//   asyncio::Task<> chat(http::OwnedRequest request, asyncio::Stream& stream) {
+//       auto ws = co_await http::WebSocket::accept(request, stream);
+//       if (!ws) co_return;                         // the handshake failed and was answered
+//       while (auto message = co_await ws->receive()) co_await ws->send_text(message->data);
+//   }
+
+#include <asyncio/core/lock.hpp>
+#include <asyncio/core/task.hpp>
+#include <asyncio/http/router.hpp>
+#include <asyncio/http/websocket_frame.hpp>
+#include <asyncio/http/websocket_message.hpp>
+#include <asyncio/io/stream.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace asyncio::http {
+
+class WebSocket {
+public:
+    /// Answers the upgrade request: 101 and a WebSocket, or the handshake's error status (the
+    /// connection is then done) and std::nullopt.
+    [[nodiscard]] static Task<std::optional<WebSocket>> accept(const OwnedRequest& request, Stream& stream);
+
+    /// The next text or binary message; std::nullopt once the connection is closed (by the
+    /// peer's close frame, EOF, or a protocol error, each answered with a close frame).
+    /// One task at a time may receive.
+    [[nodiscard]] Task<std::optional<Message>> receive();
+
+    /// Queues a frame; flush() sends what is queued. One task may send while another receives:
+    /// flushes are serialised, so a pong from receive() never interleaves with a message.
+    void queue_text(std::string_view text) { encode_frame(Opcode::text, text, true, m_state->pending); }
+    void queue_binary(std::string_view data) { encode_frame(Opcode::binary, data, true, m_state->pending); }
+    /// Sends the queued frames (and any pong or close reply receive() queued).
+    [[nodiscard]] Task<> flush();
+    [[nodiscard]] Task<> send_text(std::string_view text) {
+        queue_text(text);
+        return flush();
+    }
+    /// Starts the closing handshake with `code`; receive() then returns std::nullopt.
+    [[nodiscard]] Task<> close(std::uint16_t code = kCloseNormal, std::string_view reason = {});
+    [[nodiscard]] bool closed() const noexcept { return m_state->close_sent; }
+    /// Limits on what the client may send (frames; messages are limited by the assembler).
+    [[nodiscard]] FrameLimits& limits() noexcept { return m_state->limits; }
+
+private:
+    struct State {
+        explicit State(Stream& s) : stream(s) {}
+        Stream& stream;
+        FrameLimits limits{};
+        MessageAssembler assembler;
+        std::string pending;  ///< encoded frames not yet handed to the stream
+        Lock write_lock;      ///< one drain at a time
+        bool close_sent = false;
+    };
+    explicit WebSocket(Stream& stream) : m_state(std::make_unique<State>(stream)) {}
+    void queue_close(std::uint16_t code, std::string_view reason);
+
+    std::unique_ptr<State> m_state;  ///< stable address: tasks keep using it while it moves
+};
+
+}  // namespace asyncio::http

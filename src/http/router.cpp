@@ -1,0 +1,96 @@
+#include <asyncio/http/router.hpp>
+
+namespace asyncio::http {
+
+OwnedRequest::OwnedRequest(const ServerRequest& request)
+    : version_minor(request.version_minor),
+      method(request.method),
+      path(request.path),
+      query(request.query),
+      peer(request.peer) {
+    for (const Header& field : request.fields()) headers.emplace_back(field.name, field.value);
+}
+
+Request OwnedRequest::view() const noexcept {
+    Request request;
+    request.method = method;
+    request.target = path;
+    request.path = path;
+    request.query = query;
+    request.version_minor = version_minor;
+    for (const auto& [name, value] : headers) {
+        if (request.header_count == kMaxHeaders) break;
+        request.headers[request.header_count++] = Header{name, value};
+    }
+    return request;
+}
+
+std::string_view OwnedRequest::header(std::string_view name) const noexcept {
+    for (const auto& [field, value] : headers) {
+        if (iequals(field, name)) return value;
+    }
+    return {};
+}
+
+Router::Endpoint& Router::add(std::string method, std::string path) {
+    Endpoints& endpoints = m_exact[std::move(path)];
+    endpoints.push_back(Endpoint{std::move(method), {}, {}, {}});
+    return endpoints.back();
+}
+
+Router& Router::route(std::string method, std::string path, Handler handler) {
+    add(std::move(method), std::move(path)).handler = std::move(handler);
+    return *this;
+}
+
+Router& Router::route_async(std::string method, std::string path, AsyncHandler handler) {
+    add(std::move(method), std::move(path)).async_handler = std::move(handler);
+    return *this;
+}
+
+Router& Router::stream(std::string path, StreamHandler handler) {
+    add("GET", std::move(path)).stream_handler = std::move(handler);
+    return *this;
+}
+
+Router& Router::get_prefix(std::string prefix, Handler handler) {
+    m_prefixes.emplace_back(std::move(prefix), Endpoints{Endpoint{"GET", std::move(handler), {}, {}}});
+    return *this;
+}
+
+const Router::Endpoints* Router::find_path(std::string_view path) const {
+    // std::string key: heterogeneous lookup in unordered_map needs C++20 hashing support that
+    // libstdc++ 12 lacks; paths are short, so this copy stays in the small-string buffer.
+    if (auto found = m_exact.find(std::string(path)); found != m_exact.end()) return &found->second;
+    for (const auto& [prefix, endpoints] : m_prefixes) {
+        if (path.starts_with(prefix)) return &endpoints;
+    }
+    return nullptr;
+}
+
+Router::Match Router::match(std::string_view method, std::string_view path) const {
+    Match result;
+    const Endpoints* endpoints = find_path(path);
+    if (endpoints == nullptr) {
+        result.status = 404;
+        return result;
+    }
+    const std::string_view wanted = method == "HEAD" ? std::string_view("GET") : method;
+    for (const Endpoint& endpoint : *endpoints) {
+        if (endpoint.method != wanted) continue;
+        if (endpoint.handler) result.handler = &endpoint.handler;
+        if (endpoint.async_handler) result.async_handler = &endpoint.async_handler;
+        if (endpoint.stream_handler) result.stream_handler = &endpoint.stream_handler;
+        return result;
+    }
+    for (const Endpoint& endpoint : *endpoints) {
+        if (!result.allow.empty()) result.allow += ", ";
+        result.allow += endpoint.method;
+        if (endpoint.method == "GET") result.allow += ", HEAD";
+    }
+    result.allow += ", OPTIONS";
+    result.status = method == "OPTIONS" ? 204 : 405;
+    return result;
+}
+
+}  // namespace asyncio::http

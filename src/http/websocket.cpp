@@ -1,0 +1,86 @@
+#include <asyncio/http/websocket.hpp>
+
+#include <asyncio/http/websocket_handshake.hpp>
+
+namespace asyncio::http {
+
+Task<std::optional<WebSocket>> WebSocket::accept(const OwnedRequest& request, Stream& stream) {
+    const Request view = request.view();
+    const WebSocketHandshake handshake = check_websocket_upgrade(view);
+    std::string head;
+    if (!handshake.ok()) {
+        Response refusal;
+        refusal.error(handshake.http_status, handshake.reason);
+        if (handshake.http_status == 426) refusal.set_header("Sec-WebSocket-Version", std::string(kWebSocketVersion));
+        append_response(head, refusal, false, false);
+        stream.write(head);
+        co_await stream.drain();
+        co_return std::nullopt;
+    }
+    write_websocket_accept(handshake.accept_key, head);
+    stream.write(head);
+    co_await stream.drain();
+    co_return WebSocket(stream);
+}
+
+void WebSocket::queue_close(std::uint16_t code, std::string_view reason) {
+    if (m_state->close_sent) return;
+    m_state->close_sent = true;
+    encode_close_frame(code, reason, m_state->pending);
+}
+
+Task<> WebSocket::flush() {
+    State& state = *m_state;
+    auto guard = co_await state.write_lock.scoped_acquire();
+    if (state.pending.empty()) co_return;
+    state.stream.write(state.pending);
+    state.pending.clear();
+    co_await state.stream.drain();
+}
+
+Task<> WebSocket::close(std::uint16_t code, std::string_view reason) {
+    queue_close(code, reason);
+    co_await flush();
+}
+
+Task<std::optional<Message>> WebSocket::receive() {
+    State& state = *m_state;
+    Frame frame;
+    Message message;
+    for (;;) {
+        const FrameResult parsed = parse_frame(state.stream.buffered(), frame, state.limits);
+        if (parsed.partial()) {
+            if (co_await state.stream.receive() == 0) co_return std::nullopt;  // EOF without a close
+            continue;
+        }
+        if (parsed.error()) {
+            co_await close(parsed.close_code, "protocol error");
+            co_return std::nullopt;
+        }
+        state.stream.consume(parsed.consumed);
+        const AssembleResult assembled = state.assembler.push(std::move(frame), message);
+        switch (assembled.status) {
+            case AssembleStatus::incomplete:
+                continue;
+            case AssembleStatus::message:
+                co_return message;
+            case AssembleStatus::error:
+                co_await close(assembled.close_code, assembled.reason);
+                co_return std::nullopt;
+            case AssembleStatus::control:
+                break;
+        }
+        if (message.opcode == Opcode::ping) {
+            encode_frame(Opcode::pong, message.data, true, state.pending);
+            co_await flush();
+        } else if (message.opcode == Opcode::close) {
+            ClosePayload payload;
+            parse_close_payload(message.data, payload);
+            // Echo the peer's code (RFC 6455 5.5.1); an empty close is answered with 1000.
+            co_await close(payload.code == kCloseNoStatus ? kCloseNormal : payload.code);
+            co_return std::nullopt;
+        }
+    }
+}
+
+}  // namespace asyncio::http
