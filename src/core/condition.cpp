@@ -5,12 +5,18 @@
 
 namespace asyncio {
 
-class Condition::NotifyWait final : detail::ListWait {
+class Condition::NotifyWait final : public detail::ListWait {
 public:
     explicit NotifyWait(Condition& condition) noexcept : m_condition(condition) {}
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_condition.m_waiters, handle); }
-    void await_resume() const { end_wait(); }
+    void await_resume() const {
+        // Notified, then cancelled before it could run: the notification goes to the next
+        // waiter instead of being lost with this one (CPython 3.13 does the same).
+        if (m_notified && cancel_pending()) m_condition.wake_waiters(1);
+        end_wait();
+    }
+    bool m_notified = false;  ///< set by notify(), which unlinked this waiter
 
 private:
     Condition& m_condition;
@@ -39,7 +45,15 @@ Task<> Condition::wait() {
 
 void Condition::notify(std::size_t n) {
     if (!m_lock->locked()) throw InvalidStateError("Condition::notify() without holding the lock");
-    for (; n > 0 && !m_waiters.empty(); --n) m_waiters.pop_front().notify();
+    wake_waiters(n);
+}
+
+void Condition::wake_waiters(std::size_t n) noexcept {
+    for (; n > 0 && !m_waiters.empty(); --n) {
+        auto& waiter = static_cast<NotifyWait&>(m_waiters.pop_front());
+        waiter.m_notified = true;
+        waiter.notify();
+    }
 }
 
 }  // namespace asyncio

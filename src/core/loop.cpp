@@ -2,6 +2,8 @@
 #include <asyncio/core/loop.hpp>
 
 #include <algorithm>
+#include <exception>
+#include <string>
 #include <utility>
 
 namespace asyncio {
@@ -33,7 +35,18 @@ struct EventLoop::Callback final : detail::Runnable, detail::TimerNode {
 
     void run() override {
         std::unique_ptr<Callback> self(this);
-        if (!state->cancelled) function();
+        if (state->cancelled) return;
+        const TimePoint start = loop.m_platform->now();
+        // As CPython's loop does: a callback that throws is reported and the loop goes on; the
+        // exception must not unwind through the loop and abandon every task on it.
+        try {
+            function();
+        } catch (const std::exception& error) {
+            detail::report(std::string("exception in callback: ") + error.what());
+        } catch (...) {
+            detail::report("exception in callback: an exception not derived from std::exception");
+        }
+        loop.note_step(loop.m_platform->now() - start, nullptr);
     }
     void discard() noexcept override { delete this; }
     void fire() override { loop.schedule(*this); }
@@ -130,18 +143,26 @@ void EventLoop::fire_due_timers() {
 
 void EventLoop::run_ready() {
     // Only what is ready now runs in this pass; what these steps make ready runs in the next,
-    // after I/O and timers had their turn (the fairness CPython's _run_once gives).
-    for (std::size_t n = m_ready_count; n > 0 && !m_ready.empty(); --n) {
-        detail::Runnable& runnable = m_ready.pop_front();
-        --m_ready_count;
-        runnable.run();
-    }
+    // after I/O and timers had their turn (the fairness CPython's _run_once gives). The pass
+    // takes the whole queue at once, so an entry that leaves it meanwhile (a task destroyed
+    // while ready) cannot make a later pass run more than was ready when it began.
+    struct Pass {
+        detail::IntrusiveList<detail::Runnable>& ready;
+        detail::IntrusiveList<detail::Runnable> entries;
+        // Should a step throw (out of memory), what did not run yet stays first in the queue.
+        ~Pass() {
+            entries.splice_back(ready);
+            ready.splice_back(entries);
+        }
+    } pass{m_ready, {}};
+    pass.entries.splice_back(m_ready);
+    while (!pass.entries.empty()) pass.entries.pop_front().run();
 }
 
 void EventLoop::schedule(detail::Runnable& runnable) noexcept {
-    if (static_cast<detail::ListHook&>(runnable).linked()) return;  // already ready
+    // Already ready (in the queue or in the pass being run): it runs once, where it stands.
+    if (static_cast<detail::ListHook&>(runnable).linked()) return;
     m_ready.push_back(runnable);
-    ++m_ready_count;
 }
 
 void EventLoop::note_step(Duration held, const detail::TaskState* task) {
@@ -202,6 +223,7 @@ void EventLoop::cancel_remaining_tasks() {
     while (!m_tasks.empty() && can_progress()) run_once();
     m_tasks.for_each([this](detail::TaskState& task) {
         detail::report("task '" + task.name() + "' was still waiting at shutdown; destroyed");
+        task.abandon();
         on_task_done(task);
     });
 }
@@ -216,7 +238,7 @@ TimerHandle EventLoop::call_soon(std::function<void()> callback) {
 }
 
 TimerHandle EventLoop::call_later(Duration delay, std::function<void()> callback) {
-    return call_at(m_platform->now() + delay, std::move(callback));
+    return call_at(detail::deadline_after(m_platform->now(), delay), std::move(callback));
 }
 
 TimerHandle EventLoop::call_at(TimePoint when, std::function<void()> callback) {

@@ -6,11 +6,16 @@ namespace asyncio {
 class TaskGroup::AllDone final : detail::Wait {
 public:
     explicit AllDone(TaskGroup& group) noexcept : m_group(group) {}
+    AllDone(const AllDone&) = delete;
+    AllDone& operator=(const AllDone&) = delete;
+    ~AllDone() {
+        if (m_group.m_waiter == this) m_group.m_waiter = nullptr;
+    }
     bool await_ready() const noexcept { return m_group.m_children.empty(); }
-    bool await_suspend(std::coroutine_handle<> handle) noexcept {
-        if (!begin_wait(handle)) return false;
+    void await_suspend(std::coroutine_handle<> handle) noexcept {
+        begin_wait_on_tasks(handle);  // a pending cancellation cancels the children, see below
         m_group.m_waiter = this;
-        return true;
+        if (cancel_pending()) m_group.cancel_all();
     }
     void await_resume() const { end_wait(); }
     void wake_now() noexcept { wake(); }

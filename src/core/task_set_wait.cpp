@@ -16,6 +16,12 @@ TaskSetWait::TaskSetWait(const std::vector<TaskState*>& tasks, bool stop_on_fail
     }
 }
 
+void TaskSetWait::await_suspend(std::coroutine_handle<> handle) noexcept {
+    begin_wait_on_tasks(handle);
+    m_suspended = true;
+    if (cancel_pending()) cancel_wait();  // cannot finish the wait: m_remaining > 0 here
+}
+
 void TaskSetWait::task_done(TaskState& task) noexcept {
     --m_remaining;
     if (task.exception() && m_first_failure == nullptr) m_first_failure = &task;

@@ -38,26 +38,44 @@ void report(const std::string& message) noexcept {
 
 // --- Wait ---
 
-bool Wait::begin_wait(std::coroutine_handle<> handle) noexcept {
+namespace {
+TaskState* task_for_wait() noexcept {
     EventLoop* loop = running_loop();
-    m_task = loop != nullptr ? loop->current_task() : nullptr;
-    if (m_task == nullptr) {
+    TaskState* task = loop != nullptr ? loop->current_task() : nullptr;
+    if (task == nullptr) {
         report("a wait was started outside of a task; it can never be woken");
         std::terminate();
     }
+    return task;
+}
+}  // namespace
+
+bool Wait::begin_wait(std::coroutine_handle<> handle) noexcept {
+    m_task = task_for_wait();
     if (m_task->m_cancel_requested) return false;
     m_task->m_resume = handle;
     m_task->m_waiting = this;
     return true;
 }
 
+void Wait::begin_wait_on_tasks(std::coroutine_handle<> handle) noexcept {
+    m_task = task_for_wait();
+    m_task->m_resume = handle;
+    m_task->m_waiting = this;
+}
+
 void Wait::wake() noexcept {
     if (m_task->m_waiting == this) m_task->m_waiting = nullptr;
+    // A task the loop gave up on at shutdown (see EventLoop::cancel_remaining_tasks) counts as
+    // done and must never run again, even if something it waited for happens later.
+    if (m_task->done()) return;
     m_task->m_loop->schedule(*m_task);
 }
 
 void Wait::end_wait() const {
-    if (m_task != nullptr) m_task->throw_if_cancel_requested();
+    if (m_task == nullptr) return;
+    if (m_task->m_waiting == this) m_task->m_waiting = nullptr;
+    m_task->throw_if_cancel_requested();
 }
 
 // --- TaskState ---
@@ -71,8 +89,11 @@ TaskState::~TaskState() {
 bool TaskState::cancel() noexcept {
     if (done()) return false;
     m_cancel_requested = true;
-    if (Wait* wait = std::exchange(m_waiting, nullptr)) {
-        if (wait->cancel_wait()) m_loop->schedule(*this);
+    // A wait whose cancel_wait() returns false (a join) still holds the task: it stays recorded,
+    // so the task still shows as waiting and a second cancel() reaches it again.
+    if (m_waiting != nullptr && m_waiting->cancel_wait()) {
+        m_waiting = nullptr;
+        m_loop->schedule(*this);
     }
     return true;
 }
@@ -128,6 +149,14 @@ void TaskState::run() {
         loop.note_step(held, this);
     }
     if (m_status == Status::done) loop.on_task_done(*this);
+}
+
+void TaskState::abandon() noexcept {
+    if (Wait* wait = std::exchange(m_waiting, nullptr)) wait->cancel_wait();
+    static_cast<Runnable&>(*this).unlink();  // out of the ready queue, should it be there
+    m_cancelled = true;
+    m_exception = std::make_exception_ptr(CancelledError{});
+    m_status = Status::done;
 }
 
 void TaskState::finish() noexcept {

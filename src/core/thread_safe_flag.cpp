@@ -4,8 +4,12 @@
 namespace asyncio {
 
 void ThreadSafeFlag::set() noexcept {
-    m_flag.store(true, std::memory_order_release);
-    if (EventLoop* loop = m_loop.load(std::memory_order_acquire)) loop->notify_threadsafe();
+    m_flag.store(true, std::memory_order_seq_cst);
+    // seq_cst pairs with stop_waiting(): either it sees m_setters > 0 and waits for this call,
+    // or this call sees m_loop == nullptr.
+    m_setters.fetch_add(1, std::memory_order_seq_cst);
+    if (EventLoop* loop = m_loop.load(std::memory_order_seq_cst)) loop->notify_threadsafe();
+    m_setters.fetch_sub(1, std::memory_order_release);
 }
 
 bool ThreadSafeFlag::WaitOperation::await_suspend(std::coroutine_handle<> handle) {
@@ -13,10 +17,11 @@ bool ThreadSafeFlag::WaitOperation::await_suspend(std::coroutine_handle<> handle
     if (!begin_wait(handle)) return false;
     EventLoop& loop = *running_loop();
     m_flag.m_waiter = this;
-    m_flag.m_loop.store(&loop, std::memory_order_release);
+    m_flag.m_loop.store(&loop, std::memory_order_seq_cst);
     loop.watch_external(*this);
-    // A set() between await_ready and the store above did not see the loop: look again.
-    if (m_flag.m_flag.exchange(false, std::memory_order_acq_rel)) {
+    // A set() between await_ready and the store above did not see the loop: look again
+    // (seq_cst on both sides: either set() sees the loop, or this sees the flag).
+    if (m_flag.m_flag.exchange(false, std::memory_order_seq_cst)) {
         stop_waiting();
         return false;
     }
@@ -32,7 +37,11 @@ void ThreadSafeFlag::WaitOperation::poll() noexcept {
 void ThreadSafeFlag::WaitOperation::stop_waiting() noexcept {
     if (m_flag.m_waiter != this) return;
     m_flag.m_waiter = nullptr;
-    m_flag.m_loop.store(nullptr, std::memory_order_release);
+    m_flag.m_loop.store(nullptr, std::memory_order_seq_cst);
+    // A set() on another thread may still be notifying the loop (a few instructions): let it
+    // finish before the loop can go away. An interrupt handler always has finished by now.
+    while (m_flag.m_setters.load(std::memory_order_seq_cst) != 0) {
+    }
     static_cast<detail::ListHook&>(*this).unlink();
 }
 

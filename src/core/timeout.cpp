@@ -6,7 +6,7 @@ Timeout::Timeout(Duration delay) {
     EventLoop* loop = running_loop();
     m_task = loop != nullptr ? loop->current_task() : nullptr;
     if (m_task == nullptr) throw InvalidStateError("timeout() must be used inside a task");
-    loop->add_timer(*this, loop->time() + delay);
+    loop->add_timer(*this, detail::deadline_after(loop->time(), delay));
 }
 
 Timeout::~Timeout() {
@@ -18,7 +18,7 @@ Timeout::~Timeout() {
 void Timeout::reschedule(Duration delay) {
     m_expired = false;
     EventLoop& loop = *running_loop();
-    loop.add_timer(*this, loop.time() + delay);
+    loop.add_timer(*this, detail::deadline_after(loop.time(), delay));
 }
 
 void Timeout::fire() {

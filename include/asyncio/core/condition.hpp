@@ -48,6 +48,7 @@ public:
 
 private:
     class NotifyWait;
+    void wake_waiters(std::size_t n) noexcept;
     Lock m_own_lock;
     Lock* m_lock;
     detail::WaitList m_waiters;

@@ -20,7 +20,8 @@ public:
 void set_frame_allocator(FrameAllocator* allocator) noexcept;
 
 /// Bytes of coroutine frames allocated and not yet freed, and how many frames that is: the
-/// memory tasks cost, measured rather than guessed.
+/// memory tasks cost, measured rather than guessed. Counted per thread (the thread of a loop
+/// and its tasks); a frame freed on another thread than the one that made it skews both.
 struct FrameStats {
     std::size_t live_bytes = 0;
     std::size_t live_frames = 0;

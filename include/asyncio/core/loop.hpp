@@ -28,6 +28,8 @@ public:
     virtual void poll() noexcept = 0;
 
 protected:
+    ExternalWait() = default;
+    ExternalWait(ExternalWait&&) noexcept = default;
     ~ExternalWait() = default;
 };
 }  // namespace detail
@@ -130,7 +132,6 @@ private:
 
     std::unique_ptr<Platform> m_platform;
     detail::IntrusiveList<detail::Runnable> m_ready;
-    std::size_t m_ready_count = 0;
     detail::TimerHeap m_timers;
     detail::IntrusiveList<detail::TaskState, detail::TaggedHook<detail::RegistryTag>> m_tasks;
     std::size_t m_task_count = 0;

@@ -5,6 +5,10 @@
 // "wait for interrupt". Asio's scheduler knows its reactor the same way, as two methods.
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
+#include <ratio>
+#include <type_traits>
 #include <memory>
 #include <optional>
 
@@ -13,6 +17,35 @@ namespace asyncio {
 /// Time as the loop sees it: nanoseconds since an arbitrary, platform-chosen origin.
 using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::nanoseconds;
+
+namespace detail {
+/// Any std::chrono duration as a Duration, saturating instead of overflowing: hours::max() or a
+/// duration<double> of 1e300 seconds become Duration::max() ("never"), a NaN becomes zero.
+template <class Rep, class Period>
+constexpr Duration to_duration(std::chrono::duration<Rep, Period> delay) noexcept {
+    if constexpr (std::is_floating_point_v<Rep>) {
+        const double ns = std::chrono::duration<double, std::nano>(delay).count();
+        if (!(ns == ns)) return Duration::zero();
+        if (ns >= 9.2e18) return Duration::max();
+        if (ns <= -9.2e18) return Duration::min();
+        return Duration(static_cast<Duration::rep>(ns));
+    } else {
+        using Tick = std::ratio_divide<Period, std::nano>;  // one tick of `delay` in nanoseconds
+        if constexpr (Tick::num > Tick::den) {              // coarser than ns: may overflow
+            constexpr std::intmax_t limit = std::numeric_limits<Duration::rep>::max() / Tick::num * Tick::den;
+            if constexpr (std::is_signed_v<Rep>) {
+                if (static_cast<std::intmax_t>(delay.count()) > limit) return Duration::max();
+                if (static_cast<std::intmax_t>(delay.count()) < -limit) return Duration::min();
+            } else {
+                if (static_cast<std::uintmax_t>(delay.count()) > static_cast<std::uintmax_t>(limit)) {
+                    return Duration::max();
+                }
+            }
+        }
+        return std::chrono::duration_cast<Duration>(delay);
+    }
+}
+}  // namespace detail
 
 class Platform {
 public:

@@ -26,10 +26,14 @@ public:
     Queue(const Queue&) = delete;
     Queue& operator=(const Queue&) = delete;
 
-    [[nodiscard]] std::size_t qsize() const noexcept { return m_items.size(); }
+    /// Items in the queue, counting those put() already handed to a waiting getter that has not
+    /// run yet (CPython counts them too, until the getter takes them).
+    [[nodiscard]] std::size_t qsize() const noexcept { return m_items.size() + m_handed; }
     [[nodiscard]] std::size_t maxsize() const noexcept { return m_maxsize; }
+    /// True when get_nowait() would throw QueueEmpty: an item handed to a waiting getter is
+    /// reserved for it (so no task can barge in and take it first).
     [[nodiscard]] bool empty() const noexcept { return m_items.empty(); }
-    [[nodiscard]] bool full() const noexcept { return m_maxsize > 0 && m_items.size() >= m_maxsize; }
+    [[nodiscard]] bool full() const noexcept { return m_maxsize > 0 && qsize() >= m_maxsize; }
 
     class [[nodiscard]] GetOperation;
     class [[nodiscard]] PutOperation;
@@ -85,12 +89,25 @@ private:
         ++m_unfinished;
         m_all_done.clear();
         if (!m_getters.empty()) {
-            auto& getter = static_cast<Getter&>(m_getters.pop_front());
-            getter.handed.emplace(std::move(item));
-            getter.notify();
+            hand_to_getter(std::move(item));
             return;
         }
         m_items.push_back(std::move(item));
+    }
+
+    void hand_to_getter(T item) {
+        auto& getter = static_cast<Getter&>(m_getters.pop_front());
+        getter.handed.emplace(std::move(item));
+        ++m_handed;
+        getter.notify();
+    }
+
+    /// The getter that was handed `item` runs: it takes it, which frees a slot.
+    T take_handed(T& item) {
+        --m_handed;
+        T taken = std::move(item);
+        admit_putter();
+        return taken;
     }
 
     T take_front() {
@@ -103,10 +120,9 @@ private:
     /// A getter cancelled after being handed `item`: the next getter gets it, or it goes back
     /// to the front of the queue (already counted by add()).
     void requeue_front(T item) {
+        --m_handed;
         if (!m_getters.empty()) {
-            auto& getter = static_cast<Getter&>(m_getters.pop_front());
-            getter.handed.emplace(std::move(item));
-            getter.notify();
+            hand_to_getter(std::move(item));
             return;
         }
         m_items.push_front(std::move(item));
@@ -123,6 +139,7 @@ private:
 
     std::size_t m_maxsize;
     std::deque<T> m_items;
+    std::size_t m_handed = 0;  ///< items handed to woken getters that have not taken them yet
     detail::WaitList m_getters;
     detail::WaitList m_putters;
     std::size_t m_unfinished = 0;
@@ -133,7 +150,7 @@ template <class T>
 class Queue<T>::GetOperation final : Getter {
 public:
     explicit GetOperation(Queue& queue) noexcept : m_queue(queue) {}
-    bool await_ready() const noexcept { return !m_queue.empty(); }
+    bool await_ready() const noexcept { return !m_queue.m_items.empty(); }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return this->suspend_on(m_queue.m_getters, handle); }
     T await_resume() {
         if (!this->handed) {
@@ -142,7 +159,7 @@ public:
         }
         if (this->cancel_pending()) m_queue.requeue_front(std::move(*this->handed));
         this->end_wait();
-        return std::move(*this->handed);
+        return m_queue.take_handed(*this->handed);
     }
 
 private:

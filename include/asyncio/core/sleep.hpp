@@ -32,7 +32,7 @@ public:
         if (m_delay <= Duration::zero()) {
             wake();  // a plain yield: back of the ready queue
         } else {
-            loop.add_timer(*this, loop.time() + m_delay);
+            loop.add_timer(*this, deadline_after(loop.time(), m_delay));
         }
         return true;
     }
@@ -53,14 +53,14 @@ private:
 /// Suspends the current task for `delay` (any std::chrono duration).
 template <class Rep, class Period>
 detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay) noexcept {
-    return detail::SleepAwaiter(std::chrono::duration_cast<Duration>(delay));
+    return detail::SleepAwaiter(detail::to_duration(delay));
 }
 
 /// Suspends the current task for a number of seconds, as asyncio.sleep(0.5) does.
 template <class Number>
     requires std::is_arithmetic_v<Number>
 detail::SleepAwaiter sleep(Number seconds) noexcept {
-    return detail::SleepAwaiter(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds)));
+    return detail::SleepAwaiter(detail::to_duration(std::chrono::duration<double>(seconds)));
 }
 
 /// MicroPython's asyncio.sleep_ms.

@@ -103,9 +103,12 @@ public:
             promise.start_inline(awaiting);
             return m_frame;
         }
-        if (!begin_wait(awaiting)) return awaiting;
+        // A join suspends even with a cancellation pending: that cancels the joined task, and
+        // the join ends when it is done (CPython: `await task` in a cancelled task).
+        begin_wait_on_tasks(awaiting);
         m_joined = true;
         promise.add_done_callback(*this);
+        if (cancel_pending()) promise.cancel();
         return std::noop_coroutine();
     }
 
@@ -227,17 +230,28 @@ Task<T> detail::PromiseBase<T>::get_return_object() noexcept {
     return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(*this)));
 }
 
+/// What create_task() returns: the same Task, already scheduled on the loop. Unlike a bare Task
+/// it may be dropped without a compiler warning, as `asyncio.create_task(...)` may: the task keeps
+/// running, and a failure nobody retrieves is reported. Keep it to join it (`co_await`),
+/// cancel() it or look at it; it converts to a plain Task<T>.
+template <class T = void>
+class ScheduledTask : public Task<T> {
+public:
+    ScheduledTask() = default;
+    explicit ScheduledTask(Task<T>&& task) noexcept : Task<T>(std::move(task)) {}
+};
+
 /// Schedules `task` to run concurrently on the running loop (or the thread's loop) and returns
 /// it: await it to join, cancel() it, or drop it (it keeps running; a failure is reported).
 template <class T>
-Task<T> create_task(Task<T> task) {
+ScheduledTask<T> create_task(Task<T> task) {
     get_event_loop().start(task.state());
-    return task;
+    return ScheduledTask<T>(std::move(task));
 }
 
 /// create_task with a name shown in reports and in the loop's introspection.
 template <class T>
-Task<T> create_task(Task<T> task, std::string name) {
+ScheduledTask<T> create_task(Task<T> task, std::string name) {
     task.state().set_name(std::move(name));
     return create_task(std::move(task));
 }

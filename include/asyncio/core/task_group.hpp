@@ -14,6 +14,7 @@
 
 #include <exception>
 #include <list>
+#include <string>
 
 namespace asyncio {
 
@@ -27,9 +28,16 @@ public:
     /// Starts `task` in the group and returns it (await it, or ignore it: the group joins it).
     /// InvalidStateError once the group has finished waiting.
     template <class T>
-    Task<T> create_task(Task<T> task) {
+    ScheduledTask<T> create_task(Task<T> task) {
         add(task.ref());
-        return task;
+        return ScheduledTask<T>(std::move(task));
+    }
+
+    /// create_task with a name shown in reports and in the loop's introspection.
+    template <class T>
+    ScheduledTask<T> create_task(Task<T> task, std::string name) {
+        task.state().set_name(std::move(name));
+        return create_task(std::move(task));
     }
 
     /// Suspends until every child is done, including children started meanwhile. The first child

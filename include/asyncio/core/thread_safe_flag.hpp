@@ -35,13 +35,16 @@ public:
 private:
     std::atomic<bool> m_flag{false};
     std::atomic<EventLoop*> m_loop{nullptr};  ///< the loop of the waiting task, set while it waits
+    /// set() calls between reading m_loop and notifying that loop: a waiter that stops waiting
+    /// waits for them to finish, so set() never touches a loop that has gone meanwhile.
+    std::atomic<unsigned> m_setters{0};
     WaitOperation* m_waiter = nullptr;         ///< touched by the loop's thread only
 };
 
 class ThreadSafeFlag::WaitOperation final : detail::Wait, detail::ExternalWait {
 public:
     explicit WaitOperation(ThreadSafeFlag& flag) noexcept : m_flag(flag) {}
-    WaitOperation(const WaitOperation&) = delete;
+    WaitOperation(WaitOperation&&) noexcept = default;  // before it waits only
     WaitOperation& operator=(const WaitOperation&) = delete;
     ~WaitOperation() { stop_waiting(); }
 

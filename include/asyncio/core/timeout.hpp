@@ -45,7 +45,7 @@ private:
 /// asyncio.timeout(delay).
 template <class Rep, class Period>
 [[nodiscard]] Timeout timeout(std::chrono::duration<Rep, Period> delay) {
-    return Timeout(std::chrono::duration_cast<Duration>(delay));
+    return Timeout(detail::to_duration(delay));
 }
 
 namespace detail {
@@ -65,7 +65,7 @@ using await_result_t = decltype(get_awaiter(std::declval<A>()).await_resume());
 /// (a task it joins is cancelled too, and waited for), then TimeoutError is thrown.
 template <class Awaitable, class Rep, class Period>
 Task<detail::await_result_t<Awaitable>> wait_for(Awaitable awaitable, std::chrono::duration<Rep, Period> limit) {
-    Timeout scope(std::chrono::duration_cast<Duration>(limit));
+    Timeout scope(detail::to_duration(limit));
     try {
         co_return co_await std::move(awaitable);
     } catch (const CancelledError&) {

@@ -60,6 +60,12 @@ public:
     [[nodiscard]] std::uint64_t published() const noexcept { return m_published; }
 
 private:
+    /// A task waiting in Subscription::get().
+    struct Waiter : detail::ListWait {
+        using detail::ListWait::notify;
+        bool woken = false;  ///< deliver() or close() woke it (and unlinked it)
+    };
+
     struct Subscriber : detail::ListHook {
         explicit Subscriber(std::size_t limit) : backlog_limit(limit) {}
         void deliver(const T& value) {
@@ -68,11 +74,18 @@ private:
                 ++dropped;
             }
             backlog.push_back(value);
-            detail::notify_all(waiters);
+            wake_one();
+        }
+        /// One value, one waiter: two tasks reading one subscription share its values.
+        void wake_one() noexcept {
+            if (waiters.empty()) return;
+            auto& waiter = static_cast<Waiter&>(waiters.pop_front());
+            waiter.woken = true;
+            waiter.notify();
         }
         void close() noexcept {
             closed = true;
-            detail::notify_all(waiters);
+            while (!waiters.empty()) wake_one();
         }
         std::size_t backlog_limit;
         std::deque<T> backlog;
@@ -93,13 +106,17 @@ public:
     Subscription(Subscription&&) noexcept = default;
     Subscription& operator=(Subscription&&) noexcept = default;
 
-    class [[nodiscard]] GetOperation final : detail::ListWait {
+    class [[nodiscard]] GetOperation final : Waiter {
     public:
         explicit GetOperation(Subscriber& subscriber) noexcept : m_subscriber(subscriber) {}
         bool await_ready() const noexcept { return !m_subscriber.backlog.empty() || m_subscriber.closed; }
-        bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_subscriber.waiters, handle); }
+        bool await_suspend(std::coroutine_handle<> handle) noexcept {
+            return this->suspend_on(m_subscriber.waiters, handle);
+        }
         std::optional<T> await_resume() {
-            end_wait();
+            // Woken for a value, then cancelled: the value stays and the next waiter gets it.
+            if (this->woken && this->cancel_pending() && !m_subscriber.backlog.empty()) m_subscriber.wake_one();
+            this->end_wait();
             if (m_subscriber.backlog.empty()) return std::nullopt;
             std::optional<T> value(std::move(m_subscriber.backlog.front()));
             m_subscriber.backlog.pop_front();

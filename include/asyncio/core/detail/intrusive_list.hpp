@@ -14,6 +14,9 @@ public:
     ListHook() = default;
     ListHook(const ListHook&) = delete;
     ListHook& operator=(const ListHook&) = delete;
+    /// Moving an object that holds a hook (an awaiter handed to wait_for, say) gives an unlinked
+    /// hook: only an awaiter that is not waiting yet may be moved.
+    ListHook(ListHook&&) noexcept {}
     ~ListHook() { unlink(); }
 
     [[nodiscard]] bool linked() const noexcept { return m_prev != nullptr; }
@@ -61,6 +64,18 @@ public:
         T& item = front();
         static_cast<Hook&>(item).unlink();
         return item;
+    }
+
+    /// Moves every element of `other` to the back of this list, in order, in O(1).
+    void splice_back(IntrusiveList& other) noexcept {
+        if (other.empty()) return;
+        ListHook* first = other.m_head.m_next;
+        ListHook* last = other.m_head.m_prev;
+        other.m_head.m_prev = other.m_head.m_next = &other.m_head;
+        first->m_prev = m_head.m_prev;
+        last->m_next = &m_head;
+        m_head.m_prev->m_next = first;
+        m_head.m_prev = last;
     }
 
     /// Unlinks every element (they are not destroyed).

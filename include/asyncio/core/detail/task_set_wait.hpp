@@ -11,8 +11,9 @@
 namespace asyncio::detail {
 
 /// Suspends until every task is done or, with stop_on_failure, until the first one fails.
-/// Cancellation: cancels every task still running and stays suspended until all are done, then
-/// throws CancelledError: nothing the awaiting task started outlives it.
+/// Cancellation (also one pending when the wait starts): cancels every task still running and
+/// stays suspended until all are done, then throws CancelledError: nothing the awaiting task
+/// started outlives it.
 class TaskSetWait final : Wait {
 public:
     TaskSetWait(const std::vector<TaskState*>& tasks, bool stop_on_failure);
@@ -21,7 +22,7 @@ public:
     ~TaskSetWait() = default;
 
     bool await_ready() const noexcept { return finished(); }
-    bool await_suspend(std::coroutine_handle<> handle) noexcept { return m_suspended = begin_wait(handle); }
+    void await_suspend(std::coroutine_handle<> handle) noexcept;
     void await_resume() const { end_wait(); }
 
     /// The first task that failed (exception or cancellation), or nullptr.

@@ -33,13 +33,24 @@ class TaskState;
 
 /// One registration that keeps a task suspended: on a timer, a wait list, the poller, another
 /// task. Each awaiter that suspends a task derives from it, so `cancel()` can undo the wait.
+///
+/// The protocol, for an awaiter's three methods:
+///   await_suspend: `if (!begin_wait(handle)) return false;` then register, return true
+///   (the registration later calls wake());
+///   await_resume:  `end_wait();` first: it throws CancelledError if the task was cancelled.
+/// An awaiter that registers and then finds it need not suspend after all may return false from
+/// await_suspend: end_wait() in await_resume clears the registration.
 class Wait {
 public:
     /// The task is being cancelled: unregister. Return true to have the task woken now (its
-    /// await_resume then throws CancelledError), false if the wait will still wake it itself.
+    /// await_resume then throws CancelledError), false if the wait will still wake it itself
+    /// (a join: the joined task is cancelled and the wait ends when it is done).
     virtual bool cancel_wait() noexcept = 0;
 
 protected:
+    Wait() = default;
+    Wait(const Wait&) = default;  // only before the awaiter is awaited (wait_for moves it)
+    Wait& operator=(const Wait&) = delete;
     ~Wait() = default;
 
     /// Records that the current task suspends here and resumes at `handle`. Returns false when
@@ -47,12 +58,18 @@ protected:
     /// false) and its await_resume throws CancelledError.
     bool begin_wait(std::coroutine_handle<> handle) noexcept;
 
+    /// For waits on other tasks (join, gather, TaskGroup): registers even when a cancellation is
+    /// pending. The caller then passes that cancellation on to the tasks it waits for
+    /// (`if (cancel_pending()) cancel_wait();`) and stays suspended until they are done, as
+    /// CPython does when a cancelled task awaits another.
+    void begin_wait_on_tasks(std::coroutine_handle<> handle) noexcept;
+
     /// The awaited thing happened: schedule the waiting task.
     void wake() noexcept;
     [[nodiscard]] bool cancel_pending() const noexcept;
 
-    /// In await_resume: throws CancelledError if the task was cancelled meanwhile (nothing when
-    /// the awaiter never suspended).
+    /// In await_resume: ends the registration and throws CancelledError if the task was
+    /// cancelled meanwhile (nothing when the awaiter never suspended).
     void end_wait() const;
 
     TaskState* m_task = nullptr;
@@ -64,6 +81,8 @@ public:
     virtual void on_task_done(TaskState& task) noexcept = 0;
 
 protected:
+    DoneCallback() = default;
+    DoneCallback(DoneCallback&&) noexcept = default;
     ~DoneCallback() = default;
 };
 
@@ -125,6 +144,10 @@ private:
     friend class Wait;
     friend class asyncio::EventLoop;
     void finish() noexcept;
+    /// The loop gives up on this task at shutdown: unregisters its wait and marks it done
+    /// (cancelled) without resuming it, so handles still held elsewhere see a finished task and
+    /// nothing can ever schedule it again. Its frame is destroyed with the last handle.
+    void abandon() noexcept;
 
     std::coroutine_handle<> m_frame;         ///< this coroutine's own frame
     std::coroutine_handle<> m_resume;        ///< root: the innermost frame to resume next step

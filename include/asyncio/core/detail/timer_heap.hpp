@@ -13,6 +13,13 @@ namespace asyncio::detail {
 
 class TimerHeap;
 
+/// `now + delay`, but a delay too long to represent (sleep(Duration::max()), sleep(1e300)) means
+/// "never" instead of wrapping round into the past and firing at once.
+constexpr TimePoint deadline_after(TimePoint now, Duration delay) noexcept {
+    if (delay > Duration::zero() && now > TimePoint::max() - delay) return TimePoint::max();
+    return now + delay;
+}
+
 /// Something that happens at a deadline. Lives in the waiter (a sleep's coroutine frame, a
 /// call_later handle); removes itself from the heap when destroyed.
 class TimerNode {
@@ -20,6 +27,8 @@ public:
     TimerNode() = default;
     TimerNode(const TimerNode&) = delete;
     TimerNode& operator=(const TimerNode&) = delete;
+    /// Only an unarmed node may be moved (an awaiter before it is awaited); the copy is unarmed.
+    TimerNode(TimerNode&&) noexcept {}
     virtual ~TimerNode();
 
     /// Called by the loop once the deadline has passed; the node is already out of the heap.

@@ -16,6 +16,8 @@ public:
     void notify() noexcept { wake(); }
 
 protected:
+    ListWait() = default;
+    ListWait(ListWait&&) noexcept = default;  // before it waits only (see ListHook)
     ~ListWait() = default;
 
     /// Suspends on `list` unless a cancellation is pending (then returns false: don't suspend).
