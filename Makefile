@@ -1,0 +1,61 @@
+# The two commands of the README: `make run` and `make test`. Everything else is for CI and
+# for measuring.
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc)
+HOST       ?= 127.0.0.1
+PORT       ?= 8080
+CMAKE_FLAGS ?=
+
+.PHONY: all build run test test-asan test-poll bench fuzz embedded-test install-check clean
+
+all: build
+
+build:
+	@scripts/deps.sh build
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+## Builds everything and serves the dashboard on http://127.0.0.1:8080 with the simulated sensor.
+run: build
+	./$(BUILD)/apps/sensor-server/sensor-server --host $(HOST) --port $(PORT) --sensor sim
+
+## Builds and runs the whole test suite (unit, socket, end-to-end and browser tests).
+test: build
+	@scripts/deps.sh test
+	ctest --test-dir $(BUILD) --output-on-failure --timeout 900
+
+## The same suite built with AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DASYNCIO_SANITIZE=ON -DASYNCIO_BUILD_BENCH=OFF"
+
+## The same suite on the portable poll() back-end.
+test-poll:
+	$(MAKE) test BUILD=build-poll CMAKE_FLAGS="-DASYNCIO_POLLER=poll -DASYNCIO_BUILD_BENCH=OFF"
+
+## Micro-benchmarks and the HTTP comparison (see bench/RESULTS.md).
+bench: build
+	@scripts/deps.sh bench
+	bench/run.sh $(BUILD)
+
+## libFuzzer harnesses, longer than CI runs them (FUZZ_SECONDS each).
+FUZZ_SECONDS ?= 300
+fuzz:
+	@scripts/deps.sh fuzz
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+## The core on Cortex-M boards under QEMU.
+embedded-test:
+	@scripts/deps.sh embedded
+	embedded/run-tests.sh
+
+## Installs the library and builds a consumer with find_package(asyncio).
+install-check: build
+	rm -rf $(BUILD)/install $(BUILD)/consumer
+	cmake --install $(BUILD) --prefix $(BUILD)/install
+	cmake -S tests/consumer -B $(BUILD)/consumer -DCMAKE_PREFIX_PATH=$(CURDIR)/$(BUILD)/install
+	cmake --build $(BUILD)/consumer -j$(JOBS)
+	./$(BUILD)/consumer/consumer
+
+clean:
+	rm -rf build build-asan build-poll
