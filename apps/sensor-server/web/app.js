@@ -8,6 +8,7 @@
   const KEEP_MAX = 3600;   // ...up to this many
   const RETRY_MIN = 2000;  // ms before re-opening an EventSource the browser gave up on
   const RETRY_MAX = 30000;
+  const OFFLINE_AFTER = 15000;  // ms of failed reconnects before the status says "offline"
 
   const $ = (id) => document.getElementById(id);
 
@@ -18,15 +19,21 @@
     ppm: 'ppm', ppb: 'ppb', ugm3: 'µg/m³', lux: 'lx', lx: 'lx', v: 'V', mv: 'mV', a: 'A', ma: 'mA',
     w: 'W', kw: 'kW', wh: 'Wh', kwh: 'kWh', hz: 'Hz', db: 'dB', dba: 'dBA', m: 'm', cm: 'cm',
     mm: 'mm', km: 'km', mps: 'm/s', kmh: 'km/h', deg: '°', s: 's', ms: 'ms', rpm: 'rpm', g: 'g', kg: 'kg',
+    b: 'B', kib: 'KiB', mib: 'MiB', gib: 'GiB', kb: 'kB', mb: 'MB', gb: 'GB',
   };
   const isQuantity = (key, v) => key !== 'ts' && /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/i.test(key) &&
     typeof v === 'number' && Number.isFinite(v);
   const unitOf = (key) => UNITS[key.slice(key.lastIndexOf('_') + 1).toLowerCase()] || '';
   const labelOf = (key) => KNOWN[key] || key;
 
-  // 1 or 2 decimals (a trailing zero dropped): 21.5 -> "21.5", 1013.25 -> "1013.25", 45 -> "45.0".
-  function fmt(v) {
+  // Quantities that have had a fractional value; the others (counters, fixed:21) show as integers.
+  const fractional = new Set();
+
+  // 1 or 2 decimals (a trailing zero dropped): 21.5 -> "21.5", 1013.25 -> "1013.25", 45 -> "45.0";
+  // an integer as is if `key` has only ever had integer values.
+  function fmt(v, key) {
     if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
+    if (Number.isInteger(v) && key && !fractional.has(key)) return String(v);
     return v.toFixed(2).replace(/(\.\d)0$/, '$1').replace(/^-(0\.0+)$/, '$1');  // never "-0.0"
   }
   const timeFmt = (t, seconds = true) => new Date(t).toLocaleTimeString([], seconds
@@ -58,6 +65,7 @@
     const card = document.createElement('article');
     card.className = 'card';
     card.dataset.q = key;
+    card.dataset.tone = String((cards.size - 3) % 4);  // colours for extra quantities (style.css)
     const h = card.appendChild(document.createElement('h3'));
     h.className = 'label';
     h.id = 'l-' + key;
@@ -84,7 +92,9 @@
   function learnKeys(r) {
     let changed = false;
     for (const [key, v] of Object.entries(r)) {
-      if (!isQuantity(key, v) || keys.includes(key)) continue;
+      if (!isQuantity(key, v)) continue;
+      if (!Number.isInteger(v)) fractional.add(key);
+      if (keys.includes(key)) continue;
       keys.push(key);
       changed = true;
       if (!cards.has(key)) addCard(key);
@@ -114,7 +124,7 @@
   }
 
   function show(r) {
-    for (const [key, { num }] of cards) num.textContent = fmt(r[key]);
+    for (const [key, { num }] of cards) num.textContent = fmt(r[key], key);
     const el = $('ts');
     const d = new Date(r.ts);
     const today = d.toDateString() === new Date().toDateString();
@@ -139,6 +149,7 @@
   let source = null;
   let retry = RETRY_MIN;
   let retryTimer = 0;
+  let downSince = 0;         // when the connection was last lost (0: it is up)
 
   function onEvent(e) {
     let data;
@@ -151,18 +162,21 @@
     if (source) source.close();
     setStatus('reconnecting');
     const es = source = new EventSource('/events');
-    es.onopen = () => { retry = RETRY_MIN; setStatus('live'); };
+    es.onopen = () => { retry = RETRY_MIN; downSince = 0; setStatus('live'); };
     es.onmessage = onEvent;
     es.addEventListener('reading', onEvent);
     es.onerror = () => {
       if (es !== source) return;
+      downSince = downSince || Date.now();
       if (es.readyState === EventSource.CLOSED) {
         // The browser gave up (HTTP error, wrong type): retry ourselves, then fill the gap.
         setStatus('offline');
         retryTimer = setTimeout(() => { loadHistory(); connect(); }, retry);
         retry = Math.min(retry * 2, RETRY_MAX);
       } else {
-        setStatus(navigator.onLine === false ? 'offline' : 'reconnecting');  // it retries itself
+        // The browser retries by itself; after OFFLINE_AFTER without success, say so.
+        const gone = navigator.onLine === false || Date.now() - downSince > OFFLINE_AFTER;
+        setStatus(gone ? 'offline' : 'reconnecting');
       }
     };
   }
@@ -254,179 +268,196 @@
     return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${a})`;
   }
 
+  const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
   function draw() {
     const w = canvas.clientWidth;
     const h = canvas.clientHeight;
     if (!w || !h) return;
-    const dpr = window.devicePixelRatio || 1;
-    const W = Math.round(w * dpr);
-    const H = Math.round(h * dpr);
-    if (canvas.width !== W || canvas.height !== H) { canvas.width = W; canvas.height = H; }
+    const dpr = window.devicePixelRatio || 1;  // draw at device resolution: crisp on high-DPI
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-
     const root = document.documentElement;
-    const muted = cssVar(root, '--muted');
-    const text = cssVar(root, '--text');
-    const line = selected && cards.has(selected) ? cssVar(cards.get(selected).card, '--q') : cssVar(root, '--accent');
-    ctx.font = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+    const colors = {
+      text: cssVar(root, '--text'), muted: cssVar(root, '--muted'), grid: cssVar(root, '--grid'),
+      surface: cssVar(root, '--surface'), border: cssVar(root, '--border'),
+      line: cards.has(selected) ? cssVar(cards.get(selected).card, '--q') : cssVar(root, '--accent'),
+    };
+    ctx.font = FONT;
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';
 
     const pts = selected ? points.filter((p) => isQuantity(selected, p[selected])) : [];
     if (!pts.length) {
-      ctx.fillStyle = muted;
+      ctx.fillStyle = colors.muted;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
       ctx.fillText('Waiting for readings…', w / 2, h / 2);
       $('stats').textContent = '';
       return;
     }
+    const values = pts.map((p) => p[selected]);
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    const chart = layout(pts, min, max, w, h);
+    drawAxes(chart, colors);
+    drawSeries(chart, pts, colors.line);
+    drawMarker(chart, pts, colors);
+    summarize(pts, values, min, max);
+  }
 
-    let min = Infinity, max = -Infinity, sum = 0;
-    for (const p of pts) {
-      const v = p[selected];
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-      sum += v;
-    }
+  // Scales and margins: y from round ticks around [min, max], x from the first reading (or
+  // ten intervals back, so a lone reading is not stretched) to the latest.
+  function layout(pts, min, max, w, h) {
     let lo = min, hi = max;
     if (hi - lo < 1e-6) { const pad = Math.max(Math.abs(lo) * 0.002, 0.5); lo -= pad; hi += pad; }
-    const { ticks: yTicks, decimals } = niceTicks(lo, hi, Math.max(2, Math.round(h / 60)));
-    lo = yTicks[0];
-    hi = yTicks[yTicks.length - 1];
-    const yLabels = yTicks.map((v) => v.toFixed(decimals));
-
-    const left = Math.ceil(Math.max(...yLabels.map((s) => ctx.measureText(s).width))) + 12;
+    const { ticks, decimals } = niceTicks(lo, hi, Math.max(2, Math.round(h / 60)));
+    lo = ticks[0];
+    hi = ticks[ticks.length - 1];
+    const labels = ticks.map((v) => v.toFixed(decimals));
+    const left = Math.ceil(Math.max(...labels.map((s) => ctx.measureText(s).width))) + 12;
     const right = 14, top = 10, bottom = 26;
-    const pw = w - left - right;
-    const ph = h - top - bottom;
+    const pw = w - left - right, ph = h - top - bottom;
     const t1 = pts[pts.length - 1].ts;
     const t0 = Math.min(pts[0].ts, t1 - 10 * intervalMs);
-    const X = (t) => left + ((t - t0) / (t1 - t0)) * pw;
-    const Y = (v) => top + ((hi - v) / (hi - lo)) * ph;
+    return {
+      w, h, left, right, top, ph, pw, t0, t1, lo, hi, ticks, labels,
+      X: (t) => left + ((t - t0) / (t1 - t0)) * pw,
+      Y: (v) => top + ((hi - v) / (hi - lo)) * ph,
+    };
+  }
 
-    // Grid and y labels.
+  function drawAxes(c, colors) {
     ctx.lineWidth = 1;
-    ctx.strokeStyle = cssVar(root, '--grid');
-    ctx.fillStyle = muted;
+    ctx.strokeStyle = colors.grid;
+    ctx.fillStyle = colors.muted;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    yTicks.forEach((v, i) => {
-      const y = Math.round(Y(v)) + 0.5;
+    c.ticks.forEach((v, i) => {
+      const y = Math.round(c.Y(v)) + 0.5;  // +0.5: a 1px line on a pixel, not across two
       ctx.beginPath();
-      ctx.moveTo(left, y);
-      ctx.lineTo(w - right, y);
+      ctx.moveTo(c.left, y);
+      ctx.lineTo(c.w - c.right, y);
       ctx.stroke();
-      ctx.fillText(yLabels[i], left - 8, y);
+      ctx.fillText(c.labels[i], c.left - 8, y);
     });
-
     // Time labels, as many as fit; seconds only when the ticks are less than a minute apart.
-    const fit = (seconds) => Math.max(1, Math.floor(pw / (ctx.measureText(timeFmt(t1, seconds)).width + 28)));
-    let { ticks: xTicks, step } = timeTicks(t0, t1, fit(false));
-    const withSeconds = step < 60000;
-    if (withSeconds) xTicks = timeTicks(t0, t1, fit(true)).ticks;
+    const fit = (seconds) => Math.max(1, Math.floor(c.pw / (ctx.measureText(timeFmt(c.t1, seconds)).width + 28)));
+    let { ticks, step } = timeTicks(c.t0, c.t1, fit(false));
+    if (step < 60000) ({ ticks, step } = timeTicks(c.t0, c.t1, fit(true)));
+    const seconds = step < 60000;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'alphabetic';
-    for (const t of xTicks) {
-      const x = Math.round(X(t)) + 0.5;
-      const s = timeFmt(t, withSeconds);
+    for (const t of ticks) {
+      const x = Math.round(c.X(t)) + 0.5;
+      const s = timeFmt(t, seconds);
       const half = ctx.measureText(s).width / 2;
       ctx.beginPath();
-      ctx.moveTo(x, top + ph);
-      ctx.lineTo(x, top + ph + 4);
+      ctx.moveTo(x, c.top + c.ph);
+      ctx.lineTo(x, c.top + c.ph + 4);
       ctx.stroke();
-      ctx.fillText(s, Math.min(Math.max(x, half), w - half), h - 6);
+      ctx.fillText(s, Math.min(Math.max(x, half), c.w - half), c.h - 6);
     }
+  }
 
-    // The line, broken where readings are missing (server down, sensor error).
-    const gaps = [];
-    for (let i = 1; i < pts.length; i++) gaps.push(pts[i].ts - pts[i - 1].ts);
-    gaps.sort((a, b) => a - b);
-    const maxGap = 3 * Math.max(intervalMs, gaps.length ? gaps[gaps.length >> 1] : 0);
+  // The line with a fading fill, broken where readings are missing (server down, sensor error).
+  function drawSeries(c, pts, color) {
+    const steps = [];
+    for (let i = 1; i < pts.length; i++) steps.push(pts[i].ts - pts[i - 1].ts);
+    steps.sort((a, b) => a - b);
+    const maxGap = 3 * Math.max(intervalMs, steps.length ? steps[steps.length >> 1] : 0);
     const runs = [[pts[0]]];
     for (let i = 1; i < pts.length; i++) {
       if (pts[i].ts - pts[i - 1].ts > maxGap) runs.push([]);
       runs[runs.length - 1].push(pts[i]);
     }
-    const fill = ctx.createLinearGradient(0, top, 0, top + ph);
-    fill.addColorStop(0, withAlpha(line, 0.22));
-    fill.addColorStop(1, withAlpha(line, 0));
+    const fill = ctx.createLinearGradient(0, c.top, 0, c.top + c.ph);
+    fill.addColorStop(0, withAlpha(color, 0.22));
+    fill.addColorStop(1, withAlpha(color, 0));
     for (const run of runs) {
       ctx.beginPath();
-      run.forEach((p, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, X(p.ts), Y(p[selected])));
-      ctx.strokeStyle = line;
+      run.forEach((p, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, c.X(p.ts), c.Y(p[selected])));
+      ctx.strokeStyle = color;
       ctx.lineWidth = 2;
       ctx.stroke();
-      ctx.lineTo(X(run[run.length - 1].ts), top + ph);
-      ctx.lineTo(X(run[0].ts), top + ph);
+      ctx.lineTo(c.X(run[run.length - 1].ts), c.top + c.ph);
+      ctx.lineTo(c.X(run[0].ts), c.top + c.ph);
       ctx.closePath();
       ctx.fillStyle = fill;
       ctx.fill();
     }
+  }
 
-    // Latest point, or the one under the pointer with its value.
+  // A dot on the latest reading, or on the one nearest the pointer with a label of its value.
+  function drawMarker(c, pts, colors) {
     let p = pts[pts.length - 1];
     if (hoverX !== null) {
-      const t = t0 + ((hoverX - left) / pw) * (t1 - t0);
+      const t = c.t0 + ((hoverX - c.left) / c.pw) * (c.t1 - c.t0);
       p = pts.reduce((a, b) => (Math.abs(b.ts - t) < Math.abs(a.ts - t) ? b : a));
     }
-    const px = X(p.ts), py = Y(p[selected]);
+    const x = c.X(p.ts), y = c.Y(p[selected]);
     if (hoverX !== null) {
-      ctx.strokeStyle = muted;
+      ctx.strokeStyle = colors.muted;
       ctx.lineWidth = 1;
       ctx.beginPath();
-      ctx.moveTo(Math.round(px) + 0.5, top);
-      ctx.lineTo(Math.round(px) + 0.5, top + ph);
+      ctx.moveTo(Math.round(x) + 0.5, c.top);
+      ctx.lineTo(Math.round(x) + 0.5, c.top + c.ph);
       ctx.stroke();
     }
     ctx.beginPath();
-    ctx.arc(px, py, 4, 0, 2 * Math.PI);
-    ctx.fillStyle = line;
+    ctx.arc(x, y, 4, 0, 2 * Math.PI);
+    ctx.fillStyle = colors.line;
     ctx.fill();
     ctx.lineWidth = 2;
-    ctx.strokeStyle = cssVar(root, '--surface');
+    ctx.strokeStyle = colors.surface;
     ctx.stroke();
-    if (hoverX !== null) {
-      const unit = unitOf(selected);
-      const a = `${fmt(p[selected])}${unit ? ' ' + unit : ''}`;
-      const b = timeFmt(p.ts);
-      ctx.font = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-      const bw = Math.max(ctx.measureText(a).width, ctx.measureText(b).width) + 16;
-      const bx = px + 10 + bw > w - right ? px - 10 - bw : px + 10;
-      const by = Math.min(Math.max(py - 40, top), top + ph - 38);
-      ctx.fillStyle = cssVar(root, '--surface');
-      ctx.strokeStyle = cssVar(root, '--border');
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      ctx.roundRect ? ctx.roundRect(bx, by, bw, 38, 6) : ctx.rect(bx, by, bw, 38);
-      ctx.fill();
-      ctx.stroke();
-      ctx.textAlign = 'left';
-      ctx.fillStyle = text;
-      ctx.fillText(a, bx + 8, by + 16);
-      ctx.font = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-      ctx.fillStyle = muted;
-      ctx.fillText(b, bx + 8, by + 31);
-    }
+    if (hoverX === null) return;
 
-    // Summary for everyone, and the chart's text alternative.
+    const unit = unitOf(selected);
+    const value = fmt(p[selected], selected) + (unit ? ' ' + unit : '');
+    const time = timeFmt(p.ts);
+    ctx.font = '600 ' + FONT;
+    const bw = Math.max(ctx.measureText(value).width, ctx.measureText(time).width) + 16;
+    const bx = x + 10 + bw > c.w - c.right ? x - 10 - bw : x + 10;
+    const by = Math.min(Math.max(y - 40, c.top), c.top + c.ph - 38);
+    ctx.fillStyle = colors.surface;
+    ctx.strokeStyle = colors.border;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    if (ctx.roundRect) ctx.roundRect(bx, by, bw, 38, 6);
+    else ctx.rect(bx, by, bw, 38);
+    ctx.fill();
+    ctx.stroke();
+    ctx.textAlign = 'left';
+    ctx.fillStyle = colors.text;
+    ctx.fillText(value, bx + 8, by + 16);
+    ctx.font = FONT;
+    ctx.fillStyle = colors.muted;
+    ctx.fillText(time, bx + 8, by + 31);
+  }
+
+  // The line under the chart, and the chart's text alternative for screen readers.
+  function summarize(pts, values, min, max) {
     const unit = unitOf(selected);
     const u = unit ? ' ' + unit : '';
-    const range = span(t1 - pts[0].ts);
+    const range = span(pts[pts.length - 1].ts - pts[0].ts);
     const stats = $('stats');
     stats.replaceChildren();
     const item = (name, v) => {
       if (stats.childNodes.length) stats.append(' · ');
       stats.append(name + ' ');
-      stats.appendChild(document.createElement('b')).textContent = v;
+      stats.appendChild(document.createElement('b')).textContent = fmt(v, name === 'avg' ? null : selected) + u;
     };
-    item('min', fmt(min) + u);
-    item('avg', fmt(sum / pts.length) + u);
-    item('max', fmt(max) + u);
+    item('min', min);
+    item('avg', values.reduce((a, b) => a + b, 0) / values.length);
+    item('max', max);
     stats.append(` · ${pts.length} reading${pts.length === 1 ? '' : 's'} over ${range}`);
     canvas.setAttribute('aria-label', `${labelOf(selected)} over the last ${range}: ` +
-      `between ${fmt(min)} and ${fmt(max)}${u}, latest ${fmt(pts[pts.length - 1][selected])}${u}`);
+      `between ${fmt(min, selected)} and ${fmt(max, selected)}${u}, latest ${fmt(values[values.length - 1], selected)}${u}`);
   }
 
   canvas.addEventListener('pointermove', (e) => { hoverX = e.offsetX; drawSoon(); });
