@@ -103,10 +103,11 @@ private:
         m_limit_reason = reason;
     }
     Step peek(char& c) noexcept;
+    Step skip_then_peek(CharClass cls, char& c) noexcept;
     Step parse_end_of_line() noexcept;
     Step skip_empty_lines() noexcept;
     Step parse_request_line() noexcept;
-    Step parse_token(std::string_view& token) noexcept;
+    Step parse_method(std::string_view& method) noexcept;
     Step parse_version() noexcept;
     Step parse_header_section() noexcept;
     Step parse_field_line() noexcept;
@@ -137,6 +138,17 @@ RequestParser::Step RequestParser::peek(char& c) noexcept {
     return Step::ok;
 }
 
+/// Advances over bytes of class `cls` (the hot loop: one compare and one look-up per byte),
+/// then peeks at the byte that stopped it.
+RequestParser::Step RequestParser::skip_then_peek(CharClass cls, char& c) noexcept {
+    const std::size_t stop = std::min(m_limit, m_buffer.size());
+    const char* bytes = m_buffer.data();
+    std::size_t pos = m_pos;
+    while (pos < stop && has_class(bytes[pos], cls)) ++pos;
+    m_pos = pos;
+    return peek(c);
+}
+
 /// CRLF or a bare LF; a CR followed by anything else is an error.
 RequestParser::Step RequestParser::parse_end_of_line() noexcept {
     char c = 0;
@@ -163,17 +175,13 @@ RequestParser::Step RequestParser::skip_empty_lines() noexcept {
     }
 }
 
-/// A non-empty run of tchar followed by the single SP that ends it.
-RequestParser::Step RequestParser::parse_token(std::string_view& token) noexcept {
+/// The method: a non-empty run of tchar, then the single SP that ends it.
+RequestParser::Step RequestParser::parse_method(std::string_view& method) noexcept {
     const std::size_t begin = m_pos;
     char c = 0;
-    for (;;) {
-        if (auto s = peek(c); s != Step::ok) return s;
-        if (!has_class(c, kToken)) break;
-        ++m_pos;
-    }
+    if (auto s = skip_then_peek(kToken, c); s != Step::ok) return s;
     if (m_pos == begin || c != ' ') return fail(400, "invalid method");
-    token = slice(begin, m_pos);
+    method = slice(begin, m_pos);
     ++m_pos;
     return Step::ok;
 }
@@ -202,15 +210,11 @@ RequestParser::Step RequestParser::parse_version() noexcept {
 RequestParser::Step RequestParser::parse_request_line() noexcept {
     const std::size_t line_begin = m_pos;
     set_limit(saturating_add(line_begin, m_limits.max_request_line), 414, "request line too long");
-    if (auto s = parse_token(m_out.method); s != Step::ok) return s;
+    if (auto s = parse_method(m_out.method); s != Step::ok) return s;
 
     const std::size_t target_begin = m_pos;
     char c = 0;
-    for (;;) {
-        if (auto s = peek(c); s != Step::ok) return s;
-        if (!has_class(c, kTarget)) break;
-        ++m_pos;
-    }
+    if (auto s = skip_then_peek(kTarget, c); s != Step::ok) return s;
     if (m_pos == target_begin || c != ' ') return fail(400, "invalid request-target");
     m_out.target = slice(target_begin, m_pos);
     ++m_pos;
@@ -246,32 +250,19 @@ void RequestParser::split_target() noexcept {
 RequestParser::Step RequestParser::parse_field_line() noexcept {
     const std::size_t name_begin = m_pos;
     char c = 0;
-    for (;;) {
-        if (auto s = peek(c); s != Step::ok) return s;
-        if (!has_class(c, kToken)) break;
-        ++m_pos;
-    }
+    if (auto s = skip_then_peek(kToken, c); s != Step::ok) return s;
     if (is_ows(c) && m_pos > name_begin) return fail(400, "whitespace before colon in header");
     if (m_pos == name_begin || c != ':') return fail(400, "invalid header name");
     const std::string_view name = slice(name_begin, m_pos);
     ++m_pos;
 
-    for (;;) {
-        if (auto s = peek(c); s != Step::ok) return s;
-        if (!is_ows(c)) break;
-        ++m_pos;
-    }
+    // The value runs to the end of the line; OWS on either side is not part of it.
     const std::size_t value_begin = m_pos;
-    std::size_t value_end = m_pos;  // just after the last non-whitespace byte
-    for (;;) {
-        if (auto s = peek(c); s != Step::ok) return s;
-        if (c == '\r' || c == '\n') break;
-        if (!has_class(c, kValue)) return fail(400, "invalid character in header value");
-        ++m_pos;
-        if (!is_ows(c)) value_end = m_pos;
-    }
+    if (auto s = skip_then_peek(kValue, c); s != Step::ok) return s;
+    if (c != '\r' && c != '\n') return fail(400, "invalid character in header value");
+    const std::string_view value = trim_ows(slice(value_begin, m_pos));
     if (auto s = parse_end_of_line(); s != Step::ok) return s;
-    m_out.headers[m_out.header_count++] = Header{name, slice(value_begin, value_end)};
+    m_out.headers[m_out.header_count++] = Header{name, value};
     return Step::ok;
 }
 

@@ -116,8 +116,9 @@ struct ClosePayload {
 
 /// Reads a close frame's payload into `out`. Returns 0 when it is valid, else the close code
 /// to answer with: 1002 (one byte long, or a code that may not be sent) or 1007 (reason is not
-/// UTF-8).
-[[nodiscard]] std::uint16_t parse_close_payload(std::string_view payload, ClosePayload& out) noexcept;
+/// UTF-8); `out` is then {kCloseNoStatus, ""}. Not [[nodiscard]]: a close Message delivered by
+/// MessageAssembler was already validated, so its reader may ignore the result.
+std::uint16_t parse_close_payload(std::string_view payload, ClosePayload& out) noexcept;
 
 /// Appends a close payload: `code` big-endian, then `reason` cut to fit the 125-byte limit
 /// (at a UTF-8 character boundary).
