@@ -188,12 +188,15 @@ Task<> HttpServer::Connection::run() {
                 if (!m_stream.try_flush() && !co_await flush_slowly()) co_return;
             }
             ParseResult body_state{};
+            m_chunked.reset();
+            m_chunked_body.clear();
+            std::size_t decoded = 0;  // bytes after the head the chunked decoder has already seen
             for (;;) {
                 const std::string_view after_head = m_stream.buffered().substr(head.consumed);
                 if (m_request.chunked) {
-                    m_chunked.reset();
-                    m_chunked_body.clear();
-                    body_state = m_chunked.feed(after_head, m_chunked_body, options().limits.max_body);
+                    body_state = m_chunked.feed(after_head.substr(decoded), m_chunked_body, options().limits.max_body);
+                    decoded += body_state.consumed;
+                    body_state.consumed = decoded;
                 } else if (after_head.size() >= *m_request.content_length) {
                     body_state = ParseResult{ParseStatus::complete, static_cast<std::size_t>(*m_request.content_length), 0, {}};
                 }
