@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Builds the core for each emulated board and runs the programs under QEMU:
+#   core_test  the core's behaviours on the board's real timer (fails on any failed check)
+#   blink      two tasks blinking at different rates (checks its own timing)
+#   capacity   fills RAM with sleeping tasks until memory runs out, cleanly
+# then prints the flash/RAM sizes (arm-none-eabi-size) and "N passed, M failed".
+#
+#   embedded/run-tests.sh                      # every board
+#   BOARDS="microbit" embedded/run-tests.sh    # one board
+#   JOBS=4 QEMU_TIMEOUT=60 embedded/run-tests.sh
+#   NOEXC_PROBE=1 embedded/run-tests.sh        # also the footprint probe of the -fno-exceptions
+#                                              # profile (tools/noexc_probe.py; docs/EMBEDDED.md)
+#
+# Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
+# qemu-system-arm cmake (Debian 12). Build trees: embedded/build-<board>[-noexc].
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BOARDS="${BOARDS:-mps2-an385 mps2-an386 microbit}"
+PROGRAMS="${PROGRAMS:-core_test blink capacity}"
+QEMU_TIMEOUT="${QEMU_TIMEOUT:-60}"
+JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
+
+missing=()
+for tool in arm-none-eabi-g++ arm-none-eabi-size qemu-system-arm cmake; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "run-tests.sh: missing ${missing[*]}" >&2
+    echo "  apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm cmake" >&2
+    exit 2
+fi
+
+# The -fno-exceptions profile needs the core's support for it (embedded/CORE_CHANGES.md); it is
+# built and run as soon as the core declares it.
+profiles="exceptions"
+if grep -qs "ASYNCIO_EXCEPTIONS" "$here/../include/asyncio/core/config.hpp"; then
+    profiles="exceptions noexceptions"
+fi
+if [ "${NOEXC_PROBE:-0}" = "1" ]; then
+    profiles="$profiles noexc-probe"
+    python3 "$here/tools/noexc_probe.py" "$here/.." "$here/build-noexc-probe/core"
+fi
+
+passed=0
+failed=0
+failures=()
+sizes=()
+
+run_program() {  # board build_dir program
+    local board="$1" build="$2" program="$3"
+    local elf="$build/$program.elf" log="$build/$program.log"
+    local status=0
+    # shellcheck disable=SC2046  # the machine options are words
+    timeout --kill-after=5 "$QEMU_TIMEOUT" qemu-system-arm $(cat "$build/qemu-machine.txt") -nographic \
+        -semihosting-config enable=on,target=native -kernel "$elf" </dev/null >"$log" 2>&1 || status=$?
+    local verdict="ok"
+    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+        verdict="TIMEOUT after ${QEMU_TIMEOUT}s"
+    elif [ "$status" -ne 0 ]; then
+        verdict="exit status $status"
+    elif [ "$program" = "core_test" ] && ! grep -qE "^[0-9]+ passed, 0 failed" "$log"; then
+        verdict="no '0 failed' summary"
+    fi
+    if [ "$verdict" = "ok" ]; then
+        passed=$((passed + 1))
+        local summary=""
+        [ "$program" = "core_test" ] && summary=" ($(grep -E "^[0-9]+ passed" "$log"))"
+        echo "[  OK  ] $board/$program$summary"
+    else
+        failed=$((failed + 1))
+        failures+=("$board/$program: $verdict (log: $log)")
+        echo "[ FAIL ] $board/$program: $verdict"
+        sed 's/^/    | /' "$log" | tail -40
+    fi
+    grep -h "^MEASURE" "$log" | sed "s|^|    $board/$program |" || true
+}
+
+for profile in $profiles; do
+    for board in $BOARDS; do
+        build="$here/build-$board"
+        flags=(-DASYNCIO_EXCEPTIONS=ON)
+        if [ "$profile" = "noexceptions" ]; then
+            build="$here/build-$board-noexc"
+            flags=(-DASYNCIO_EXCEPTIONS=OFF)
+        elif [ "$profile" = "noexc-probe" ]; then
+            build="$here/build-$board-noexc-probe"
+            flags=(-DASYNCIO_EXCEPTIONS=OFF -DASYNCIO_RTTI=OFF -DASYNCIO_CORE_ROOT="$here/build-noexc-probe/core")
+        fi
+        echo "=== $board ($profile): $build"
+        mkdir -p "$build"
+        if ! cmake -S "$here" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$here/cmake/arm-none-eabi.cmake" \
+                -DASYNCIO_BOARD="$board" "${flags[@]}" >"$build/configure.log" 2>&1 \
+            || ! cmake --build "$build" -j "$JOBS" >"$build/build.log" 2>&1; then
+            failed=$((failed + 1))
+            failures+=("$board ($profile): build failed (log: $build/build.log)")
+            echo "[ FAIL ] $board ($profile): build failed"
+            grep -hE "error|Error" "$build/configure.log" "$build/build.log" | head -30 | sed 's/^/    | /' || true
+            continue
+        fi
+        for program in $PROGRAMS; do
+            [ -f "$build/$program.elf" ] || continue
+            run_program "$board" "$build" "$program"
+            read -r text data bss _ < <(arm-none-eabi-size "$build/$program.elf" | tail -1)
+            sizes+=("$(printf '%-11s %-13s %-10s %8s %6s %6s' "$board" "$profile" "$program" "$text" "$data" "$bss")")
+        done
+    done
+done
+
+echo
+echo "Footprint (bytes; flash = text + data, static RAM = data + bss; heap and stack come on top):"
+printf '%-11s %-13s %-10s %8s %6s %6s\n' board profile program text data bss
+printf '%s\n' "${sizes[@]}"
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+    echo "Failures:"
+    printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
