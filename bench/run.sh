@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, each printing ratios against a reference measured in the same
+# run. Results are summarised by hand in bench/RESULTS.md with the commands that produced them.
+#   bench/run.sh BUILD_DIR
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+out="$build/bench-results"
+mkdir -p "$out"
+
+echo "== core micro-benchmarks"
+if [ -x "$here/core/run.sh" ]; then "$here/core/run.sh" "$build" | tee "$out/core.txt"; fi
+
+echo "== streams"
+if [ -x "$here/io/run.sh" ]; then "$here/io/run.sh" "$build" | tee "$out/io.txt"; fi
+
+echo "== HTTP: sensor-server against raw epoll, Boost.Asio, nginx and CPython asyncio"
+python3 "$here/http/run.py" --sensor-server "$build/apps/sensor-server/sensor-server" \
+  --build-dir "$build/bench-http" --out "$out/http.md" "${@:2}"
+echo "Results in $out/"
