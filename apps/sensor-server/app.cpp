@@ -27,7 +27,7 @@ void App::end_live_streams() noexcept {
 }
 
 void add_security_headers(http::Response& response) {
-    response.set_header("X-Content-Type-Options", "nosniff");
+    // X-Content-Type-Options: nosniff is on every response already (http::append_response).
     response.set_header("Referrer-Policy", "no-referrer");
 }
 

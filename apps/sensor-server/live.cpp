@@ -48,6 +48,8 @@ asyncio::Task<> App::events(http::OwnedRequest request, asyncio::Stream& stream)
     auto subscription = m_sampler.topic().subscribe(kLiveBacklog);
     const History& history = m_sampler.history();
     std::uint64_t sent_id = last_event_id(request);
+    // An id from the future means the server restarted since: start afresh.
+    if (sent_id > m_sampler.history().last_id()) sent_id = 0;
     std::string out =
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
         "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n";
@@ -87,7 +89,9 @@ namespace {
 asyncio::Task<> forward_readings(asyncio::Topic<Sample>::Subscription& subscription, http::WebSocket& socket,
                                  asyncio::Duration write_timeout) {
     std::string json;
-    while (auto sample = co_await subscription.get()) {
+    for (;;) {
+        std::optional<Sample> sample = co_await subscription.get();  // named: g++ 12
+        if (!sample) break;
         json.clear();
         append_json(json, sample->reading);
         socket.queue_text(json);
@@ -98,7 +102,9 @@ asyncio::Task<> forward_readings(asyncio::Topic<Sample>::Subscription& subscript
 
 /// Reads (and discards) what the client sends, answering pings and the close handshake.
 asyncio::Task<> read_until_closed(http::WebSocket& socket) {
-    while (co_await socket.receive()) {
+    for (;;) {
+        const std::optional<http::Message> message = co_await socket.receive();  // named: g++ 12
+        if (!message) break;
     }
 }
 

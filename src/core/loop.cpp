@@ -12,8 +12,9 @@ namespace {
 thread_local EventLoop* t_running_loop = nullptr;
 
 /// Passes of the loop that may run ready tasks back to back before I/O is polled once, so a
-/// busy loop still notices sockets without paying a system call per task switch.
-constexpr unsigned kStepsBetweenPolls = 64;
+/// busy loop still notices sockets without paying a system call per task switch (Tokio looks
+/// at I/O every 61 task polls).
+constexpr unsigned kPassesBetweenPolls = 64;
 }  // namespace
 
 // --- call_soon / call_later callbacks ---
@@ -31,12 +32,14 @@ bool TimerHandle::cancelled() const noexcept { return m_state && m_state->cancel
 /// A plain callback in the ready queue or the timer heap. Owns itself: deleted after it ran.
 struct EventLoop::Callback final : detail::Runnable, detail::TimerNode {
     Callback(EventLoop& owner, std::function<void()> fn)
-        : loop(owner), function(std::move(fn)), state(std::make_shared<TimerHandle::State>()) {}
+        // new, not make_shared: on a device built without RTTI make_shared links libstdc++'s
+        // shared_ptr support and its exception machinery (embedded/CORE_CHANGES.md).
+        : loop(owner), function(std::move(fn)), state(new TimerHandle::State) {}
 
     void run() override {
         std::unique_ptr<Callback> self(this);
         if (state->cancelled) return;
-        const TimePoint start = loop.m_platform->now();
+        const TimePoint start = loop.m_clock;
         // As CPython's loop does: a callback that throws is reported and the loop goes on; the
         // exception must not unwind through the loop and abandon every task on it.
         try {
@@ -46,7 +49,8 @@ struct EventLoop::Callback final : detail::Runnable, detail::TimerNode {
         } catch (...) {
             detail::report("exception in callback: an exception not derived from std::exception");
         }
-        loop.note_step(loop.m_platform->now() - start, nullptr);
+        loop.m_clock = loop.m_platform->now();
+        loop.note_step(loop.m_clock - start, nullptr);
     }
     void discard() noexcept override { delete this; }
     void fire() override { loop.schedule(*this); }
@@ -63,6 +67,7 @@ public:
         if (loop.m_running) throw InvalidStateError("this event loop is already running");
         loop.m_running = true;
         loop.m_stopping = false;
+        loop.m_clock = loop.m_platform->now();
         t_running_loop = &loop;
     }
     RunningScope(const RunningScope&) = delete;
@@ -90,7 +95,7 @@ EventLoop::~EventLoop() {
     while (!m_timers.empty()) {
         detail::TimerNode& timer = m_timers.top();
         timer.disarm();
-        if (auto* callback = dynamic_cast<Callback*>(&timer)) delete callback;
+        timer.discard();  // a Callback deletes itself; a task's timer lives in its frame
     }
 }
 
@@ -122,19 +127,23 @@ void EventLoop::run_once() {
 void EventLoop::poll_platform() {
     std::optional<Duration> timeout;
     if (!m_ready.empty()) {
-        if (++m_steps_since_poll < kStepsBetweenPolls) return;
+        // Tasks are ready: look at I/O without sleeping, but only now and then, and not at all
+        // when nothing waits for I/O (wake-ups from other threads and interrupts arrive through
+        // m_threadsafe_pending, which every pass checks, whether the platform was polled or not).
+        if (!m_platform->has_pending_io()) return;
+        if (++m_passes_since_poll < kPassesBetweenPolls) return;
         timeout = Duration::zero();
     } else if (!m_timers.empty()) {
         timeout = std::max(Duration::zero(), m_timers.top().deadline() - m_platform->now());
     }
-    m_steps_since_poll = 0;
+    m_passes_since_poll = 0;
     m_platform->wait(timeout);
+    m_clock = m_platform->now();
 }
 
 void EventLoop::fire_due_timers() {
-    if (m_timers.empty()) return;
-    const TimePoint now = m_platform->now();
-    while (!m_timers.empty() && m_timers.top().deadline() <= now) {
+    // m_clock is fresh: read after the last step or the wait that just ended.
+    while (!m_timers.empty() && m_timers.top().deadline() <= m_clock) {
         detail::TimerNode& timer = m_timers.top();
         timer.disarm();
         timer.fire();
@@ -187,9 +196,9 @@ void EventLoop::start(detail::TaskState& task) {
         throw InvalidStateError("create_task(): this coroutine is already running inline");
     }
     task.m_loop = this;
-    task.add_ref();  // the loop's reference, dropped when the task is done
-    if (task.m_name.empty()) task.m_name = "Task-" + std::to_string(++m_stats.tasks_created);
-    else ++m_stats.tasks_created;
+    task.m_next = task.frame();  // its first step starts at the top of its own frame
+    task.add_ref();              // the loop's reference, dropped when the task is done
+    task.m_id = static_cast<std::uint32_t>(++m_stats.tasks_created);
     m_tasks.push_back(task);
     ++m_task_count;
     schedule(task);
@@ -264,6 +273,8 @@ void EventLoop::notify_threadsafe() noexcept {
 }
 
 void EventLoop::run_external_events() {
+    // A plain load first: the common case (nothing happened) costs no locked instruction.
+    if (!m_threadsafe_pending.load(std::memory_order_relaxed)) return;
     if (!m_threadsafe_pending.exchange(false, std::memory_order_acquire)) return;
     // The stack holds the newest first: reverse it to keep call order.
     Callback* newest_first = m_threadsafe_callbacks.exchange(nullptr, std::memory_order_acquire);

@@ -31,7 +31,7 @@ private:
 TaskGroup::~TaskGroup() {
     cancel_all();
     // The children finish on the loop; they must no longer call back into this dead group.
-    for (Child& child : m_children) static_cast<detail::ListHook&>(child).unlink();
+    for (Child& child : m_children) child.unlink();
 }
 
 void TaskGroup::add(TaskRef task) {

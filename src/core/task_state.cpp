@@ -3,6 +3,7 @@
 #include <asyncio/core/loop.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <utility>
 
@@ -39,12 +40,16 @@ void report(const std::string& message) noexcept {
 // --- Wait ---
 
 namespace {
+/// The coroutine the running step resumes next (see resume_next): set by an await_suspend,
+/// taken by TaskState::run as soon as that coroutine has suspended.
+thread_local std::coroutine_handle<> t_next;
+
 TaskState* task_for_wait() noexcept {
     EventLoop* loop = running_loop();
     TaskState* task = loop != nullptr ? loop->current_task() : nullptr;
     if (task == nullptr) {
         report("a wait was started outside of a task; it can never be woken");
-        std::terminate();
+        std::abort();  // not std::terminate(), which links the exception runtime on a device
     }
     return task;
 }
@@ -53,14 +58,14 @@ TaskState* task_for_wait() noexcept {
 bool Wait::begin_wait(std::coroutine_handle<> handle) noexcept {
     m_task = task_for_wait();
     if (m_task->m_cancel_requested) return false;
-    m_task->m_resume = handle;
+    m_task->m_next = handle;
     m_task->m_waiting = this;
     return true;
 }
 
 void Wait::begin_wait_on_tasks(std::coroutine_handle<> handle) noexcept {
     m_task = task_for_wait();
-    m_task->m_resume = handle;
+    m_task->m_next = handle;
     m_task->m_waiting = this;
 }
 
@@ -78,11 +83,33 @@ void Wait::end_wait() const {
     m_task->throw_if_cancel_requested();
 }
 
+void resume_next(std::coroutine_handle<> next) noexcept { t_next = next; }
+
 // --- TaskState ---
 
 TaskState::~TaskState() {
     if (m_exception && !m_exception_retrieved && !m_cancelled) {
-        report("Task exception was never retrieved: task '" + m_name + "': " + describe(m_exception));
+        report("Task exception was never retrieved: task '" + name() + "': " + describe(m_exception));
+    }
+}
+
+const std::string& TaskState::name() const noexcept {
+    if (!m_name) {
+        try {
+            m_name = std::make_unique<std::string>(m_id != 0 ? "Task-" + std::to_string(m_id) : std::string());
+        } catch (...) {  // out of memory: an empty name rather than none
+            static const std::string unnamed;
+            return unnamed;
+        }
+    }
+    return *m_name;
+}
+
+void TaskState::set_name(std::string name) {
+    if (m_name) {
+        *m_name = std::move(name);
+    } else {
+        m_name = std::make_unique<std::string>(std::move(name));
     }
 }
 
@@ -125,9 +152,10 @@ void TaskState::rethrow_if_failed() {
 void TaskState::release() noexcept {
     if (--m_refs != 0) return;
     if (m_status == Status::created && m_loop == nullptr) {
-        report("Task '" + m_name + "' was destroyed but never awaited nor passed to create_task()");
+        report(m_name ? "Task '" + *m_name + "' was destroyed but never awaited nor passed to create_task()"
+                      : std::string("a Task was destroyed but never awaited nor passed to create_task()"));
     }
-    m_frame.destroy();
+    frame().destroy();
 }
 
 void TaskState::run() {
@@ -140,9 +168,12 @@ void TaskState::run() {
     } else {
         m_status = Status::running;
         loop.m_current = this;
-        const TimePoint start = loop.m_platform->now();
-        m_resume.resume();
-        const Duration held = loop.m_platform->now() - start;
+        const TimePoint start = loop.m_clock;  // the end of the previous step: one read per step
+        m_next.resume();
+        // Inline awaits starting and finishing: hand-offs within this same step.
+        while (std::coroutine_handle<> next = std::exchange(t_next, nullptr)) next.resume();
+        loop.m_clock = loop.m_platform->now();
+        const Duration held = loop.m_clock - start;
         loop.m_current = nullptr;
         ++m_steps;
         m_run_time += held;
@@ -160,10 +191,10 @@ void TaskState::abandon() noexcept {
 }
 
 void TaskState::finish() noexcept {
-    m_done_callbacks.for_each([this](DoneCallback& callback) {
-        static_cast<ListHook&>(callback).unlink();
-        callback.on_task_done(*this);
-    });
+    // Oldest first. A callback may unlink others (destroying an awaiter does): popping one at a
+    // time copes with that.
+    m_done_callbacks.reverse();
+    while (!m_done_callbacks.empty()) m_done_callbacks.pop_front().on_task_done(*this);
 }
 
 }  // namespace asyncio::detail

@@ -5,11 +5,19 @@ namespace asyncio {
 
 void ThreadSafeFlag::set() noexcept {
     m_flag.store(true, std::memory_order_seq_cst);
-    // seq_cst pairs with stop_waiting(): either it sees m_setters > 0 and waits for this call,
-    // or this call sees m_loop == nullptr.
-    m_setters.fetch_add(1, std::memory_order_seq_cst);
+    // Join the current epoch (again, should a waiter have ended it meanwhile). All seq_cst: a
+    // stop_waiting() either sees this call counted and waits for it, or this call sees the
+    // m_loop it stored (nullptr, or the loop of a newer waiter, which will wait for it).
+    unsigned epoch = m_epoch.load(std::memory_order_seq_cst);
+    for (;;) {
+        m_setters[epoch & 1U].fetch_add(1, std::memory_order_seq_cst);
+        const unsigned now = m_epoch.load(std::memory_order_seq_cst);
+        if (now == epoch) break;
+        m_setters[epoch & 1U].fetch_sub(1, std::memory_order_seq_cst);
+        epoch = now;
+    }
     if (EventLoop* loop = m_loop.load(std::memory_order_seq_cst)) loop->notify_threadsafe();
-    m_setters.fetch_sub(1, std::memory_order_release);
+    m_setters[epoch & 1U].fetch_sub(1, std::memory_order_release);
 }
 
 bool ThreadSafeFlag::WaitOperation::await_suspend(std::coroutine_handle<> handle) {
@@ -38,9 +46,11 @@ void ThreadSafeFlag::WaitOperation::stop_waiting() noexcept {
     if (m_flag.m_waiter != this) return;
     m_flag.m_waiter = nullptr;
     m_flag.m_loop.store(nullptr, std::memory_order_seq_cst);
-    // A set() on another thread may still be notifying the loop (a few instructions): let it
-    // finish before the loop can go away. An interrupt handler always has finished by now.
-    while (m_flag.m_setters.load(std::memory_order_seq_cst) != 0) {
+    // A set() on another thread may still be notifying the loop (a few instructions): let those
+    // of the ending epoch finish before the loop can go away. On a single core an interrupt
+    // handler has always finished by now, and this does not spin at all.
+    const unsigned ending = m_flag.m_epoch.fetch_add(1, std::memory_order_seq_cst);
+    while (m_flag.m_setters[ending & 1U].load(std::memory_order_seq_cst) != 0) {
     }
     static_cast<detail::ListHook&>(*this).unlink();
 }

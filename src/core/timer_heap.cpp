@@ -14,7 +14,7 @@ void TimerHeap::push(TimerNode& node, TimePoint deadline) {
     node.m_sequence = m_next_sequence++;
     node.m_heap = this;
     m_nodes.push_back(&node);
-    node.m_index = m_nodes.size() - 1;
+    node.m_index = static_cast<std::uint32_t>(m_nodes.size() - 1);
     sift_up(node.m_index);
 }
 
@@ -31,7 +31,7 @@ void TimerHeap::remove(TimerNode& node) noexcept {
 
 void TimerHeap::place(std::size_t index, TimerNode* node) noexcept {
     m_nodes[index] = node;
-    node->m_index = index;
+    node->m_index = static_cast<std::uint32_t>(index);
 }
 
 void TimerHeap::sift_up(std::size_t index) noexcept {

@@ -77,7 +77,8 @@ void Response::reset() noexcept {
     m_body.clear();
 }
 
-void append_response(std::string& out, const Response& response, bool head_request, bool keep_alive) {
+void append_response(std::string& out, const Response& response, bool head_request, bool keep_alive,
+                     bool http_1_0) {
     out.append("HTTP/1.1 ");
     append_number(out, static_cast<std::size_t>(response.status));
     out.push_back(' ');
@@ -90,7 +91,12 @@ void append_response(std::string& out, const Response& response, bool head_reque
         append_number(out, response.body().size());
         out.append("\r\n");
     }
-    if (!keep_alive) out.append("Connection: close\r\n");
+    if (!keep_alive) {
+        out.append("Connection: close\r\n");
+    } else if (http_1_0) {
+        out.append("Connection: keep-alive\r\n");  // 1.0 closes unless told otherwise
+    }
+    out.append("X-Content-Type-Options: nosniff\r\n");  // on every response, errors included
     out.append(response.extra_headers());
     out.append("\r\n");
     if (!head_request && !body_forbidden(response.status)) out.append(response.body());

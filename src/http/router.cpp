@@ -18,6 +18,7 @@ Request OwnedRequest::view() const noexcept {
     request.path = path;
     request.query = query;
     request.version_minor = version_minor;
+    request.upgrade = has_token(header("Connection"), "upgrade");
     for (const auto& [name, value] : headers) {
         if (request.header_count == kMaxHeaders) break;
         request.headers[request.header_count++] = Header{name, value};

@@ -78,6 +78,7 @@ private:
     void answer(bool keep_alive);
     void log(TimePoint started) const;
     Task<bool> flush_slowly();
+    Task<> flush_before_close();
     Task<> run_stream_handler(const StreamHandler& handler, std::size_t head_bytes);
 
     HttpServer& m_server;
@@ -107,7 +108,7 @@ void HttpServer::Connection::answer(bool keep_alive) {
     ++m_server.m_stats.requests;
     ++m_server.m_stats.responses_by_class[static_cast<std::size_t>(status >= 100 && status < 600 ? status / 100 : 5)];
     m_serialised.clear();  // keeps its capacity: no allocation per response
-    append_response(m_serialised, m_response, m_request.method == "HEAD", keep_alive);
+    append_response(m_serialised, m_response, m_request.method == "HEAD", keep_alive, m_request.version_minor == 0);
     m_stream.write(m_serialised);
 }
 
@@ -120,12 +121,19 @@ void HttpServer::Connection::log(TimePoint started) const {
 
 Task<bool> HttpServer::Connection::flush_slowly() {
     while (!m_stream.try_flush()) {
-        if (!co_await TimedIoWait(m_stream, TimedIoWait::For::write, options().write_timeout)) {
+        // g++ 12 miscompiles a co_await inside a condition: the result is always named first.
+        const bool writable = co_await TimedIoWait(m_stream, TimedIoWait::For::write, options().write_timeout);
+        if (!writable) {
             ++m_server.m_stats.timeouts;
             co_return false;
         }
     }
     co_return true;
+}
+
+Task<> HttpServer::Connection::flush_before_close() {
+    const bool flushed = co_await flush_slowly();
+    (void)flushed;  // closing either way; a write time-out is already counted
 }
 
 Task<> HttpServer::Connection::reject_busy() {
@@ -136,7 +144,8 @@ Task<> HttpServer::Connection::reject_busy() {
     m_request.method = "-";
     m_request.target = "-";
     answer(false);
-    co_await flush_slowly();
+    co_await flush_before_close();
+            co_return;
 }
 
 Task<> HttpServer::Connection::run_stream_handler(const StreamHandler& handler, std::size_t head_bytes) {
@@ -153,7 +162,10 @@ Task<> HttpServer::Connection::run() {
         ParseResult head = parse_head();
         std::optional<TimePoint> head_deadline;
         while (head.partial()) {
-            if (m_stream.write_buffer_size() > 0 && !m_stream.try_flush() && !co_await flush_slowly()) co_return;
+            if (m_stream.write_buffer_size() > 0 && !m_stream.try_flush()) {
+                const bool flushed = co_await flush_slowly();
+                if (!flushed) co_return;
+            }
             const bool waiting_idle = m_stream.buffered().empty();
             if (!waiting_idle && !head_deadline) head_deadline = get_event_loop().time() + options().header_timeout;
             m_idle = waiting_idle;
@@ -165,7 +177,8 @@ Task<> HttpServer::Connection::run() {
                 ++m_server.m_stats.timeouts;
                 if (waiting_idle) co_return;  // an idle keep-alive connection simply closes
                 answer_parse_error(ParseResult{ParseStatus::error, 0, 408, "request head not received in time"});
-                co_await flush_slowly();
+                co_await flush_before_close();
+            co_return;
                 co_return;
             }
             const std::optional<std::size_t> received = m_stream.try_receive();
@@ -176,7 +189,8 @@ Task<> HttpServer::Connection::run() {
         const TimePoint started = get_event_loop().time();
         if (head.error()) {
             answer_parse_error(head);
-            co_await flush_slowly();
+            co_await flush_before_close();
+            co_return;
             co_return;
         }
 
@@ -185,7 +199,10 @@ Task<> HttpServer::Connection::run() {
         if (m_request.content_length || m_request.chunked) {
             if (m_request.expect_continue && m_stream.buffered().size() == head.consumed) {
                 m_stream.write(kContinue);
-                if (!m_stream.try_flush() && !co_await flush_slowly()) co_return;
+                if (!m_stream.try_flush()) {
+                    const bool flushed = co_await flush_slowly();
+                    if (!flushed) co_return;
+                }
             }
             ParseResult body_state{};
             m_chunked.reset();
@@ -201,10 +218,12 @@ Task<> HttpServer::Connection::run() {
                     body_state = ParseResult{ParseStatus::complete, static_cast<std::size_t>(*m_request.content_length), 0, {}};
                 }
                 if (!body_state.partial()) break;
-                if (!co_await TimedIoWait(m_stream, TimedIoWait::For::read, options().header_timeout)) {
+                const bool readable = co_await TimedIoWait(m_stream, TimedIoWait::For::read, options().header_timeout);
+                if (!readable) {
                     ++m_server.m_stats.timeouts;
                     answer_parse_error(ParseResult{ParseStatus::error, 0, 408, "request body not received in time"});
-                    co_await flush_slowly();
+                    co_await flush_before_close();
+            co_return;
                     co_return;
                 }
                 const std::optional<std::size_t> received = m_stream.try_receive();
@@ -214,7 +233,8 @@ Task<> HttpServer::Connection::run() {
             }
             if (body_state.error()) {
                 answer_parse_error(body_state);
-                co_await flush_slowly();
+                co_await flush_before_close();
+            co_return;
                 co_return;
             }
             const std::string_view raw_body = m_stream.buffered().substr(head.consumed, body_state.consumed);
@@ -244,12 +264,16 @@ Task<> HttpServer::Connection::run() {
         log(started);
         m_stream.consume(head.consumed);
         if (!keep_alive) {
-            co_await flush_slowly();
+            co_await flush_before_close();
+            co_return;
             co_return;
         }
         // 4. Pipelined requests already buffered are answered before one write sends them all,
         //    unless too much output is waiting.
-        if (m_stream.write_buffer_size() > options().max_buffered_output && !co_await flush_slowly()) co_return;
+        if (m_stream.write_buffer_size() > options().max_buffered_output) {
+            const bool flushed = co_await flush_slowly();
+            if (!flushed) co_return;
+        }
     }
 }
 

@@ -50,7 +50,8 @@ Task<std::optional<Message>> WebSocket::receive() {
     for (;;) {
         const FrameResult parsed = parse_frame(state.stream.buffered(), frame, state.limits);
         if (parsed.partial()) {
-            if (co_await state.stream.receive() == 0) co_return std::nullopt;  // EOF without a close
+            const std::size_t received = co_await state.stream.receive();  // named: g++ 12
+            if (received == 0) co_return std::nullopt;  // EOF without a close
             continue;
         }
         if (parsed.error()) {

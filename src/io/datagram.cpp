@@ -32,10 +32,9 @@ Task<> DatagramEndpoint::send_to(std::string data, Address destination) {
     auto state = m_state;
     for (;;) {
         if (state->io.fd() < 0) throw InvalidStateError("send_to() on a closed DatagramEndpoint");
-        const ssize_t sent = ::sendto(state->io.fd(), data.data(), data.size(), MSG_NOSIGNAL, destination.data(),
-                                      destination.size());
-        if (sent >= 0) co_return;
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) detail::throw_error(errno, "sendto");
+        const detail::IoResult sent = detail::send_to(state->io.fd(), data.data(), data.size(), destination);
+        if (sent.error == 0) co_return;
+        if (!sent.would_block()) detail::throw_error(sent.error, "sendto");
         state->io.not_writable();
         co_await state->io.wait_writable();
     }
@@ -49,18 +48,17 @@ Task<> DatagramEndpoint::send_to(std::string data, const std::string& host, std:
 
 Task<std::pair<std::string, Address>> DatagramEndpoint::recv_from(std::size_t max_size) {
     auto state = m_state;
-    std::string buffer(max_size, '\0');
+    // Received into a scratch buffer, then copied at its real size: no 64 KiB string per call.
+    thread_local std::string scratch;
     for (;;) {
         if (state->io.fd() < 0) throw InvalidStateError("recv_from() on a closed DatagramEndpoint");
-        sockaddr_storage sender{};
-        socklen_t length = sizeof sender;
-        const ssize_t received = ::recvfrom(state->io.fd(), buffer.data(), buffer.size(), 0,
-                                            reinterpret_cast<sockaddr*>(&sender), &length);
-        if (received >= 0) {
-            buffer.resize(static_cast<std::size_t>(received));
-            co_return std::pair{std::move(buffer), Address(reinterpret_cast<sockaddr*>(&sender), length)};
+        if (scratch.size() < max_size) scratch.resize(max_size);
+        Address sender;
+        const detail::IoResult received = detail::receive_from(state->io.fd(), scratch.data(), max_size, &sender);
+        if (received.error == 0) {
+            co_return std::pair{std::string(scratch.data(), static_cast<std::size_t>(received.value)), sender};
         }
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) detail::throw_error(errno, "recvfrom");
+        if (!received.would_block()) detail::throw_error(received.error, "recvfrom");
         state->io.not_readable();
         co_await state->io.wait_readable();
     }
@@ -72,8 +70,16 @@ Task<DatagramEndpoint> open_datagram(std::string local_host, std::uint16_t local
     const Address& local = addresses.front();
     const detail::IoResult opened = detail::open_socket(local.family(), SOCK_DGRAM);
     if (opened.error != 0) detail::throw_error(opened.error, "socket");
-    auto state = std::make_shared<DatagramEndpoint::State>(static_cast<int>(opened.value));
-    if (::bind(state->io.fd(), local.data(), local.size()) < 0) detail::throw_error(errno, "bind");
+    std::shared_ptr<DatagramEndpoint::State> state;
+    try {
+        state = std::make_shared<DatagramEndpoint::State>(static_cast<int>(opened.value));
+    } catch (...) {
+        detail::close_socket(static_cast<int>(opened.value));
+        throw;
+    }
+    if (const detail::IoResult bound = detail::bind(state->io.fd(), local); bound.error != 0) {
+        detail::throw_error(bound.error, "bind");
+    }
     co_return DatagramEndpoint(std::move(state));
 }
 

@@ -44,6 +44,7 @@ public:
         if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wakeup, &event) < 0) throw_errno("epoll_ctl");
     }
     ~EpollPoller() override {
+        detach_all(m_registered);
         close(m_wakeup);
         close(m_epoll);
     }
@@ -64,8 +65,11 @@ public:
                 continue;
             }
             const std::uint32_t flags = events[i].events;
-            const bool failed = (flags & (EPOLLERR | EPOLLHUP)) != 0;
-            handle->on_events(failed || (flags & (EPOLLIN | EPOLLRDHUP)) != 0, failed || (flags & EPOLLOUT) != 0);
+            const bool failed = (flags & EPOLLERR) != 0;
+            const bool hung_up = (flags & EPOLLHUP) != 0;
+            const bool read_closed = hung_up || (flags & EPOLLRDHUP) != 0;
+            handle->on_events(failed || read_closed || (flags & EPOLLIN) != 0,
+                              failed || hung_up || (flags & EPOLLOUT) != 0, read_closed, hung_up);
         }
     }
 
@@ -81,14 +85,16 @@ public:
         event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         event.data.ptr = &handle;
         if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, handle.fd(), &event) < 0) throw_errno("epoll_ctl");
+        m_registered.push_back(handle);
     }
 
     void deregister_descriptor(IoHandle& handle) noexcept override {
         // Closing the descriptor would remove it too, but not while a dup() of it lives.
         epoll_event event{};
         epoll_ctl(m_epoll, EPOLL_CTL_DEL, handle.fd(), &event);
-        if (handle.linked()) {
-            handle.unlink();
+        forget(handle);
+        if (is_waiting(handle)) {
+            stop_waiting(handle);
             --m_waiting_handles;
         }
     }
@@ -96,11 +102,11 @@ public:
     void update_interest(IoHandle& handle) noexcept override {
         // Edge-triggered: interest never changes. Only count waiters, to tell idle from deadlock.
         const bool waits = handle.has_waiters();
-        if (waits && !handle.linked()) {
+        if (waits && !is_waiting(handle)) {
             m_waiting.push_back(handle);
             ++m_waiting_handles;
-        } else if (!waits && handle.linked()) {
-            handle.unlink();
+        } else if (!waits && is_waiting(handle)) {
+            stop_waiting(handle);
             --m_waiting_handles;
         }
     }
@@ -113,7 +119,8 @@ private:
 
     int m_epoll = -1;
     int m_wakeup = -1;
-    IntrusiveList<IoHandle> m_waiting;
+    WaitingList m_waiting;      ///< handles a task waits on
+    RegistryList m_registered;  ///< every handle registered (told when the poller goes)
     std::size_t m_waiting_handles = 0;
 };
 

@@ -6,46 +6,62 @@
 
 namespace asyncio::detail {
 
-IoHandle::IoHandle(int fd) : m_poller(Poller::current()), m_fd(fd) { m_poller.register_descriptor(*this); }
+IoHandle::IoHandle(int fd) : m_poller(&Poller::current()), m_fd(fd) { m_poller->register_descriptor(*this); }
 
 IoHandle::~IoHandle() { release_descriptor(); }
 
 void IoHandle::release_descriptor() noexcept {
     if (m_fd < 0) return;
     // Wake anybody still waiting so that it sees the closed descriptor instead of hanging.
-    on_events(true, true);
-    m_poller.deregister_descriptor(*this);
+    wake_all(m_readers);
+    wake_all(m_writers);
+    if (m_poller != nullptr) m_poller->deregister_descriptor(*this);
     m_fd = -1;
 }
 
-void IoHandle::on_events(bool readable, bool writable) noexcept {
+void IoHandle::wake_all(IntrusiveList<IoWait>& waiters) noexcept {
+    while (!waiters.empty()) waiters.pop_front().ready();
+}
+
+void IoHandle::on_events(bool readable, bool writable, bool read_closed, bool write_closed) noexcept {
+    m_read_closed = m_read_closed || read_closed;
+    m_write_closed = m_write_closed || write_closed;
     if (readable) {
         m_readable = true;
-        if (IoWait* reader = std::exchange(m_reader, nullptr)) reader->ready();
+        wake_all(m_readers);
     }
     if (writable) {
         m_writable = true;
-        if (IoWait* writer = std::exchange(m_writer, nullptr)) writer->ready();
+        wake_all(m_writers);
     }
-    m_poller.update_interest(*this);
+    interest_changed();
 }
 
-IoWait::~IoWait() { cancel_wait(); }
+void IoHandle::interest_changed() noexcept {
+    if (m_poller != nullptr) m_poller->update_interest(*this);
+}
 
-bool IoWait::await_ready() const noexcept { return m_for_write ? m_handle.m_writable : m_handle.m_readable; }
+IoWait::~IoWait() {
+    // An IoWait that is not linked may outlive its handle (it was woken by the handle's release):
+    // only a linked one touches the handle.
+    if (linked()) cancel_wait();
+}
+
+bool IoWait::await_ready() const noexcept {
+    return m_handle.m_fd < 0 || (m_for_write ? m_handle.m_writable : m_handle.m_readable);
+}
 
 bool IoWait::await_suspend(std::coroutine_handle<> handle) noexcept {
     if (!begin_wait(handle)) return false;
-    (m_for_write ? m_handle.m_writer : m_handle.m_reader) = this;
-    m_handle.m_poller.update_interest(m_handle);
+    (m_for_write ? m_handle.m_writers : m_handle.m_readers).push_back(*this);
+    m_handle.interest_changed();
     return true;
 }
 
 bool IoWait::cancel_wait() noexcept {
-    IoWait*& slot = m_for_write ? m_handle.m_writer : m_handle.m_reader;
-    if (slot == this) {
-        slot = nullptr;
-        m_handle.m_poller.update_interest(m_handle);
+    if (linked()) {
+        unlink();
+        m_handle.interest_changed();
     }
     return true;
 }

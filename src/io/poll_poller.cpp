@@ -31,6 +31,7 @@ public:
         if (::pipe2(m_wakeup, O_NONBLOCK | O_CLOEXEC) < 0) throw_errno("pipe2");
     }
     ~PollPoller() override {
+        detach_all(m_registered);
         ::close(m_wakeup[0]);
         ::close(m_wakeup[1]);
     }
@@ -63,8 +64,10 @@ public:
         for (std::size_t i = 1; i < m_fds.size(); ++i) {
             const short revents = m_fds[i].revents;
             if (revents == 0) continue;
-            const bool failed = (revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
-            m_handles[i - 1]->on_events(failed || (revents & POLLIN) != 0, failed || (revents & POLLOUT) != 0);
+            const bool hung_up = (revents & POLLHUP) != 0;
+            const bool failed = hung_up || (revents & (POLLERR | POLLNVAL)) != 0;
+            m_handles[i - 1]->on_events(failed || (revents & POLLIN) != 0, failed || (revents & POLLOUT) != 0,
+                                        hung_up, hung_up);
         }
     }
 
@@ -75,15 +78,18 @@ public:
 
     bool has_pending_io() const noexcept override { return !m_waiting.empty(); }
 
-    void register_descriptor(IoHandle&) override {}
+    void register_descriptor(IoHandle& handle) override { m_registered.push_back(handle); }
 
-    void deregister_descriptor(IoHandle& handle) noexcept override { handle.unlink(); }
+    void deregister_descriptor(IoHandle& handle) noexcept override {
+        stop_waiting(handle);
+        forget(handle);
+    }
 
     void update_interest(IoHandle& handle) noexcept override {
         if (handle.has_waiters()) {
-            if (!handle.linked()) m_waiting.push_back(handle);
+            if (!is_waiting(handle)) m_waiting.push_back(handle);
         } else {
-            handle.unlink();
+            stop_waiting(handle);
         }
     }
 
@@ -95,7 +101,8 @@ private:
     }
 
     int m_wakeup[2] = {-1, -1};
-    IntrusiveList<IoHandle> m_waiting;  ///< handles a task waits on: the only ones polled
+    WaitingList m_waiting;      ///< handles a task waits on: the only ones polled
+    RegistryList m_registered;  ///< every handle registered (told when the poller goes)
     std::vector<pollfd> m_fds;
     std::vector<IoHandle*> m_handles;
 };

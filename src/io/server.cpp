@@ -7,12 +7,12 @@
 #include <asyncio/io/detail/socket_ops.hpp>
 #include <asyncio/io/poller.hpp>
 
-#include <asyncio/core/detail/task_set_wait.hpp>
-
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <list>
 #include <system_error>
@@ -55,58 +55,79 @@ struct Server::State {
     explicit State(Callback handler) : callback(std::move(handler)) {}
     Callback callback;
     std::list<std::unique_ptr<Listener>> listeners;
+    /// The accept tasks while the server serves. close() cancels them and drops these references
+    /// (each task's frame holds the state: keeping them here would be a reference cycle).
     std::vector<TaskRef> accept_tasks;
-    TaskGroup clients;  ///< one task per connection
+    std::size_t accepting = 0;  ///< accept tasks not finished yet
+    Event accept_done;          ///< set when `accepting` drops to zero
+    TaskGroup clients;          ///< one task per connection
     Event closed;
     bool serving = false;
 };
 
 namespace {
 
-Task<> serve_client(std::shared_ptr<Server::State> state, Stream stream) {
-    const std::string peer = stream.get_extra_info("peername");
+/// `peer` comes from accept() (no getpeername() per connection) and is formatted only to report.
+Task<> serve_client(std::shared_ptr<Server::State> state, Stream stream, Address peer) {
     try {
         co_await state->callback(std::move(stream));
     } catch (const CancelledError&) {
-        // The server is shutting down.
+        throw;  // close_clients() or the loop shutting down: not a failure of the handler
     } catch (const std::exception& error) {
-        detail::report("connection handler for " + peer + " failed: " + error.what());
+        detail::report("connection handler for " + peer.to_string() + " failed: " + error.what());
     } catch (...) {
-        detail::report("connection handler for " + peer + " failed with an unknown exception");
+        detail::report("connection handler for " + peer.to_string() + " failed with an unknown exception");
     }
 }
 
-void start_client(const std::shared_ptr<Server::State>& state, int fd) {
+void start_client(const std::shared_ptr<Server::State>& state, int fd, const Address& peer) {
     try {
-        Stream stream(fd);
+        Stream stream(detail::NonBlockingSocket{fd});  // accept4 made it non-blocking
         detail::set_option(fd, IPPROTO_TCP, TCP_NODELAY, 1);  // responses go out at once
-        (void)state->clients.create_task(serve_client(state, std::move(stream)));
+        (void)state->clients.create_task(serve_client(state, std::move(stream), peer));
     } catch (const std::exception& error) {
         detail::report(std::string("could not start a connection handler: ") + error.what());
     }
 }
 
 Task<> accept_loop(std::shared_ptr<Server::State> state, Listener& listener) {
+    struct Finished {  // however the task ends (it ends by cancellation)
+        Server::State& state;
+        ~Finished() {
+            if (--state.accepting == 0) state.accept_done.set();
+        }
+    } finished{*state};
+    int reported_error = 0;  // an error is reported once, not at every retry
     for (;;) {
         co_await listener.io.wait_readable();
         bool back_off = false;
         for (int accepted = 0; accepted < kAcceptBatch && !back_off; ++accepted) {
-            const detail::IoResult result = detail::accept(listener.io.fd(), nullptr);
+            Address peer;
+            const detail::IoResult result = detail::accept(listener.io.fd(), &peer);
             if (result.error == 0) {
-                start_client(state, static_cast<int>(result.value));
+                reported_error = 0;
+                start_client(state, static_cast<int>(result.value), peer);
             } else if (result.would_block()) {
                 listener.io.not_readable();
                 break;
-            } else if (is_resource_shortage(result.error)) {
-                detail::report("accept: " + std::system_category().message(result.error) + "; retrying shortly");
-                back_off = true;
             } else if (!is_transient(result.error)) {
-                detail::report("accept: " + std::system_category().message(result.error));
+                // Out of descriptors or memory (or worse): retrying at once would spin, so wait;
+                // the connection stays in the kernel's backlog until then.
+                if (result.error != reported_error) {
+                    const char* hint = is_resource_shortage(result.error) ? "; retrying every 100 ms" : "";
+                    detail::report("accept on " + listener.address.to_string() + ": " +
+                                   std::system_category().message(result.error) + hint);
+                    reported_error = result.error;
+                }
                 back_off = true;
             }
         }
         // Either back off (no descriptors: retrying at once would spin) or just let others run.
-        co_await (back_off ? sleep(kAcceptBackoff) : sleep(0));
+        if (back_off) {
+            co_await sleep(kAcceptBackoff);
+        } else {
+            co_await sleep(0);
+        }
     }
 }
 
@@ -119,7 +140,14 @@ void listen_on(Server::State& state, const Address& address, int backlog) {
         detail::close_socket(fd);
         throw std::system_error(listening.error, std::system_category(), "bind/listen on " + address.to_string());
     }
-    state.listeners.push_back(std::make_unique<Listener>(fd, detail::local_address(fd)));
+    std::unique_ptr<Listener> listener;
+    try {
+        listener = std::make_unique<Listener>(fd, detail::local_address(fd));
+    } catch (...) {
+        detail::close_socket(fd);
+        throw;
+    }
+    state.listeners.push_back(std::move(listener));
 }
 
 Task<std::vector<Address>> resolve_listen_host(std::string host, std::uint16_t port) {
@@ -144,15 +172,35 @@ Address with_port(const Address& address, std::uint16_t port) {
 
 Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port, int backlog) {
     auto state = std::make_shared<Server::State>(std::move(callback));
-    const std::vector<Address> addresses = co_await resolve_listen_host(std::move(host), port);
+    std::vector<Address> addresses = co_await resolve_listen_host(std::move(host), port);
+    // A name may resolve to the same address twice (/etc/hosts): listen once on each.
+    std::vector<Address> unique;
     for (const Address& address : addresses) {
+        const bool seen = std::any_of(unique.begin(), unique.end(), [&](const Address& other) {
+            return other.size() == address.size() && std::memcmp(other.data(), address.data(), address.size()) == 0;
+        });
+        if (!seen) unique.push_back(address);
+    }
+    std::exception_ptr skipped;
+    for (const Address& address : unique) {
         // With port 0 and several addresses ("localhost": ::1 and 127.0.0.1), all listen on the
         // port the first one got, so the server has one port.
         const std::uint16_t chosen = state->listeners.empty() ? port : state->listeners.front()->address.port();
-        listen_on(*state, with_port(address, chosen), backlog);
+        try {
+            listen_on(*state, with_port(address, chosen), backlog);
+        } catch (const std::system_error& error) {
+            // A name with several addresses, one of a family this host lacks (IPv6 switched off):
+            // serve on the others, as CPython does. Any other failure is the caller's to see.
+            const int code = error.code().value();
+            if (unique.size() == 1 || (code != EAFNOSUPPORT && code != EADDRNOTAVAIL)) throw;
+            skipped = std::current_exception();
+        }
     }
+    if (state->listeners.empty() && skipped) std::rethrow_exception(skipped);
     for (auto& listener : state->listeners) {
-        state->accept_tasks.push_back(create_task(accept_loop(state, *listener), "accept " + listener->address.to_string()).ref());
+        ++state->accepting;
+        state->accept_tasks.push_back(
+            create_task(accept_loop(state, *listener), "accept " + listener->address.to_string()).ref());
     }
     state->serving = true;
     co_return Server(std::move(state));
@@ -164,6 +212,7 @@ void Server::close() noexcept {
     if (!m_state || !m_state->serving) return;
     m_state->serving = false;
     for (TaskRef& task : m_state->accept_tasks) task.cancel();
+    m_state->accept_tasks.clear();  // the loop keeps them alive until they are done
     for (auto& listener : m_state->listeners) listener->close();
     m_state->closed.set();
 }
@@ -171,12 +220,7 @@ void Server::close() noexcept {
 Task<> Server::wait_closed() {
     auto state = m_state;
     co_await state->closed.wait();
-    std::vector<detail::TaskState*> accepting;
-    for (TaskRef& task : state->accept_tasks) accepting.push_back(task.state());
-    {
-        detail::TaskSetWait accept_tasks_done(accepting, false);
-        co_await accept_tasks_done;
-    }
+    if (state->accepting > 0) co_await state->accept_done.wait();
     co_await state->clients.wait();
 }
 

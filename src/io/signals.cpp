@@ -28,22 +28,34 @@ void on_signal(int signal_number) {
     if (SignalWatch* watch = g_watches[static_cast<std::size_t>(signal_number)].load()) watch->raised.set();
 }
 
-/// Owns the watch. When the task ends (handler removed, or the loop shut down), the signal goes
-/// back to its default action before the watch is freed, so the handler never sees a dead watch.
-Task<> watch_signal(std::unique_ptr<SignalWatch> watch, int signal_number) {
-    struct Uninstall {
-        SignalWatch* watch;
-        int signal_number;
-        ~Uninstall() {
-            SignalWatch* expected = watch;
-            if (g_watches[static_cast<std::size_t>(signal_number)].compare_exchange_strong(expected, nullptr)) {
-                std::signal(signal_number, SIG_DFL);
-            }
+/// Frees a watch, first putting the signal back to its default action if the watch is still the
+/// installed one, so the signal handler never sees a freed watch.
+struct Uninstall {
+    int signal_number;
+    void operator()(SignalWatch* watch) const noexcept {
+        SignalWatch* expected = watch;
+        if (g_watches[static_cast<std::size_t>(signal_number)].compare_exchange_strong(expected, nullptr)) {
+            std::signal(signal_number, SIG_DFL);
         }
-    } uninstall{watch.get(), signal_number};
+        delete watch;
+    }
+};
+using OwnedWatch = std::unique_ptr<SignalWatch, Uninstall>;
+
+/// Owns the watch through its parameter: the watch is uninstalled and freed with the frame, also
+/// when the task is cancelled before its first step (the loop shutting down at once).
+Task<> watch_signal(OwnedWatch watch, int signal_number) {
     for (;;) {
         co_await watch->raised.wait();
-        watch->callback();
+        // A callback that throws is reported, and the handler stays installed (a call_soon
+        // callback is treated the same way by the loop).
+        try {
+            watch->callback();
+        } catch (const std::exception& error) {
+            detail::report("signal " + std::to_string(signal_number) + " handler failed: " + error.what());
+        } catch (...) {
+            detail::report("signal " + std::to_string(signal_number) + " handler failed with an unknown exception");
+        }
     }
 }
 
@@ -56,7 +68,7 @@ void check_signal_number(int signal_number) {
 void add_signal_handler(int signal_number, std::function<void()> callback) {
     check_signal_number(signal_number);
     remove_signal_handler(signal_number);
-    auto watch = std::make_unique<SignalWatch>();
+    OwnedWatch watch(new SignalWatch, Uninstall{signal_number});
     watch->callback = std::move(callback);
     SignalWatch* installed = watch.get();
     installed->watcher = &create_task(watch_signal(std::move(watch), signal_number), "signal " + std::to_string(signal_number)).state();
@@ -65,7 +77,11 @@ void add_signal_handler(int signal_number, std::function<void()> callback) {
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    if (::sigaction(signal_number, &action, nullptr) < 0) throw std::system_error(errno, std::system_category(), "sigaction");
+    if (::sigaction(signal_number, &action, nullptr) < 0) {
+        const int error = errno;  // SIGKILL, SIGSTOP: nothing is left installed
+        remove_signal_handler(signal_number);
+        throw std::system_error(error, std::system_category(), "sigaction");
+    }
 }
 
 bool remove_signal_handler(int signal_number) {

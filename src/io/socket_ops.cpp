@@ -75,6 +75,25 @@ IoResult send(int fd, const char* data, std::size_t size) noexcept {
 
 IoResult shutdown_write(int fd) noexcept { return result_of(::shutdown(fd, SHUT_WR)); }
 
+IoResult send_to(int fd, const char* data, std::size_t size, const Address& destination) noexcept {
+    ssize_t n;
+    do n = ::sendto(fd, data, size, MSG_NOSIGNAL, destination.data(), destination.size());
+    while (n < 0 && errno == EINTR);
+    return result_of(n);
+}
+
+IoResult receive_from(int fd, char* buffer, std::size_t size, Address* sender) noexcept {
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    ssize_t n;
+    do n = ::recvfrom(fd, buffer, size, 0, reinterpret_cast<sockaddr*>(&storage), &length);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0 && sender != nullptr) *sender = Address(reinterpret_cast<sockaddr*>(&storage), length);
+    return result_of(n);
+}
+
+IoResult bind(int fd, const Address& address) noexcept { return result_of(::bind(fd, address.data(), address.size())); }
+
 IoResult accept(int listener, Address* peer) noexcept {
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;

@@ -4,6 +4,7 @@
 #include <asyncio/core/event.hpp>
 #include <asyncio/core/timeout.hpp>
 #include <asyncio/core/to_thread.hpp>
+#include <asyncio/io/detail/byte_buffer.hpp>
 #include <asyncio/io/detail/socket_ops.hpp>
 #include <asyncio/io/poller.hpp>
 
@@ -21,11 +22,18 @@
 namespace asyncio {
 
 namespace {
-/// One receive() asks the kernel for this much: everything a client pipelined arrives in one
-/// system call. Data is copied out of it, so an idle connection keeps no large buffer.
+/// One receive asks the kernel for at least this much: everything a client pipelined arrives in
+/// one system call, and a bulk transfer moves 64 KiB per call.
 constexpr std::size_t kReceiveChunk = 64 * 1024;
-/// A drained buffer larger than this is given back, so idle connections stay small.
+/// With this much free space the receive buffer takes the bytes directly; with less, they go
+/// through a per-thread scratch buffer and are appended (the buffer grows to take them).
+constexpr std::size_t kDirectReceive = 16 * 1024;
+/// A write buffer larger than this is given back once sent, so idle connections stay small.
 constexpr std::size_t kKeepCapacity = 16 * 1024;
+/// A receive buffer larger than this is given back as soon as a consume() empties it (after a
+/// big readexactly(), say); smaller ones are kept while data flows and given back when the
+/// stream goes idle (a receive finds nothing, or a task starts to wait for data).
+constexpr std::size_t kKeepReceiveCapacity = 256 * 1024;
 /// After close(), buffered output gets this long to reach a peer that does not read.
 constexpr auto kCloseFlushLimit = std::chrono::seconds(10);
 
@@ -41,25 +49,28 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
     State& operator=(const State&) = delete;
     ~State() { close_now(); }
 
-    [[nodiscard]] std::string_view buffered() const noexcept {
-        return std::string_view(input).substr(input_start);
-    }
+    [[nodiscard]] std::string_view buffered() const noexcept { return input.view(); }
     void consume(std::size_t n) noexcept {
-        input_start += std::min(n, input.size() - input_start);
-        if (input_start == input.size()) {
-            input_start = 0;
-            input.clear();
-            if (input.capacity() > kKeepCapacity) std::string().swap(input);
-        }
+        input.consume(n);
+        if (input.capacity() > kKeepReceiveCapacity) input.release_if_empty();
     }
+    /// The stream waits for data: an empty receive buffer is given back meanwhile.
+    void going_idle() noexcept { input.release_if_empty(); }
 
     /// One receive attempt: new bytes (0 at EOF), or nullopt if the socket has nothing now.
     std::optional<std::size_t> receive_now() {
         if (eof || closed) return 0;
-        const detail::IoResult result = detail::receive(io.fd(), receive_scratch(), kReceiveChunk);
+        // Drop what was consumed first: a reader that takes lines one by one never empties the
+        // buffer (a partial line stays), and the dead prefix must not pile up.
+        input.compact();
+        const bool direct = input.tail_room() >= kDirectReceive;
+        char* into = direct ? input.tail() : receive_scratch();
+        const std::size_t wanted = direct ? input.tail_room() : kReceiveChunk;
+        const detail::IoResult result = detail::receive(io.fd(), into, wanted);
         if (result.error != 0) {
             if (result.would_block()) {
                 io.not_readable();
+                going_idle();
                 return std::nullopt;
             }
             detail::throw_error(result.error, "recv");
@@ -69,16 +80,20 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
             eof = true;
             return 0;
         }
-        if (input_start > 0 && input_start == input.size()) consume(0);
-        input.append(receive_scratch(), n);
+        if (direct) input.commit(n);
+        else input.append(into, n);
         // A short read emptied the socket; the poller reports the next arrival, so the next
         // receive waits for it instead of paying for a recv() that says EAGAIN.
-        if (n < kReceiveChunk) io.not_readable();
+        if (n < wanted) io.not_readable();
         return n;
     }
 
     /// Sends as much of the write buffer as the socket takes now. True when it is empty.
     bool flush_now() {
+        if (closed) {
+            if (output_start == output.size()) return true;
+            throw InvalidStateError("the stream was closed before its buffer could be sent");
+        }
         while (output_start < output.size()) {
             const detail::IoResult result =
                 detail::send(io.fd(), output.data() + output_start, output.size() - output_start);
@@ -114,8 +129,7 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
 
     detail::IoHandle io;
     std::size_t limit;
-    std::string input;
-    std::size_t input_start = 0;
+    detail::ByteBuffer input;
     std::string output;
     std::size_t output_start = 0;
     bool eof = false;
@@ -129,6 +143,7 @@ namespace {
 
 Task<std::size_t> receive_when_ready(std::shared_ptr<Stream::State> state) {
     for (;;) {
+        if (!state->io.readable()) state->going_idle();
         co_await state->io.wait_readable();
         if (auto received = state->receive_now()) co_return *received;
     }
@@ -149,6 +164,9 @@ Task<> flush_when_writable(std::shared_ptr<Stream::State> state) {
 Task<> flush_then_close(std::shared_ptr<Stream::State> state) {
     try {
         co_await wait_for(flush_when_writable(state), kCloseFlushLimit);
+    } catch (const CancelledError&) {
+        state->close_now();  // the loop is shutting down
+        throw;
     } catch (...) {
         // The peer is gone or does not read: nothing more can be delivered; close anyway.
     }
@@ -161,9 +179,19 @@ int make_non_blocking(int fd) {
     return fd;
 }
 
+std::shared_ptr<Stream::State> make_state(int fd, std::size_t limit) {
+    try {
+        return std::make_shared<Stream::State>(fd, limit);
+    } catch (...) {
+        detail::close_socket(fd);  // the Stream owns the socket whatever happens
+        throw;
+    }
+}
+
 }  // namespace
 
-Stream::Stream(int fd, std::size_t limit) : m_state(std::make_shared<State>(make_non_blocking(fd), limit)) {}
+Stream::Stream(int fd, std::size_t limit) : m_state(make_state(make_non_blocking(fd), limit)) {}
+Stream::Stream(detail::NonBlockingSocket socket, std::size_t limit) : m_state(make_state(socket.fd, limit)) {}
 
 Stream& Stream::operator=(Stream&& other) noexcept {
     if (this != &other) {
@@ -180,7 +208,10 @@ Stream::~Stream() { close(); }
 detail::MaybeTask<std::size_t> Stream::receive() { return receive_into(m_state); }
 std::optional<std::size_t> Stream::try_receive() { return m_state->receive_now(); }
 bool Stream::try_flush() { return m_state->flush_now(); }
-detail::IoWait Stream::wait_readable() noexcept { return m_state->io.wait_readable(); }
+detail::IoWait Stream::wait_readable() noexcept {
+    if (!m_state->io.readable()) m_state->going_idle();
+    return m_state->io.wait_readable();
+}
 detail::IoWait Stream::wait_writable() noexcept { return m_state->io.wait_writable(); }
 
 std::string_view Stream::buffered() const noexcept { return m_state->buffered(); }
@@ -191,13 +222,18 @@ Task<std::string> Stream::read(std::ptrdiff_t n) {
     auto state = m_state;
     if (n == 0) co_return std::string();
     if (n < 0) {
-        while (co_await receive_into(state) != 0) {
+        for (;;) {  // (a named result, not a co_await in the condition: see PITFALLS, g++ 12)
+            const std::size_t received = co_await receive_into(state);
+            if (received == 0) break;
         }
         std::string all(state->buffered());
         state->consume(all.size());
         co_return all;
     }
-    if (state->buffered().empty()) co_await receive_into(state);
+    if (state->buffered().empty()) {
+        const std::size_t received = co_await receive_into(state);  // g++ 12: never discard it
+        (void)received;
+    }
     std::string part(state->buffered().substr(0, static_cast<std::size_t>(n)));
     state->consume(part.size());
     co_return part;
@@ -206,7 +242,8 @@ Task<std::string> Stream::read(std::ptrdiff_t n) {
 Task<std::string> Stream::readexactly(std::size_t n) {
     auto state = m_state;
     while (state->buffered().size() < n) {
-        if (co_await receive_into(state) == 0) {
+        const std::size_t received = co_await receive_into(state);
+        if (received == 0) {
             std::string partial(state->buffered());
             state->consume(partial.size());
             throw IncompleteReadError(std::move(partial), n);
@@ -225,6 +262,11 @@ Task<std::string> Stream::readuntil(std::string separator) {
         const std::string_view data = state->buffered();
         const std::size_t found = data.find(separator, searched);
         if (found != std::string_view::npos) {
+            if (found > state->limit) {
+                throw LimitOverrunError("separator found, but the chunk is longer than the stream's limit of " +
+                                            std::to_string(state->limit) + " bytes",
+                                        found);
+            }
             std::string chunk(data.substr(0, found + separator.size()));
             state->consume(chunk.size());
             co_return chunk;
@@ -235,7 +277,8 @@ Task<std::string> Stream::readuntil(std::string separator) {
                                     data.size());
         }
         searched = data.size() >= separator.size() ? data.size() - separator.size() + 1 : 0;
-        if (co_await receive_into(state) == 0) {
+        const std::size_t received = co_await receive_into(state);
+        if (received == 0) {
             std::string partial(state->buffered());
             state->consume(partial.size());
             const std::size_t expected = partial.size() + separator.size();
@@ -254,15 +297,36 @@ Task<std::string> Stream::readline() {
 
 // --- writing ---
 
+void Stream::write(std::string&& data) {
+    State& state = *m_state;
+    if (state.closing) throw InvalidStateError("write() on a closed Stream");
+    if (state.output_start == state.output.size()) {  // nothing waits to be sent: adopt the string
+        state.output = std::move(data);
+        state.output_start = 0;
+        return;
+    }
+    write(std::string_view(data));
+}
+
 void Stream::write(std::string_view data) {
-    if (m_state->closing) throw InvalidStateError("write() on a closed Stream");
-    m_state->output.append(data);
+    State& state = *m_state;
+    if (state.closing) throw InvalidStateError("write() on a closed Stream");
+    // A partly sent buffer drops its sent prefix once that is at least as long as what is left
+    // (amortised O(1) per byte), so a writer that never waits for an empty buffer stays bounded.
+    if (state.output_start > 0 && state.output_start >= state.output.size() - state.output_start) {
+        state.output.erase(0, state.output_start);
+        state.output_start = 0;
+    }
+    state.output.append(data);
 }
 
 std::size_t Stream::write_buffer_size() const noexcept { return m_state->output.size() - m_state->output_start; }
 
 detail::MaybeTask<void> Stream::drain() {
     if (m_state->closed) throw InvalidStateError("drain() on a closed Stream");
+    if (m_state->output_start == m_state->output.size() && !m_state->eof_after_flush) {
+        return detail::MaybeTask<void>::ready();
+    }
     if (m_state->io.writable() && m_state->flush_now()) return detail::MaybeTask<void>::ready();
     return flush_when_writable(m_state);
 }
@@ -354,7 +418,7 @@ Task<std::vector<Address>> resolve_stream_host(std::string host, std::uint16_t p
 Task<Stream> connect_to(const Address address) {
     const detail::IoResult opened = detail::open_socket(address.family(), SOCK_STREAM);
     if (opened.error != 0) detail::throw_error(opened.error, "socket");
-    Stream stream(static_cast<int>(opened.value));
+    Stream stream(detail::NonBlockingSocket{static_cast<int>(opened.value)});
     Stream::State& state = stream.state_for_connect();
     const detail::IoResult started = detail::start_connect(stream.fd(), address);
     if (started.error == EINPROGRESS) {

@@ -323,6 +323,17 @@ TEST(Loop, AStepHoldingTheLoopTooLongIsReportedWithItsTaskName) {
     EXPECT_EQ(loop.stats().tasks_created, 3U);
 }
 
+asyncio::Task<> three_callbacks() {
+    for (int i = 0; i < 3; ++i) asyncio::get_event_loop().call_soon([] {});
+    co_await asyncio::sleep(0);
+}
+
+TEST(Loop, StatsCountTaskStepsAndCallbacks) {
+    asyncio::EventLoop loop(std::make_unique<asyncio::VirtualClock>());
+    loop.run_until_complete(three_callbacks());
+    EXPECT_EQ(loop.stats().steps, 5U);  // two steps of the task, three callbacks
+}
+
 asyncio::Task<> stop_after(asyncio::EventLoop* loop, Trace* trace) {
     co_await asyncio::sleep(5ms);
     trace->push_back("stopping");

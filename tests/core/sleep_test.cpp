@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <limits>
+#include <memory>
+#include <vector>
 #include <string>
 
 #include "core/test_support.hpp"
@@ -89,6 +91,29 @@ TEST(Sleep, EveryFormSleepsExactlyItsDurationOnTheVirtualClock) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
     EXPECT_EQ(times, (std::vector<asyncio::Duration>{ns(1h), ns(1h + 1500ms), ns(1h + 1750ms), ns(1h + 3750ms),
                                                       ns(1h + 3750ms)}));
+}
+
+asyncio::Task<std::vector<asyncio::Duration>> periodic(asyncio::VirtualClock* clock) {
+    // Work that takes 300 ms of every 1 s period: sleep_until keeps the period, sleep would drift.
+    std::vector<asyncio::Duration> starts;
+    asyncio::TimePoint next = asyncio_test::now();
+    for (int i = 0; i < 3; ++i) {
+        next += 1s;
+        co_await asyncio::sleep_until(next);
+        starts.push_back(asyncio_test::now());
+        clock->advance(300ms);
+    }
+    co_await asyncio::sleep_until(asyncio::TimePoint(0));  // long past: only yields
+    starts.push_back(asyncio_test::now());
+    co_return starts;
+}
+
+TEST(Sleep, SleepUntilWakesAtTheGivenLoopTimeWithoutDrift) {
+    auto clock = std::make_unique<asyncio::VirtualClock>();
+    asyncio::VirtualClock* raw = clock.get();
+    asyncio::EventLoop loop(std::move(clock));
+    EXPECT_EQ(loop.run_until_complete(periodic(raw)),
+              (std::vector<asyncio::Duration>{ns(1s), ns(2s), ns(3s), ns(3300ms)}));
 }
 
 asyncio::Task<std::string> sleep_forever_with_timeout(asyncio::Duration forever) {

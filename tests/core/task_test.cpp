@@ -166,6 +166,26 @@ asyncio::Task<int> gather_scheduled() {
 
 TEST(Task, AScheduledTaskIsATask) { EXPECT_EQ(run_virtual(gather_scheduled()), 6); }
 
+asyncio::Task<> joiner(asyncio::Task<int>* task, Trace* trace, std::string name) {
+    co_await *task;
+    trace->push_back(name);
+}
+
+asyncio::Task<> join_in_order(Trace* trace) {
+    auto shared = asyncio::create_task(add_after_sleep(1, 2));
+    std::vector<asyncio::Task<>> joiners;
+    for (const char* name : {"first", "second", "third", "fourth"}) {
+        joiners.push_back(asyncio::create_task(joiner(&shared, trace, name)));
+    }
+    for (auto& j : joiners) co_await j;
+}
+
+TEST(Task, TasksJoiningOneTaskAreWokenInTheOrderTheyJoined) {
+    Trace trace;
+    run_virtual(join_in_order(&trace));
+    EXPECT_EQ(trace, (Trace{"first", "second", "third", "fourth"}));
+}
+
 // --- what is reported ---
 
 TEST(Task, AFailedTaskNobodyAwaitedIsReported) {

@@ -33,7 +33,8 @@ public:
     /// Must be called holding the lock (InvalidStateError otherwise). Releases the lock,
     /// suspends until notify()/notify_all(), then re-acquires the lock before returning.
     /// Cancellation: the lock is re-acquired all the same, then CancelledError is thrown, so the
-    /// caller's guard stays correct.
+    /// caller's guard stays correct. A waiter notified, then cancelled before it ran, passes the
+    /// notification on to the next waiter.
     [[nodiscard]] Task<> wait();
 
     /// Waits until `predicate()` is true, checking it first and after each notification.

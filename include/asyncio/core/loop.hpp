@@ -92,7 +92,8 @@ public:
     TimerHandle call_later(Duration delay, std::function<void()> callback);
     /// Runs `callback` at the loop time `when`.
     TimerHandle call_at(TimePoint when, std::function<void()> callback);
-    /// call_soon from any other thread; wakes the loop.
+    /// call_soon from any other thread; wakes the loop. It allocates: from an interrupt handler
+    /// use ThreadSafeFlag::set(), which does not.
     void call_soon_threadsafe(std::function<void()> callback);
 
     /// Steps that hold the loop longer than this are reported with the task's name (default
@@ -107,6 +108,9 @@ public:
     void start(detail::TaskState& task);
     void schedule(detail::Runnable& runnable) noexcept;
     void add_timer(detail::TimerNode& timer, TimePoint deadline) { m_timers.push(timer, deadline); }
+    /// Reserves room for `count` armed timers (sleeps, time-outs, call_later), so that a device
+    /// allocates nothing once its tasks run. Call before running the loop.
+    void reserve_timers(std::size_t count) { m_timers.reserve(count); }
     [[nodiscard]] detail::TaskState* current_task() const noexcept { return m_current; }
     /// Runs until `task` is done, then cancels and reaps what is left.
     void run_until_done(detail::TaskState& task);
@@ -136,7 +140,10 @@ private:
     detail::IntrusiveList<detail::TaskState, detail::TaggedHook<detail::RegistryTag>> m_tasks;
     std::size_t m_task_count = 0;
     detail::TaskState* m_current = nullptr;
-    unsigned m_steps_since_poll = 0;
+    /// The clock as of the end of the last step (or wait): the start of the next step. Each step
+    /// costs one clock read, however the loop's statistics and timers use it.
+    TimePoint m_clock{};
+    unsigned m_passes_since_poll = 0;
     bool m_stopping = false;
     bool m_running = false;
 

@@ -26,34 +26,36 @@ public:
     Queue(const Queue&) = delete;
     Queue& operator=(const Queue&) = delete;
 
-    /// Items in the queue, counting those put() already handed to a waiting getter that has not
-    /// run yet (CPython counts them too, until the getter takes them).
-    [[nodiscard]] std::size_t qsize() const noexcept { return m_items.size() + m_handed; }
+    /// Items in the queue, counting those already promised to a woken getter that has not run
+    /// yet (as CPython counts them, until the getter takes them).
+    [[nodiscard]] std::size_t qsize() const noexcept { return m_items.size(); }
     [[nodiscard]] std::size_t maxsize() const noexcept { return m_maxsize; }
-    /// True when get_nowait() would throw QueueEmpty: an item handed to a waiting getter is
-    /// reserved for it (so no task can barge in and take it first).
-    [[nodiscard]] bool empty() const noexcept { return m_items.empty(); }
-    [[nodiscard]] bool full() const noexcept { return m_maxsize > 0 && qsize() >= m_maxsize; }
+    /// True when get_nowait() would throw QueueEmpty: every item in the queue, if any, is
+    /// promised to a woken getter (so no task can barge in and take it first).
+    [[nodiscard]] bool empty() const noexcept { return m_items.size() <= m_promised; }
+    [[nodiscard]] bool full() const noexcept { return m_maxsize > 0 && m_items.size() >= m_maxsize; }
 
     class [[nodiscard]] GetOperation;
     class [[nodiscard]] PutOperation;
 
-    /// Suspends when: the queue is empty. Resumed by: put(), which hands its item straight to
-    /// the longest-waiting getter (FIFO). Returns: the item.
-    /// Cancellation: a waiter leaves the queue; one cancelled after being handed an item puts it
-    /// back at the front, so no item is lost. co_await throws CancelledError.
+    /// Suspends when: no item is free. Resumed by: put(), which wakes the longest-waiting getter
+    /// (FIFO) and promises it an item; the getter takes the front item when it runs, so items
+    /// leave in the order they came. Returns: the item.
+    /// Cancellation: a waiter leaves the queue; one cancelled after being woken takes nothing,
+    /// and its item goes to the next getter. co_await throws CancelledError.
     GetOperation get() noexcept { return GetOperation(*this); }
 
-    /// Suspends when: the queue is full. Resumed by: get(), which takes this item into the queue,
-    /// FIFO. Cancellation: a waiter leaves the queue and its item is not put; once the item was
-    /// taken the put has happened, and the cancellation is delivered at the next co_await.
+    /// Suspends when: the queue is full. Resumed by: a get() that frees a slot, which takes this
+    /// item into the queue at once, FIFO. Cancellation: a waiter leaves the queue and its item is
+    /// not put; once the item was taken the put has happened, and the cancellation is delivered
+    /// at the next co_await.
     PutOperation put(T item) noexcept(std::is_nothrow_move_constructible_v<T>) {
         return PutOperation(*this, std::move(item));
     }
 
-    /// Takes an item without waiting; QueueEmpty if there is none.
+    /// Takes an item without waiting; QueueEmpty if there is none (see empty()).
     T get_nowait() {
-        if (m_items.empty()) throw QueueEmpty();
+        if (empty()) throw QueueEmpty();
         return take_front();
     }
 
@@ -76,38 +78,30 @@ private:
     class Getter : public detail::ListWait {
     public:
         using detail::ListWait::notify;
-        std::optional<T> handed;  ///< the item put() gave this waiter
+        bool woken = false;  ///< put() woke it and promised it an item
     };
     class Putter : public detail::ListWait {
     public:
         using detail::ListWait::notify;
         explicit Putter(T item) : pending(std::move(item)) {}
-        std::optional<T> pending;  ///< emptied when get() took it into the queue
+        std::optional<T> pending;  ///< emptied when a get() took it into the queue
     };
 
     void add(T item) {
         ++m_unfinished;
         m_all_done.clear();
-        if (!m_getters.empty()) {
-            hand_to_getter(std::move(item));
-            return;
-        }
         m_items.push_back(std::move(item));
+        wake_getters();
     }
 
-    void hand_to_getter(T item) {
-        auto& getter = static_cast<Getter&>(m_getters.pop_front());
-        getter.handed.emplace(std::move(item));
-        ++m_handed;
-        getter.notify();
-    }
-
-    /// The getter that was handed `item` runs: it takes it, which frees a slot.
-    T take_handed(T& item) {
-        --m_handed;
-        T taken = std::move(item);
-        admit_putter();
-        return taken;
+    /// Wakes one waiting getter per item not yet promised to a getter.
+    void wake_getters() noexcept {
+        while (m_items.size() > m_promised && !m_getters.empty()) {
+            auto& getter = static_cast<Getter&>(m_getters.pop_front());
+            getter.woken = true;
+            ++m_promised;
+            getter.notify();
+        }
     }
 
     T take_front() {
@@ -117,16 +111,8 @@ private:
         return item;
     }
 
-    /// A getter cancelled after being handed `item`: the next getter gets it, or it goes back
-    /// to the front of the queue (already counted by add()).
-    void requeue_front(T item) {
-        --m_handed;
-        if (!m_getters.empty()) {
-            hand_to_getter(std::move(item));
-            return;
-        }
-        m_items.push_front(std::move(item));
-    }
+    /// A woken getter runs: it takes the front item, or, cancelled, leaves it to the next getter.
+    void promise_kept() noexcept { --m_promised; }
 
     /// A slot became free: the longest-waiting putter's item goes in.
     void admit_putter() {
@@ -139,7 +125,7 @@ private:
 
     std::size_t m_maxsize;
     std::deque<T> m_items;
-    std::size_t m_handed = 0;  ///< items handed to woken getters that have not taken them yet
+    std::size_t m_promised = 0;  ///< items promised to woken getters that have not run yet
     detail::WaitList m_getters;
     detail::WaitList m_putters;
     std::size_t m_unfinished = 0;
@@ -150,16 +136,15 @@ template <class T>
 class Queue<T>::GetOperation final : Getter {
 public:
     explicit GetOperation(Queue& queue) noexcept : m_queue(queue) {}
-    bool await_ready() const noexcept { return !m_queue.m_items.empty(); }
+    bool await_ready() const noexcept { return !m_queue.empty(); }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return this->suspend_on(m_queue.m_getters, handle); }
     T await_resume() {
-        if (!this->handed) {
-            this->end_wait();
-            return m_queue.take_front();
+        if (this->woken) {
+            m_queue.promise_kept();
+            if (this->cancel_pending()) m_queue.wake_getters();  // its item goes to the next one
         }
-        if (this->cancel_pending()) m_queue.requeue_front(std::move(*this->handed));
         this->end_wait();
-        return m_queue.take_handed(*this->handed);
+        return m_queue.take_front();
     }
 
 private:

@@ -1,5 +1,6 @@
 #pragma once
-// sleep(duration), sleep(seconds), sleep_ms(ms). sleep(0) yields to the other ready tasks.
+// sleep(duration), sleep(seconds), sleep_ms(ms), sleep_until(time). sleep(0) yields to the other
+// ready tasks.
 //
 //   co_await asyncio::sleep(500ms);
 //   co_await asyncio::sleep(0.5);
@@ -23,16 +24,17 @@ namespace detail {
 /// Lifetime: lives in the sleeping coroutine's frame, so sleeping allocates nothing.
 class [[nodiscard]] SleepAwaiter final : Wait, TimerNode {
 public:
-    explicit SleepAwaiter(Duration delay) noexcept : m_delay(delay) {}
+    explicit SleepAwaiter(Duration delay) noexcept : TimerNode(delay) {}  // kept as the deadline until armed
 
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> handle) {
         if (!begin_wait(handle)) return false;
-        EventLoop& loop = *running_loop();
-        if (m_delay <= Duration::zero()) {
+        const Duration delay = deadline();  // not armed yet: the delay
+        if (delay <= Duration::zero()) {
             wake();  // a plain yield: back of the ready queue
         } else {
-            loop.add_timer(*this, deadline_after(loop.time(), m_delay));
+            EventLoop& loop = *running_loop();
+            loop.add_timer(*this, deadline_after(loop.time(), delay));
         }
         return true;
     }
@@ -44,8 +46,27 @@ private:
         return true;
     }
     void fire() override { wake(); }
+};
 
-    Duration m_delay;
+/// sleep_until: as SleepAwaiter, with the deadline given in the loop's time.
+class [[nodiscard]] SleepUntilAwaiter final : Wait, TimerNode {
+public:
+    explicit SleepUntilAwaiter(TimePoint deadline) noexcept : TimerNode(deadline) {}
+
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> handle) {
+        if (!begin_wait(handle)) return false;
+        running_loop()->add_timer(*this, deadline());  // in the past: fires on the next pass
+        return true;
+    }
+    void await_resume() const { end_wait(); }
+
+private:
+    bool cancel_wait() noexcept override {
+        disarm();
+        return true;
+    }
+    void fire() override { wake(); }
 };
 
 }  // namespace detail
@@ -62,6 +83,12 @@ template <class Number>
 detail::SleepAwaiter sleep(Number seconds) noexcept {
     return detail::SleepAwaiter(detail::to_duration(std::chrono::duration<double>(seconds)));
 }
+
+/// Suspends the current task until the loop's clock (EventLoop::time()) reaches `deadline`; a
+/// deadline already past only yields. For periodic work without drift:
+///   auto next = asyncio::get_event_loop().time();
+///   for (;;) { next += 1s; co_await asyncio::sleep_until(next); sample(); }
+inline detail::SleepUntilAwaiter sleep_until(TimePoint deadline) noexcept { return detail::SleepUntilAwaiter(deadline); }
 
 /// MicroPython's asyncio.sleep_ms.
 inline detail::SleepAwaiter sleep_ms(long long milliseconds) noexcept {

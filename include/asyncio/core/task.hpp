@@ -9,6 +9,7 @@
 // A Task is lazy: nothing runs until it is awaited or passed to create_task(). It is
 // [[nodiscard]], so calling a coroutine and dropping the result (the "nothing happens" trap) is a
 // compiler warning, and a task destroyed without ever running is reported at run time.
+// create_task() returns a ScheduledTask, which may be dropped: the task runs on regardless.
 
 #include <asyncio/core/detail/task_state.hpp>
 #include <asyncio/core/errors.hpp>
@@ -36,16 +37,15 @@ void free_frame(void* frame, std::size_t size) noexcept;
 template <class T>
 class Promise;
 
-/// At the end of a coroutine: an inline one resumes whoever awaited it (symmetric transfer, so
-/// deep await chains do not grow the stack); a root returns to the loop, which sees it done.
+/// At the end of a coroutine: an inline one hands control back to whoever awaited it; a root
+/// returns to the loop, which sees it done.
 struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
     template <class P>
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> frame) const noexcept {
+    void await_suspend(std::coroutine_handle<P> frame) const noexcept {
         TaskState& state = frame.promise();
         state.mark_done();
-        if (auto continuation = state.continuation()) return continuation;
-        return std::noop_coroutine();
+        if (!state.is_root()) resume_next(state.continuation());
     }
     void await_resume() const noexcept {}
 };
@@ -53,7 +53,6 @@ struct FinalAwaiter {
 template <class T>
 class PromiseBase : public TaskState {
 public:
-    PromiseBase() { set_frame(std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(*this))); }
     Task<T> get_return_object() noexcept;
     std::suspend_always initial_suspend() const noexcept { return {}; }
     FinalAwaiter final_suspend() const noexcept { return {}; }
@@ -61,6 +60,11 @@ public:
 
     static void* operator new(std::size_t size) { return allocate_frame(size); }
     static void operator delete(void* frame, std::size_t size) noexcept { free_frame(frame, size); }
+
+protected:
+    std::coroutine_handle<> frame() const noexcept final {
+        return std::coroutine_handle<Promise<T>>::from_promise(const_cast<Promise<T>&>(static_cast<const Promise<T>&>(*this)));
+    }
 };
 
 template <class T>
@@ -87,9 +91,10 @@ public:
     void result() { rethrow_if_failed(); }
 };
 
-/// co_await on a Task. Unstarted and not scheduled: runs it inline (symmetric transfer in and
-/// back out). Started by create_task: waits until it is done (a join), and cancelling the
-/// awaiting task cancels the awaited one too, as in CPython.
+/// co_await on a Task. Unstarted and not scheduled: runs it inline, in the same step of the same
+/// task, and comes back when it ends (control passes through resume_next(), so chains of any
+/// depth use no stack). Started by create_task: waits until it is done (a join), and cancelling
+/// the awaiting task cancels the awaited one too, and waits for it, as in CPython.
 template <class T, bool MoveResult>
 class TaskAwaiter final : Wait, DoneCallback {
 public:
@@ -97,11 +102,12 @@ public:
 
     bool await_ready() const noexcept { return m_frame.promise().done(); }
 
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
+    void await_suspend(std::coroutine_handle<> awaiting) noexcept {
         Promise<T>& promise = m_frame.promise();
         if (!promise.is_root()) {
             promise.start_inline(awaiting);
-            return m_frame;
+            resume_next(m_frame);  // runs it at once, in this same step of the task
+            return;
         }
         // A join suspends even with a cancellation pending: that cancels the joined task, and
         // the join ends when it is done (CPython: `await task` in a cancelled task).
@@ -109,7 +115,6 @@ public:
         m_joined = true;
         promise.add_done_callback(*this);
         if (cancel_pending()) promise.cancel();
-        return std::noop_coroutine();
     }
 
     decltype(auto) await_resume() {

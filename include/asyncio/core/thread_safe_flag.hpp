@@ -35,9 +35,12 @@ public:
 private:
     std::atomic<bool> m_flag{false};
     std::atomic<EventLoop*> m_loop{nullptr};  ///< the loop of the waiting task, set while it waits
-    /// set() calls between reading m_loop and notifying that loop: a waiter that stops waiting
-    /// waits for them to finish, so set() never touches a loop that has gone meanwhile.
-    std::atomic<unsigned> m_setters{0};
+    /// set() calls that may be notifying m_loop, counted by the epoch they started in. A waiter
+    /// that stops waiting starts a new epoch and waits for the old one's set() calls to finish,
+    /// so set() never touches a loop that has gone meanwhile; a set() that keeps firing on
+    /// another core counts in the new epoch and does not hold the waiter up.
+    std::atomic<unsigned> m_epoch{0};
+    std::atomic<unsigned> m_setters[2] = {0, 0};
     WaitOperation* m_waiter = nullptr;         ///< touched by the loop's thread only
 };
 

@@ -6,7 +6,7 @@
 //
 //   asyncio::Topic<Reading> readings;
 //   auto sub = readings.subscribe(16);               // keep up to 16 unread readings
-//   while (auto reading = co_await sub.get()) ...     // std::nullopt once the topic is closed
+//   for (;;) { auto reading = co_await sub.get(); if (!reading) break; ... }  // nullopt: closed
 //   readings.publish(reading);                        // in the sampler
 
 #include <asyncio/core/detail/wait_list.hpp>
@@ -127,9 +127,11 @@ public:
         Subscriber& m_subscriber;
     };
 
-    /// Suspends when: nothing unread. Resumed by: publish() or close().
+    /// Suspends when: nothing unread. Resumed by: publish(), which wakes one waiting reader per
+    /// value (oldest first), or close(), which wakes them all.
     /// Returns: the oldest unread value, or std::nullopt once the topic is closed and drained.
-    /// Cancellation: co_await throws CancelledError; no value is lost.
+    /// Cancellation: co_await throws CancelledError; no value is lost (a reader woken for a value
+    /// and cancelled before it ran leaves it to the next reader).
     GetOperation get() noexcept { return GetOperation(*m_subscriber); }
     /// The oldest unread value without waiting, or std::nullopt.
     std::optional<T> get_nowait() {

@@ -6,7 +6,11 @@
 //   asyncio::Task<> chat(http::OwnedRequest request, asyncio::Stream& stream) {
 //       auto ws = co_await http::WebSocket::accept(request, stream);
 //       if (!ws) co_return;                         // the handshake failed and was answered
-//       while (auto message = co_await ws->receive()) co_await ws->send_text(message->data);
+//       for (;;) {
+//           auto message = co_await ws->receive();   // name each co_await result (g++ 12)
+//           if (!message) break;
+//           co_await ws->send_text(message->data);
+//       }
 //   }
 
 #include <asyncio/core/lock.hpp>

@@ -8,11 +8,13 @@
 // only after EAGAIN. With epoll a descriptor is registered once, edge-triggered, and never
 // re-armed, so a request/response costs no epoll_ctl at all.
 
+#include <asyncio/core/detail/intrusive_list.hpp>
 #include <asyncio/core/detail/task_state.hpp>
 #include <asyncio/core/platform.hpp>
 
 #include <coroutine>
 #include <cstdint>
+#include <utility>
 
 namespace asyncio::detail {
 
@@ -20,11 +22,19 @@ class IoHandle;
 class Poller;
 
 /// A task waiting until a descriptor is readable or writable.
-/// Cancellation: unregisters; the co_await throws CancelledError.
-class IoWait final : Wait {
+/// Suspends when: the handle's last system call in that direction said EAGAIN (see IoHandle).
+/// Resumed by: the poller, when the descriptor becomes ready or fails, or by the handle's
+/// release_descriptor(); every task waiting on that direction is woken, oldest first.
+/// Returns: void; the caller retries its system call. A released handle (fd() < 0) never
+/// suspends: the caller sees the closed state.
+/// Cancellation: unlinks from the handle (and from the poller's interest); throws CancelledError.
+/// Lifetime: the handle must outlive the wait while it waits.
+class [[nodiscard]] IoWait final : Wait, public ListHook {
 public:
     IoWait(IoHandle& handle, bool for_write) noexcept : m_handle(handle), m_for_write(for_write) {}
-    IoWait(const IoWait&) = delete;
+    /// Movable before it waits only (wait_for() takes its awaitable by value).
+    IoWait(IoWait&& other) noexcept
+        : Wait(other), ListHook(std::move(other)), m_handle(other.m_handle), m_for_write(other.m_for_write) {}
     IoWait& operator=(const IoWait&) = delete;
     ~IoWait();
 
@@ -34,7 +44,6 @@ public:
 
 private:
     friend class IoHandle;
-class Poller;
     bool cancel_wait() noexcept override;
     void ready() noexcept { wake(); }
 
@@ -42,9 +51,17 @@ class Poller;
     bool m_for_write;
 };
 
+struct PollerWaitingTag;   ///< hook of the poller's list of handles somebody waits on
+struct PollerRegistryTag;  ///< hook of the poller's list of every handle it watches
+
 /// A descriptor known to the poller, with what is known of its readiness and who waits on it.
-/// At most one reader and one writer wait at a time (a Stream serialises its operations).
-class IoHandle : public ListHook {
+/// Any number of tasks may wait in each direction (a drain() and a background close flush, say).
+///
+/// Readiness flags: true means "try the system call"; false means "the last one said EAGAIN (or
+/// a short read drained the socket): wait for the poller". Once the peer has hung up, reading
+/// stays "ready" (an edge-triggered poller reports a hang-up only once, and the next receive must
+/// see the EOF even if a short read came first); the same holds for writing after a full hang-up.
+class IoHandle : public TaggedHook<PollerWaitingTag>, public TaggedHook<PollerRegistryTag> {
 public:
     explicit IoHandle(int fd);
     IoHandle(const IoHandle&) = delete;
@@ -53,8 +70,8 @@ public:
 
     [[nodiscard]] int fd() const noexcept { return m_fd; }
     /// The last system call said EAGAIN: wait for the poller before trying again.
-    void not_readable() noexcept { m_readable = false; }
-    void not_writable() noexcept { m_writable = false; }
+    void not_readable() noexcept { m_readable = m_read_closed; }
+    void not_writable() noexcept { m_writable = m_write_closed; }
     [[nodiscard]] bool readable() const noexcept { return m_readable; }
     [[nodiscard]] bool writable() const noexcept { return m_writable; }
 
@@ -63,25 +80,37 @@ public:
     [[nodiscard]] IoWait wait_writable() noexcept { return IoWait(*this, true); }
 
     /// Stops watching the descriptor before it is closed (a reused descriptor number must not
-    /// be mistaken for this one); wakes the waiters so they see the closed stream.
+    /// be mistaken for this one); wakes the waiters so they see the closed stream. The caller
+    /// closes the descriptor; fd() is -1 afterwards.
     void release_descriptor() noexcept;
 
-    /// The poller saw readiness (or an error/hang-up, which makes both directions "ready" so
-    /// the next system call reports it).
-    void on_events(bool readable, bool writable) noexcept;
+    /// The poller saw readiness (an error makes both directions ready so that the next system
+    /// call reports it). `read_closed`: the peer will send nothing more (RDHUP/HUP);
+    /// `write_closed`: nothing can be sent any more (HUP). Both are remembered (see above).
+    void on_events(bool readable, bool writable, bool read_closed = false, bool write_closed = false) noexcept;
 
-    [[nodiscard]] bool has_waiters() const noexcept { return m_reader != nullptr || m_writer != nullptr; }
-    [[nodiscard]] bool wants_read() const noexcept { return m_reader != nullptr; }
-    [[nodiscard]] bool wants_write() const noexcept { return m_writer != nullptr; }
+    [[nodiscard]] bool has_waiters() const noexcept { return !m_readers.empty() || !m_writers.empty(); }
+    [[nodiscard]] bool wants_read() const noexcept { return !m_readers.empty(); }
+    [[nodiscard]] bool wants_write() const noexcept { return !m_writers.empty(); }
+
+    /// The poller is destroyed first (a Stream kept after its loop ended): forget it, so the
+    /// handle's destructor only closes what it owns.
+    void detach_poller() noexcept { m_poller = nullptr; }
+    [[nodiscard]] Poller* poller() const noexcept { return m_poller; }
 
 private:
     friend class IoWait;
-    class Poller& m_poller;
+    void interest_changed() noexcept;
+    static void wake_all(IntrusiveList<IoWait>& waiters) noexcept;
+
+    Poller* m_poller;
     int m_fd;
     bool m_readable = true;  // unknown at first: try the system call
     bool m_writable = true;
-    IoWait* m_reader = nullptr;
-    IoWait* m_writer = nullptr;
+    bool m_read_closed = false;   ///< the peer hung up its sending side (sticky)
+    bool m_write_closed = false;  ///< the connection is gone both ways (sticky)
+    IntrusiveList<IoWait> m_readers;
+    IntrusiveList<IoWait> m_writers;
 };
 
 /// The back-end interface. Member names are shared by EpollPoller and PollPoller.
@@ -97,6 +126,19 @@ public:
     /// The poller of the running loop; InvalidStateError if that loop runs on another platform
     /// (a VirtualClock, say).
     static Poller& current();
+
+protected:
+    using WaitingList = IntrusiveList<IoHandle, TaggedHook<PollerWaitingTag>>;
+    using RegistryList = IntrusiveList<IoHandle, TaggedHook<PollerRegistryTag>>;
+    static bool is_waiting(IoHandle& handle) noexcept {
+        return static_cast<TaggedHook<PollerWaitingTag>&>(handle).linked();
+    }
+    static void stop_waiting(IoHandle& handle) noexcept { static_cast<TaggedHook<PollerWaitingTag>&>(handle).unlink(); }
+    static void forget(IoHandle& handle) noexcept { static_cast<TaggedHook<PollerRegistryTag>&>(handle).unlink(); }
+    /// In a back-end's destructor: every handle still registered forgets the poller.
+    static void detach_all(RegistryList& handles) noexcept {
+        while (!handles.empty()) handles.pop_front().detach_poller();
+    }
 };
 
 }  // namespace asyncio::detail

@@ -13,6 +13,14 @@
 // Every operation that waits is cancellable: a cancelled read leaves the data in the buffer and
 // unregisters from the poller. A peer that resets or vanishes surfaces as std::system_error from
 // the next read or drain; SIGPIPE never kills the process.
+//
+// Operations try the system call first and suspend only when the socket says EAGAIN. A read or
+// drain that completes at once does not yield to other tasks (as in CPython): a task that keeps
+// streaming without ever waiting should `co_await asyncio::sleep(0)` now and then.
+// Memory: the receive buffer is given back whenever the stream waits for data with nothing
+// buffered, and the write buffer once it is sent, so idle connections hold no buffers.
+// Lifetime: the state is shared with a background close (close() with data still buffered), so a
+// Stream may be destroyed at any time; the socket closes when that flush ends (10 s at most).
 
 #include <asyncio/core/detail/maybe_task.hpp>
 #include <asyncio/core/task.hpp>
@@ -28,6 +36,14 @@
 
 namespace asyncio {
 
+namespace detail {
+/// A socket the library opened non-blocking already (accept4, socket(SOCK_NONBLOCK)): a Stream
+/// made from it skips the fcntl() calls.
+struct NonBlockingSocket {
+    int fd;
+};
+}  // namespace detail
+
 class Stream {
 public:
     /// readline()/readuntil() give up (LimitOverrunError) when this much is buffered without a
@@ -37,6 +53,7 @@ public:
     Stream() = default;
     /// Takes ownership of a connected socket (made non-blocking here if it is not).
     explicit Stream(int fd, std::size_t limit = kDefaultLimit);
+    explicit Stream(detail::NonBlockingSocket socket, std::size_t limit = kDefaultLimit);
     Stream(Stream&&) noexcept = default;
     Stream& operator=(Stream&&) noexcept;
     /// Closes the stream (as close()) if that was not done.
@@ -57,6 +74,10 @@ public:
     // --- writing ---
     /// Appends to the write buffer; nothing is sent until drain() (or close()).
     void write(std::string_view data);
+    /// The same; a string passed by rvalue is adopted without a copy when the buffer is empty
+    /// (`s.write(co_await s.read(n))` copies nothing).
+    void write(std::string&& data);
+    void write(const char* data) { write(std::string_view(data)); }
     /// Sends the write buffer, suspending while the socket cannot take more (back-pressure).
     /// Returns once everything is handed to the kernel. Throws std::system_error if the peer
     /// reset or vanished.

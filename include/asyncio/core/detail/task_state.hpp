@@ -10,6 +10,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 
 namespace asyncio {
@@ -76,7 +77,7 @@ protected:
 };
 
 /// Notified when a task finishes (join, gather, TaskGroup).
-class DoneCallback : public ListHook {
+class DoneCallback : public HListHook {
 public:
     virtual void on_task_done(TaskState& task) noexcept = 0;
 
@@ -107,8 +108,11 @@ public:
     void uncancel() noexcept { m_cancel_requested = false; }
     void throw_if_cancel_requested();
 
-    [[nodiscard]] const std::string& name() const noexcept { return m_name; }
-    void set_name(std::string name) { m_name = std::move(name); }
+    /// The name given by set_name(), else "Task-<n>" (n counts the tasks the loop started),
+    /// made when first asked for, so an unnamed task costs no string; empty for a coroutine
+    /// that never was a task.
+    [[nodiscard]] const std::string& name() const noexcept;
+    void set_name(std::string name);
     [[nodiscard]] std::uint64_t steps() const noexcept { return m_steps; }
     [[nodiscard]] Duration run_time() const noexcept { return m_run_time; }
     [[nodiscard]] bool waiting() const noexcept { return m_waiting != nullptr; }
@@ -118,12 +122,14 @@ public:
     void release() noexcept;
 
     // --- machinery used by the promise, the awaiters and the loop ---
-    void set_frame(std::coroutine_handle<> frame) noexcept { m_frame = m_resume = frame; }
     void start_inline(std::coroutine_handle<> continuation) noexcept {
-        m_continuation = continuation;
+        m_next = continuation;
         m_status = Status::running;
     }
-    [[nodiscard]] std::coroutine_handle<> continuation() const noexcept { return m_continuation; }
+    /// Inline: the coroutine awaiting this one; a root has none.
+    [[nodiscard]] std::coroutine_handle<> continuation() const noexcept {
+        return is_root() ? std::coroutine_handle<>() : m_next;
+    }
     void set_exception(std::exception_ptr error) noexcept;
     void rethrow_if_failed();
     [[nodiscard]] const std::exception_ptr& exception() const noexcept { return m_exception; }
@@ -133,12 +139,15 @@ public:
         return m_exception;
     }
     void mark_done() noexcept { m_status = Status::done; }
-    void add_done_callback(DoneCallback& callback) noexcept { m_done_callbacks.push_back(callback); }
+    /// Callbacks run in the order they were added.
+    void add_done_callback(DoneCallback& callback) noexcept { m_done_callbacks.push_front(callback); }
 
     void run() override;  // one step on the loop
 
 protected:
     ~TaskState();
+    /// The coroutine frame this promise lives in (a virtual call rather than 8 bytes per task).
+    [[nodiscard]] virtual std::coroutine_handle<> frame() const noexcept = 0;
 
 private:
     friend class Wait;
@@ -149,17 +158,19 @@ private:
     /// nothing can ever schedule it again. Its frame is destroyed with the last handle.
     void abandon() noexcept;
 
-    std::coroutine_handle<> m_frame;         ///< this coroutine's own frame
-    std::coroutine_handle<> m_resume;        ///< root: the innermost frame to resume next step
-    std::coroutine_handle<> m_continuation;  ///< inline: the coroutine awaiting this one
-    EventLoop* m_loop = nullptr;             ///< root: the loop running it; inline: nullptr
-    Wait* m_waiting = nullptr;               ///< root: the wait suspending it, or nullptr
-    IntrusiveList<DoneCallback> m_done_callbacks;
+    // Fields are laid out to keep a sleeping task small (a million of them must fit in 256 MB).
+    /// Root (m_loop set): the innermost frame to resume at its next step (its own frame at
+    /// first). Inline: the coroutine awaiting this one. One field, as a task is one or the other.
+    std::coroutine_handle<> m_next;
+    EventLoop* m_loop = nullptr;  ///< root: the loop running it; inline: nullptr
+    Wait* m_waiting = nullptr;    ///< root: the wait suspending it, or nullptr
+    HList<DoneCallback> m_done_callbacks;  ///< newest first (see finish())
     std::exception_ptr m_exception;
-    std::string m_name;
+    mutable std::unique_ptr<std::string> m_name;  ///< see name(); nullptr until needed
     std::uint64_t m_steps = 0;
     Duration m_run_time{};
     std::uint32_t m_refs = 0;
+    std::uint32_t m_id = 0;  ///< the n of "Task-<n>", given by the loop that starts it
     Status m_status = Status::created;
     bool m_cancel_requested = false;
     bool m_cancelled = false;           ///< finished by CancelledError
@@ -167,6 +178,15 @@ private:
 };
 
 inline bool Wait::cancel_pending() const noexcept { return m_task != nullptr && m_task->cancel_requested(); }
+
+/// Control transfer between a coroutine and one it awaits inline (a Task not started by
+/// create_task): the running coroutine suspends, and the step it is part of (TaskState::run)
+/// resumes `next` before returning to the loop, as symmetric transfer would. A loop rather than
+/// `return next` from await_suspend, because g++ makes symmetric transfer a tail call only when
+/// optimising without AddressSanitizer: at -O0, or under ASan (whose stack instrumentation
+/// covers the handle g++ resumes through), every level of a 100,000-deep await chain would
+/// otherwise take a stack frame.
+void resume_next(std::coroutine_handle<> next) noexcept;
 
 /// Writes a diagnostic line (a failed task nobody awaited, a stall) to the reporter set by
 /// asyncio::set_error_reporter, stderr by default.

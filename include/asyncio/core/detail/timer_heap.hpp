@@ -28,22 +28,30 @@ public:
     TimerNode(const TimerNode&) = delete;
     TimerNode& operator=(const TimerNode&) = delete;
     /// Only an unarmed node may be moved (an awaiter before it is awaited); the copy is unarmed.
-    TimerNode(TimerNode&&) noexcept {}
+    TimerNode(TimerNode&& other) noexcept : m_deadline(other.m_deadline) {}
     virtual ~TimerNode();
 
     /// Called by the loop once the deadline has passed; the node is already out of the heap.
     virtual void fire() = 0;
+    /// The loop is destroyed with this timer still armed (already out of the heap): a timer that
+    /// owns itself (call_later's callback) deletes itself; one inside a frame does nothing.
+    virtual void discard() noexcept {}
 
     [[nodiscard]] bool armed() const noexcept { return m_heap != nullptr; }
     [[nodiscard]] TimePoint deadline() const noexcept { return m_deadline; }
     void disarm() noexcept;
 
+protected:
+    /// An awaiter that knows its delay before it is armed keeps it in the deadline field, which
+    /// push() overwrites (a sleeping task is 8 bytes smaller for it).
+    explicit TimerNode(TimePoint initial) noexcept : m_deadline(initial) {}
+
 private:
     friend class TimerHeap;
     TimePoint m_deadline{};
-    std::uint64_t m_sequence = 0;
-    std::size_t m_index = 0;
-    TimerHeap* m_heap = nullptr;  ///< the heap holding this node, or nullptr when not armed
+    std::uint32_t m_sequence = 0;  ///< insertion number; compared with wrap-around (see earlier())
+    std::uint32_t m_index = 0;     ///< position in the heap while armed
+    TimerHeap* m_heap = nullptr;   ///< the heap holding this node, or nullptr when not armed
 };
 
 class TimerHeap {
@@ -53,18 +61,22 @@ public:
     [[nodiscard]] bool empty() const noexcept { return m_nodes.empty(); }
     [[nodiscard]] std::size_t size() const noexcept { return m_nodes.size(); }
     [[nodiscard]] TimerNode& top() const noexcept { return *m_nodes.front(); }
+    void reserve(std::size_t count) { m_nodes.reserve(count); }
 
 private:
+    /// Deadline order; equal deadlines in insertion order. Sequence numbers are 32 bits and
+    /// compared modulo 2^32: right as long as two armed timers with the same deadline were not
+    /// set more than 2^31 timers apart.
     static bool earlier(const TimerNode* a, const TimerNode* b) noexcept {
         return a->m_deadline < b->m_deadline ||
-               (a->m_deadline == b->m_deadline && a->m_sequence < b->m_sequence);
+               (a->m_deadline == b->m_deadline && static_cast<std::int32_t>(a->m_sequence - b->m_sequence) < 0);
     }
     void place(std::size_t index, TimerNode* node) noexcept;
     void sift_up(std::size_t index) noexcept;
     void sift_down(std::size_t index) noexcept;
 
     std::vector<TimerNode*> m_nodes;
-    std::uint64_t m_next_sequence = 0;
+    std::uint32_t m_next_sequence = 0;
 };
 
 }  // namespace asyncio::detail

@@ -30,6 +30,11 @@ IoResult receive(int fd, char* buffer, std::size_t size) noexcept;
 /// send() with MSG_NOSIGNAL: a vanished peer is an EPIPE error, never a SIGPIPE.
 IoResult send(int fd, const char* data, std::size_t size) noexcept;
 IoResult shutdown_write(int fd) noexcept;
+/// One datagram to `destination` (MSG_NOSIGNAL). Retries EINTR.
+IoResult send_to(int fd, const char* data, std::size_t size, const Address& destination) noexcept;
+/// One datagram into `buffer`; its sender in `sender`. Retries EINTR.
+IoResult receive_from(int fd, char* buffer, std::size_t size, Address* sender) noexcept;
+IoResult bind(int fd, const Address& address) noexcept;
 
 /// Accepts one connection as a non-blocking, close-on-exec socket.
 IoResult accept(int listener, Address* peer) noexcept;

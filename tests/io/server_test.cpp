@@ -1,0 +1,315 @@
+// start_server / Server: addresses and ports, many concurrent clients, failing handlers, closing,
+// and running out of descriptors.
+#include <asyncio/io/server.hpp>
+
+#include <asyncio/core/errors.hpp>
+#include <asyncio/core/event.hpp>
+#include <asyncio/core/gather.hpp>
+#include <asyncio/core/sleep.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "io/io_test_support.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+using ServerTest = io_test::IoTest;
+
+/// Echoes lines until EOF; "boom\n" makes it throw.
+asyncio::Task<> line_echo(asyncio::Stream stream) {
+    for (;;) {
+        std::string line = co_await stream.readline();
+        if (line.empty()) break;
+        if (line == "boom\n") throw std::runtime_error("the handler blew up on purpose");
+        stream.write(line);
+        co_await stream.drain();
+    }
+    stream.close();
+    co_await stream.wait_closed();
+}
+
+asyncio::Task<std::string> ask(asyncio::Stream& stream, std::string line) {
+    stream.write(line);
+    co_await stream.drain();
+    co_return co_await stream.readline();
+}
+
+// --- many clients ---
+
+struct Crowd {
+    std::size_t size = 0;
+    std::size_t connected = 0;
+    asyncio::Event all_connected;
+};
+
+asyncio::Task<int> crowd_client(std::uint16_t port, int id, Crowd* crowd) {
+    asyncio::Stream stream = co_await asyncio::open_connection("127.0.0.1", port);
+    if (++crowd->connected == crowd->size) crowd->all_connected.set();
+    co_await crowd->all_connected.wait();  // every client holds its connection at the same time
+    int echoed = 0;
+    for (int i = 0; i < 3; ++i) {
+        const std::string line = "client " + std::to_string(id) + " message " + std::to_string(i) + "\n";
+        if (co_await ask(stream, line) == line) ++echoed;
+    }
+    stream.close();
+    co_await stream.wait_closed();
+    co_return echoed;
+}
+
+asyncio::Task<> thousand_clients() {
+    constexpr int kClients = 1000;
+    auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    Crowd crowd;
+    crowd.size = kClients;
+    std::vector<asyncio::Task<int>> clients;
+    for (int i = 0; i < kClients; ++i) clients.push_back(crowd_client(server.port(), i, &crowd));
+    auto watcher = asyncio::create_task(asyncio::gather(std::move(clients)));
+    co_await crowd.all_connected.wait();
+    std::size_t peak = 0;
+    for (int i = 0; i < 2000 && peak < kClients; ++i) {  // the server accepts them meanwhile
+        peak = std::max(peak, server.active_connections());
+        co_await asyncio::sleep(1ms);
+    }
+    EXPECT_EQ(peak, static_cast<std::size_t>(kClients)) << "all connections were served at the same time";
+    const std::vector<int> echoed = co_await watcher;
+    int total = 0;
+    for (const int n : echoed) total += n;
+    EXPECT_EQ(total, 3 * kClients);
+    server.close();
+    co_await server.wait_closed();
+    EXPECT_EQ(server.active_connections(), 0u);
+}
+TEST_F(ServerTest, EchoServerWithAThousandConcurrentClients) {
+    ASSERT_TRUE(io_test::raise_fd_limit(4096)) << "needs 2,000+ descriptors";
+    io_test::run(thousand_clients(), 120s);
+}
+
+// --- addresses ---
+
+asyncio::Task<> serve_and_connect(std::string listen_host, std::string connect_host) {
+    auto server = co_await asyncio::start_server(line_echo, listen_host, 0);
+    EXPECT_NE(server.port(), 0) << "port 0 picks a free port, reported by the server";
+    EXPECT_TRUE(server.is_serving());
+    for (const asyncio::Address& address : server.sockets()) EXPECT_EQ(address.port(), server.port());
+    asyncio::Stream client = co_await asyncio::open_connection(connect_host, server.port());
+    EXPECT_EQ(co_await ask(client, "hi\n"), "hi\n");
+    client.close();
+    server.close();
+    EXPECT_FALSE(server.is_serving());
+    co_await server.wait_closed();
+}
+
+TEST_F(ServerTest, ListensOnAnyIPv4AddressWithPortZero) {
+    io_test::run(serve_and_connect("0.0.0.0", "127.0.0.1"));
+}
+
+TEST_F(ServerTest, ListensOnAnyIPv6Address) {
+    if (!io_test::has_ipv6()) GTEST_SKIP() << "no IPv6 on this host";
+    io_test::run(serve_and_connect("::", "::1"));
+}
+
+TEST_F(ServerTest, ListensOnLocalhostByName) { io_test::run(serve_and_connect("localhost", "localhost")); }
+
+asyncio::Task<> sockets_report_the_family() {
+    auto server = co_await asyncio::start_server(line_echo, "0.0.0.0", 0);
+    EXPECT_EQ(server.sockets().size(), 1u);
+    EXPECT_EQ(server.sockets().at(0).to_string(), "0.0.0.0:" + std::to_string(server.port()));
+    if (io_test::has_ipv6()) {
+        auto v6 = co_await asyncio::start_server(line_echo, "::1", 0);
+        EXPECT_EQ(v6.sockets()[0].to_string(), "[::1]:" + std::to_string(v6.port()));
+    }
+}
+TEST_F(ServerTest, SocketsReportTheAddressesListenedOn) { io_test::run(sockets_report_the_family()); }
+
+asyncio::Task<> port_in_use() {
+    auto first = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    try {
+        (void)co_await asyncio::start_server(line_echo, "127.0.0.1", first.port());
+        ADD_FAILURE() << "a second server on the same port must fail";
+    } catch (const std::system_error& error) {
+        EXPECT_EQ(error.code().value(), EADDRINUSE);
+    }
+}
+TEST_F(ServerTest, AnAddressInUseIsASystemError) { io_test::run(port_in_use()); }
+
+// --- closing ---
+
+asyncio::Task<> close_frees_the_port() {
+    auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    const std::uint16_t port = server.port();
+    asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", port);
+    EXPECT_EQ(co_await ask(client, "before\n"), "before\n");
+    server.close();
+    server.close();  // twice: nothing more happens
+    // No new connections...
+    EXPECT_THROW((void)co_await asyncio::open_connection("127.0.0.1", port), std::system_error);
+    // ...but the one accepted goes on.
+    EXPECT_EQ(co_await ask(client, "after\n"), "after\n");
+    // The port is free: another server can listen on it at once.
+    auto again = co_await asyncio::start_server(line_echo, "127.0.0.1", port);
+    EXPECT_EQ(again.port(), port);
+    client.close();
+    co_await asyncio::wait_for(server.wait_closed(), 5s);  // returns once the handler is done
+    EXPECT_EQ(server.active_connections(), 0u);
+}
+TEST_F(ServerTest, CloseFreesThePortAndWaitClosedReturns) { io_test::run(close_frees_the_port()); }
+
+asyncio::Task<> slow_goodbye(asyncio::Stream stream) {
+    (void)co_await stream.read(1);
+    co_await asyncio::sleep(50ms);
+    stream.write("bye\n");
+    co_await stream.drain();
+}
+
+asyncio::Task<> wait_closed_waits_for_handlers() {
+    auto server = co_await asyncio::start_server(slow_goodbye, "127.0.0.1", 0);
+    asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", server.port());
+    client.write("x");
+    co_await client.drain();
+    while (server.active_connections() == 0) co_await asyncio::sleep(1ms);
+    server.close();
+    const auto started = asyncio::get_event_loop().time();
+    co_await server.wait_closed();
+    EXPECT_GE(asyncio::get_event_loop().time() - started, std::chrono::milliseconds(40));
+    EXPECT_EQ(co_await client.readline(), "bye\n");
+}
+TEST_F(ServerTest, WaitClosedWaitsForRunningHandlers) { io_test::run(wait_closed_waits_for_handlers()); }
+
+asyncio::Task<> close_clients_cancels_handlers() {
+    auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", server.port());
+    EXPECT_EQ(co_await ask(client, "hello\n"), "hello\n");
+    server.close();
+    server.close_clients();  // the handler waits in readline(): cancelled there
+    co_await asyncio::wait_for(server.wait_closed(), 5s);
+    EXPECT_EQ(co_await client.read(), "") << "the cancelled handler's stream was closed";
+}
+TEST_F(ServerTest, CloseClientsCancelsRunningHandlers) { io_test::run(close_clients_cancels_handlers()); }
+
+asyncio::Task<> close_later(asyncio::Server* server) {
+    co_await asyncio::sleep(10ms);
+    server->close();
+}
+
+asyncio::Task<> serve_forever_until_closed() {
+    auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    auto closer = asyncio::create_task(close_later(&server));
+    co_await server.serve_forever();
+    EXPECT_FALSE(server.is_serving());
+    co_await closer;
+    co_await server.wait_closed();
+}
+TEST_F(ServerTest, ServeForeverReturnsWhenClosed) { io_test::run(serve_forever_until_closed()); }
+
+// --- failing handlers ---
+
+asyncio::Task<> failing_handler_is_reported() {
+    io_test::CapturedReports reports;
+    auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    asyncio::Stream good = co_await asyncio::open_connection("127.0.0.1", server.port());
+    asyncio::Stream bad = co_await asyncio::open_connection("127.0.0.1", server.port());
+    EXPECT_EQ(co_await ask(good, "one\n"), "one\n");
+    EXPECT_EQ(co_await ask(bad, "boom\n"), "") << "the failing handler's connection is closed";
+    EXPECT_EQ(co_await ask(good, "two\n"), "two\n") << "the other connection keeps working";
+    asyncio::Stream later = co_await asyncio::open_connection("127.0.0.1", server.port());
+    EXPECT_EQ(co_await ask(later, "three\n"), "three\n") << "the server keeps accepting";
+    EXPECT_EQ(reports.count_containing("the handler blew up on purpose"), 1u);
+    if (!reports.messages().empty()) {
+        EXPECT_NE(reports.messages()[0].find("127.0.0.1:"), std::string::npos) << "names the peer";
+    }
+}
+TEST_F(ServerTest, AnExceptionInOneHandlerIsReportedAndOthersKeepWorking) {
+    io_test::run(failing_handler_is_reported());
+}
+
+// --- running out of descriptors ---
+
+/// Fills the descriptor table (with the soft limit lowered to keep that cheap) while alive, or
+/// until release(): every accept() then fails with EMFILE.
+class DescriptorBallast {
+public:
+    DescriptorBallast() {
+        m_source = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        ::getrlimit(RLIMIT_NOFILE, &m_saved);
+        rlimit lowered = m_saved;
+        lowered.rlim_cur = static_cast<rlim_t>(highest_fd() + 32);
+        ::setrlimit(RLIMIT_NOFILE, &lowered);
+        for (int fd; (fd = ::fcntl(m_source, F_DUPFD_CLOEXEC, 0)) >= 0;) m_fds.push_back(fd);
+    }
+    DescriptorBallast(const DescriptorBallast&) = delete;
+    DescriptorBallast& operator=(const DescriptorBallast&) = delete;
+    ~DescriptorBallast() { release(); }
+    void release() {
+        for (const int fd : m_fds) ::close(fd);
+        m_fds.clear();
+        if (m_source >= 0) ::close(std::exchange(m_source, -1));
+        ::setrlimit(RLIMIT_NOFILE, &m_saved);
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return m_fds.size(); }
+
+private:
+    static int highest_fd() {
+        int highest = 0;
+        DIR* dir = ::opendir("/proc/self/fd");
+        while (const dirent* entry = ::readdir(dir)) {
+            if (entry->d_name[0] != '.') highest = std::max(highest, std::atoi(entry->d_name));
+        }
+        ::closedir(dir);
+        return highest;
+    }
+    int m_source = -1;
+    rlimit m_saved{};
+    std::vector<int> m_fds;
+};
+
+/// A blocking connect on a plain socket: completes in the kernel, without the server's accept.
+int connect_plain(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) ADD_FAILURE() << "connect";
+    return fd;
+}
+
+asyncio::Task<> accept_when_out_of_descriptors() {
+    io_test::CapturedReports reports;
+    auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    asyncio::Stream served = co_await asyncio::open_connection("127.0.0.1", server.port());
+    EXPECT_EQ(co_await ask(served, "before\n"), "before\n");
+
+    // Connected in the kernel; the server tries to accept it only once this task waits, and by
+    // then there is no descriptor left.
+    asyncio::Stream waiting(connect_plain(server.port()));
+    DescriptorBallast ballast;
+    EXPECT_GT(ballast.size(), 0u);
+
+    const auto cpu_before = io_test::cpu_time();
+    co_await asyncio::sleep(1s);
+    const auto cpu_used = io_test::cpu_time() - cpu_before;
+    EXPECT_LT(cpu_used, 250ms) << "the accept loop must back off, not spin";
+    EXPECT_EQ(reports.count_containing("Too many open files"), 1u) << "reported once, not at every retry";
+    EXPECT_TRUE(server.is_serving());
+    EXPECT_EQ(co_await ask(served, "during\n"), "during\n") << "accepted connections go on";
+
+    ballast.release();  // descriptors are free again: the waiting connection is served
+    EXPECT_EQ(co_await asyncio::wait_for(ask(waiting, "after\n"), 5s), "after\n");
+    asyncio::Stream fresh = co_await asyncio::open_connection("127.0.0.1", server.port());
+    EXPECT_EQ(co_await ask(fresh, "fresh\n"), "fresh\n");
+    std::printf("[          ] CPU used in 1 s without descriptors: %lld us\n",
+                static_cast<long long>(cpu_used.count()));
+}
+TEST_F(ServerTest, AcceptOutOfDescriptorsNeitherSpinsNorStopsTheServer) {
+    io_test::run(accept_when_out_of_descriptors());
+}
+
+}  // namespace
