@@ -6,6 +6,7 @@ JOBS       ?= $(shell nproc)
 HOST       ?= 127.0.0.1
 PORT       ?= 8080
 CMAKE_FLAGS ?=
+CTEST_ARGS ?=
 
 .PHONY: all build run test test-asan test-poll bench fuzz embedded-test install-check clean
 
@@ -23,15 +24,15 @@ run: build
 ## Builds and runs the whole test suite (unit, socket, end-to-end and browser tests).
 test: build
 	@scripts/deps.sh test
-	ctest --test-dir $(BUILD) --output-on-failure --timeout 900
+	ctest --test-dir $(BUILD) --output-on-failure --timeout 900 $(CTEST_ARGS)
 
 ## The same suite built with AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan:
-	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DASYNCIO_SANITIZE=ON -DASYNCIO_BUILD_BENCH=OFF"
+	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DASYNCIO_SANITIZE=ON -DASYNCIO_BUILD_BENCH=OFF -DASYNCIO_BUILD_EXAMPLES=OFF"
 
 ## The same suite on the portable poll() back-end.
 test-poll:
-	$(MAKE) test BUILD=build-poll CMAKE_FLAGS="-DASYNCIO_POLLER=poll -DASYNCIO_BUILD_BENCH=OFF"
+	$(MAKE) test BUILD=build-poll CMAKE_FLAGS="-DASYNCIO_POLLER=poll -DASYNCIO_BUILD_BENCH=OFF -DASYNCIO_BUILD_EXAMPLES=OFF"
 
 ## Micro-benchmarks and the HTTP comparison (see bench/RESULTS.md).
 bench: build
