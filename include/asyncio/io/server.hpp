@@ -5,9 +5,10 @@
 //   auto server = co_await asyncio::start_server(handle, "0.0.0.0", 80);
 //   co_await server.serve_forever();      // or keep it and do other work
 //
-// An exception escaping one callback is reported and closes that connection only. Running out
-// of descriptors (EMFILE) neither spins the CPU nor stops the server: it backs off and keeps
-// accepting once descriptors are free again.
+// An exception escaping one callback is reported (set_error_reporter, with the peer's address)
+// and closes that connection only. Running out of descriptors (EMFILE) neither spins the CPU nor
+// stops the server: it is reported once, the server retries every 100 ms (the connection waits in
+// the kernel's backlog meanwhile) and accepts again once descriptors are free.
 
 #include <asyncio/core/task.hpp>
 #include <asyncio/io/address.hpp>
@@ -34,9 +35,11 @@ public:
     /// Closes the server (as close()) if that was not done.
     ~Server();
 
-    /// Stops accepting: the listening sockets are closed. Connections already accepted go on.
+    /// Stops accepting: the accept tasks are cancelled and the listening sockets closed at once
+    /// (the port is free again). Connections already accepted go on.
     void close() noexcept;
     /// Suspends until the server is closed and every connection handler has finished.
+    /// Cancellation: cancels the connection handlers still running.
     [[nodiscard]] Task<> wait_closed();
     /// Suspends until close() is called (by another task or a signal handler).
     [[nodiscard]] Task<> serve_forever();
