@@ -174,17 +174,21 @@ void EventLoop::schedule(detail::Runnable& runnable) noexcept {
     m_ready.push_back(runnable);
 }
 
-void EventLoop::note_step(Duration held, const detail::TaskState* task) {
-    ++m_stats.steps;
+void EventLoop::note_long_step(Duration held, const detail::TaskState* task) {
     if (held > m_stats.longest_step) {
         m_stats.longest_step = held;
-        m_stats.longest_step_task = task != nullptr ? task->name() : "<callback>";
+        if (task != nullptr) {
+            task->copy_name_to(m_stats.longest_step_task);
+        } else {
+            m_stats.longest_step_task = "<callback>";
+        }
     }
     if (m_stall_threshold > Duration::zero() && held > m_stall_threshold) {
         ++m_stats.stalls;
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(held).count();
-        detail::report("task '" + (task != nullptr ? task->name() : std::string("<callback>")) +
-                       "' held the loop for " + std::to_string(ms) + " ms without awaiting");
+        std::string name = "<callback>";
+        if (task != nullptr) task->copy_name_to(name);
+        detail::report("task '" + name + "' held the loop for " + std::to_string(ms) + " ms without awaiting");
     }
 }
 
@@ -216,7 +220,8 @@ std::vector<TaskInfo> EventLoop::tasks() const {
     auto& tasks = const_cast<detail::IntrusiveList<detail::TaskState, detail::TaggedHook<detail::RegistryTag>>&>(m_tasks);
     tasks.for_each([&](detail::TaskState& task) {
         const char* state = task.waiting() ? "waiting" : "ready";
-        result.push_back(TaskInfo{task.name(), state, task.steps(), task.run_time()});
+        TaskInfo& info = result.emplace_back(TaskInfo{{}, state, task.steps(), task.run_time()});
+        task.copy_name_to(info.name);
     });
     return result;
 }

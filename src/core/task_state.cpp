@@ -105,6 +105,17 @@ const std::string& TaskState::name() const noexcept {
     return *m_name;
 }
 
+void TaskState::copy_name_to(std::string& out) const {
+    if (m_name) {
+        out = *m_name;
+    } else if (m_id != 0) {
+        out = "Task-";
+        out += std::to_string(m_id);
+    } else {
+        out.clear();
+    }
+}
+
 void TaskState::set_name(std::string name) {
     if (m_name) {
         *m_name = std::move(name);

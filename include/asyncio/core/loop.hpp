@@ -129,7 +129,14 @@ private:
     void fire_due_timers();
     void run_external_events();
     void run_ready();
-    void note_step(Duration held, const detail::TaskState* task);
+    /// Counts a step; the rare long ones (a new longest, a stall) take the slow path.
+    void note_step(Duration held, const detail::TaskState* task) {
+        ++m_stats.steps;
+        if (held > m_stats.longest_step || (held > m_stall_threshold && m_stall_threshold > Duration::zero())) {
+            note_long_step(held, task);
+        }
+    }
+    void note_long_step(Duration held, const detail::TaskState* task);
     void on_task_done(detail::TaskState& task) noexcept;
     void cancel_remaining_tasks();
     [[nodiscard]] bool can_progress() const noexcept;

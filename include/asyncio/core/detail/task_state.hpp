@@ -112,6 +112,9 @@ public:
     /// made when first asked for, so an unnamed task costs no string; empty for a coroutine
     /// that never was a task.
     [[nodiscard]] const std::string& name() const noexcept;
+    /// Writes the name into `out` without keeping it in the task: no allocation for a short
+    /// name (the loop's statistics use it; a device allocates nothing once its tasks run).
+    void copy_name_to(std::string& out) const;
     void set_name(std::string name);
     [[nodiscard]] std::uint64_t steps() const noexcept { return m_steps; }
     [[nodiscard]] Duration run_time() const noexcept { return m_run_time; }
