@@ -271,12 +271,14 @@ Task<std::string> Stream::readuntil(std::string separator) {
             state->consume(chunk.size());
             co_return chunk;
         }
-        if (data.size() > state->limit) {
+        // No separator starts before `searched`; once that is past the limit none can be accepted
+        // any more (CPython: offset = buflen + 1 - seplen > limit), however the bytes were split.
+        searched = data.size() >= separator.size() ? data.size() - separator.size() + 1 : 0;
+        if (searched > state->limit) {
             throw LimitOverrunError("separator not found within the stream's limit of " +
                                         std::to_string(state->limit) + " bytes",
-                                    data.size());
+                                    searched);
         }
-        searched = data.size() >= separator.size() ? data.size() - separator.size() + 1 : 0;
         const std::size_t received = co_await receive_into(state);
         if (received == 0) {
             std::string partial(state->buffered());

@@ -132,6 +132,27 @@ asyncio::Task<> readuntil_at_eof() {
 }
 TEST_F(StreamTest, ReaduntilAtEofRaisesIncompleteRead) { io_test::run(readuntil_at_eof()); }
 
+asyncio::Task<> send_separator_split_at_the_limit(asyncio::Stream& stream) {
+    for (const char* piece : {"xxxx\r", "\nrest"}) {
+        stream.write(piece);
+        co_await stream.drain();
+        co_await asyncio::sleep(5ms);
+    }
+}
+
+// Found by fuzz/stream_readline_fuzz.cpp: the result must not depend on how TCP splits the bytes.
+asyncio::Task<> readuntil_separator_starting_at_the_limit() {
+    auto [client, server] = co_await io_test::tcp_pair();
+    server.set_limit(4);
+    auto sender = asyncio::create_task(send_separator_split_at_the_limit(client));
+    EXPECT_EQ(co_await server.readuntil("\r\n"), "xxxx\r\n");  // starts within 4 bytes: accepted
+    co_await sender;
+    EXPECT_EQ(co_await server.readexactly(4), "rest");
+}
+TEST_F(StreamTest, ReaduntilAcceptsASeparatorStartingWithinTheLimitWhenItArrivesSplit) {
+    io_test::run(readuntil_separator_starting_at_the_limit());
+}
+
 asyncio::Task<> readline_above_limit() {
     auto [client, server] = co_await io_test::tcp_pair();
     EXPECT_EQ(server.limit(), asyncio::Stream::kDefaultLimit);

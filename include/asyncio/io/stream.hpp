@@ -67,7 +67,8 @@ public:
     /// One line, keeping its "\n"; the rest of the stream at EOF; empty at EOF.
     /// LimitOverrunError if the line exceeds limit().
     [[nodiscard]] Task<std::string> readline();
-    /// Up to and including `separator`; IncompleteReadError at EOF, LimitOverrunError past limit().
+    /// Up to and including `separator`; IncompleteReadError at EOF, LimitOverrunError if the
+    /// separator does not start within limit() bytes.
     [[nodiscard]] Task<std::string> readuntil(std::string separator = "\n");
     [[nodiscard]] bool at_eof() const noexcept;
 
