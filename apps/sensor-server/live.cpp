@@ -5,6 +5,7 @@
 #include "app.hpp"
 
 #include <asyncio/core/errors.hpp>
+#include <asyncio/core/event.hpp>
 #include <asyncio/core/task_group.hpp>
 #include <asyncio/core/timeout.hpp>
 #include <asyncio/http/websocket.hpp>
@@ -108,6 +109,18 @@ asyncio::Task<> read_until_closed(http::WebSocket& socket) {
     }
 }
 
+/// Runs one half of a WebSocket session and sets `ended` however it ends (returned, failed or
+/// cancelled), so that the session can stop the other half.
+asyncio::Task<> signal_end(asyncio::Task<> half, asyncio::Event& ended) {
+    try {
+        co_await half;
+    } catch (...) {
+        ended.set();
+        throw;
+    }
+    ended.set();
+}
+
 }  // namespace
 
 asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stream) {
@@ -119,19 +132,31 @@ asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stre
         append_json(json, m_sampler.history().latest().reading);
         socket->queue_text(json);
     }
-    // Two tasks: one sends readings, one reads the client. Whichever ends first (the client
-    // closed, or the server is shutting down) ends the other.
-    asyncio::Task<> sender = asyncio::create_task(forward_readings(subscription, *socket, seconds(m_options.write_timeout_s)));
-    asyncio::Task<> reader = asyncio::create_task(read_until_closed(*socket));
+    // Two tasks: one sends readings, one reads the client. Whichever ends first ends the other:
+    // the reader when the client closes, resets or breaks the protocol; the sender when the
+    // topic closes or a send fails or times out (a client that stopped reading, or vanished
+    // without a reset, is noticed only there: the reader alone would wait for it for ever).
+    asyncio::Event half_ended;
+    asyncio::Task<> sender = asyncio::create_task(
+        signal_end(forward_readings(subscription, *socket, seconds(m_options.write_timeout_s)), half_ended));
+    asyncio::Task<> reader = asyncio::create_task(signal_end(read_until_closed(*socket), half_ended));
     try {
-        co_await reader;
-    } catch (...) {
+        co_await half_ended.wait();
+    } catch (const asyncio::CancelledError&) {
+        // The server is shutting down: both halves are stopped below all the same.
     }
     sender.cancel();
+    reader.cancel();
+    // Both are joined before `socket` and `subscription` go: they use them.
     try {
         co_await sender;
     } catch (...) {
         // Cancelled, or the send failed because the client is gone: the connection ends anyway.
+    }
+    try {
+        co_await reader;
+    } catch (...) {
+        // Cancelled, or the client reset the connection.
     }
 }
 

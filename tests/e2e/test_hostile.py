@@ -215,6 +215,56 @@ class NonReadingClient(unittest.TestCase):
             self.assertLess(received, 16 << 20, "what the server kept for the hog is bounded")
             self.assertEqual(get(srv.port, "/healthz").status, 200)
 
+    def test_websocket_client_that_stops_reading_is_dropped_after_the_write_timeout(self):
+        # The pongs it never reads block the server's reader; the next reading then cannot be
+        # sent within the write time-out, which must end the whole session (reader included).
+        with running_server("--sensor", "sim", "--interval", "0.1", "--write-timeout", "1") as srv:
+            conn = flood_pings_without_reading(srv.port)
+            try:
+                wait_until(lambda: metrics(srv.port)["sensor_live_subscribers"] == 0, timeout=8,
+                           message="the non-reading WebSocket client dropped")
+                wait_until(lambda: metrics(srv.port)["http_connections_active"] == 1, timeout=3,
+                           message="its connection closed")
+                self.assertEqual(get(srv.port, "/healthz").status, 200)
+            finally:
+                conn.close()
+
+
+def flood_pings_without_reading(port: int) -> RawConnection:
+    """A WebSocket client with a small receive buffer that sends pings and never reads: the
+    server's pongs fill the connection until the server blocks writing one and stops reading.
+    Returns the upgraded connection once its own sends have been blocked for half a second."""
+    # The buffer is made small before connecting: shrunk afterwards, it would drop segments the
+    # window already allowed, and TCP's retransmission back-off would stall the flood instead.
+    conn = RawConnection(port, rcvbuf=4096)
+    conn.request("GET", "/ws", {"Upgrade": "websocket", "Connection": "Upgrade",
+                                "Sec-WebSocket-Key": RawWebSocket.KEY, "Sec-WebSocket-Version": "13"})
+    if conn.read_response(head_request=True).status != 101:
+        raise AssertionError("WebSocket handshake refused")
+    conn.sock.setblocking(False)
+    ping = ws_frame(0x9, b"p" * 125)
+    pending = b""
+    sent = 0
+    stalled_since = None
+    started = time.monotonic()
+    while time.monotonic() - started < 20 and sent < (256 << 20):
+        pending = pending or ping * 64
+        try:
+            n = conn.sock.send(pending)
+            pending = pending[n:]
+            sent += n
+            stalled_since = None
+        except BlockingIOError:
+            stalled_since = stalled_since or time.monotonic()
+            if time.monotonic() - stalled_since > 0.5:
+                break
+            time.sleep(0.01)
+    conn.sock.setblocking(True)
+    if stalled_since is None:
+        conn.close()
+        raise AssertionError(f"the server kept reading pings ({sent} bytes) though nobody read its pongs")
+    return conn
+
 
 class Resets(unittest.TestCase):
     def test_client_reset_mid_event_stream_does_not_disturb_others(self):
@@ -233,6 +283,8 @@ class Resets(unittest.TestCase):
                 self.assertEqual(get(srv.port, "/healthz").status, 200)
                 wait_until(lambda: metrics(srv.port)["sensor_live_subscribers"] == 2, timeout=3,
                            message="the reset clients' subscriptions released")
+                wait_until(lambda: metrics(srv.port)["http_connections_active"] == 3, timeout=3,
+                           message="their connections closed (2 streams and /metrics remain)")
             finally:
                 for s in good:
                     s.close()
@@ -250,7 +302,6 @@ class Resets(unittest.TestCase):
                        message="every reset connection released")
             self.assertEqual(get(srv.port, "/healthz").status, 200)
 
-    @unittest.skip("known server bug F: a reset mid-WebSocket-frame can leak the connection (tests/e2e/README.md)")
     def test_client_vanishing_mid_websocket_frame(self):
         # 20 clients: the leak this found (bug F) hit about half of them, so 20 make it certain.
         with running_server("--sensor", "sim", "--interval", "0.1") as srv:
@@ -261,6 +312,19 @@ class Resets(unittest.TestCase):
                 ws.conn.reset()
             wait_until(lambda: metrics(srv.port)["sensor_live_subscribers"] == 0, timeout=3,
                        message="the vanished WebSocket clients released")
+            wait_until(lambda: metrics(srv.port)["http_connections_active"] == 1, timeout=3,
+                       message="their connections closed")
+            self.assertEqual(get(srv.port, "/healthz").status, 200)
+
+    def test_websocket_client_resetting_while_the_server_writes_to_it(self):
+        # A long write time-out: the connection must end because of the reset, not the time-out.
+        with running_server("--sensor", "sim", "--interval", "0.1", "--write-timeout", "60") as srv:
+            conn = flood_pings_without_reading(srv.port)
+            conn.reset()
+            wait_until(lambda: metrics(srv.port)["sensor_live_subscribers"] == 0, timeout=5,
+                       message="the WebSocket client reset mid-write released")
+            wait_until(lambda: metrics(srv.port)["http_connections_active"] == 1, timeout=3,
+                       message="its connection closed")
             self.assertEqual(get(srv.port, "/healthz").status, 200)
 
 

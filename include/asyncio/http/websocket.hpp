@@ -36,6 +36,10 @@ public:
 
     /// The next text or binary message; std::nullopt once the connection is closed (by the
     /// peer's close frame, EOF, or a protocol error, each answered with a close frame).
+    /// Throws std::system_error if the peer reset the connection, also in the middle of a frame.
+    /// A pong or close reply it sends waits until the peer takes it: to drop a peer that stopped
+    /// reading, bound the sends (wait_for(flush(), ...)) and cancel the receiving task when one
+    /// times out.
     /// One task at a time may receive.
     [[nodiscard]] Task<std::optional<Message>> receive();
 
@@ -43,7 +47,9 @@ public:
     /// flushes are serialised, so a pong from receive() never interleaves with a message.
     void queue_text(std::string_view text) { encode_frame(Opcode::text, text, true, m_state->pending); }
     void queue_binary(std::string_view data) { encode_frame(Opcode::binary, data, true, m_state->pending); }
-    /// Sends the queued frames (and any pong or close reply receive() queued).
+    /// Sends the queued frames (and any pong or close reply receive() queued). Throws
+    /// std::system_error if the peer reset or vanished; wrap it in wait_for() to bound the wait
+    /// for a peer that does not read.
     [[nodiscard]] Task<> flush();
     [[nodiscard]] Task<> send_text(std::string_view text) {
         queue_text(text);
