@@ -1,6 +1,7 @@
 #include <asyncio/io/server.hpp>
 
 #include <asyncio/core/event.hpp>
+#include <asyncio/core/loop.hpp>
 #include <asyncio/core/sleep.hpp>
 #include <asyncio/core/task_group.hpp>
 #include <asyncio/core/to_thread.hpp>
@@ -15,6 +16,9 @@
 #include <cstring>
 #include <chrono>
 #include <list>
+#include <optional>
+#include <string_view>
+#include <utility>
 #include <system_error>
 
 namespace asyncio {
@@ -22,11 +26,23 @@ namespace asyncio {
 namespace {
 /// Connections accepted in one go before other tasks get a turn.
 constexpr int kAcceptBatch = 64;
-/// How long to wait before accepting again when the process is out of descriptors or memory.
+/// How long to wait before accepting again when the process is out of descriptors or memory
+/// (sooner when one of the server's own connections ends and frees its descriptor).
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+/// Backing off, the server looks this often whether one of its connections has ended.
+constexpr auto kBackoffSlice = std::chrono::milliseconds(10);
+/// Out of descriptors, how long the server may accept nothing at all before it sheds the
+/// connections waiting in its backlog. Shorter would refuse clients that a connection closing a
+/// moment later would have made room for; longer leaves them hanging with no answer.
+constexpr auto kShedAfter = std::chrono::seconds(2);
+/// The same accept error is reported again after this long (not at every retry).
+constexpr auto kReportInterval = std::chrono::seconds(60);
+/// At most this much of what a shed client sent is read (and dropped) before its socket closes.
+constexpr std::size_t kShedDrainLimit = 16 * 1024;
 
+bool is_descriptor_shortage(int error) noexcept { return error == EMFILE || error == ENFILE; }
 bool is_resource_shortage(int error) noexcept {
-    return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+    return is_descriptor_shortage(error) || error == ENOBUFS || error == ENOMEM;
 }
 bool is_transient(int error) noexcept {
     // The peer gave up before we accepted, or the kernel reports a network error of that one
@@ -51,6 +67,30 @@ struct Listener {
     Address address;
 };
 
+/// A descriptor kept open for one purpose: when the process has no other one left, closing it
+/// lets the server accept one waiting connection to refuse it (rather than leave it hanging).
+/// An unconnected socket, so that it also counts where only sockets are limited (lwIP).
+class ReserveDescriptor {
+public:
+    ReserveDescriptor() = default;
+    ReserveDescriptor(const ReserveDescriptor&) = delete;
+    ReserveDescriptor& operator=(const ReserveDescriptor&) = delete;
+    ~ReserveDescriptor() { release(); }
+    /// Opens it if it is not open; stays released if the process is out of descriptors.
+    void take(int family) noexcept {
+        if (m_fd >= 0) return;
+        const detail::IoResult opened = detail::open_socket(family, SOCK_STREAM);
+        if (opened.error == 0) m_fd = static_cast<int>(opened.value);
+    }
+    void release() noexcept {
+        if (m_fd >= 0) detail::close_socket(std::exchange(m_fd, -1));
+    }
+    [[nodiscard]] bool held() const noexcept { return m_fd >= 0; }
+
+private:
+    int m_fd = -1;  ///< -1: not held (not opened yet, given up for a moment, or server closed)
+};
+
 struct Server::State {
     explicit State(Callback handler) : callback(std::move(handler)) {}
     Callback callback;
@@ -62,7 +102,12 @@ struct Server::State {
     Event accept_done;          ///< set when `accepting` drops to zero
     TaskGroup clients;          ///< one task per connection
     Event closed;
+    bool connection_ended = false;  ///< since the accept loop began to back off
     bool serving = false;
+    ReserveDescriptor reserve;  ///< held while serving
+    int reserve_family = AF_INET;
+    std::string refusal;  ///< sent to a shed connection (set_refusal_message)
+    AcceptStats stats;
 };
 
 namespace {
@@ -78,6 +123,7 @@ Task<> serve_client(std::shared_ptr<Server::State> state, Stream stream, Address
     } catch (...) {
         detail::report("connection handler for " + peer.to_string() + " failed with an unknown exception");
     }
+    state->connection_ended = true;  // the stream, so its socket, died with the callback's frame
 }
 
 void start_client(const std::shared_ptr<Server::State>& state, int fd, const Address& peer) {
@@ -86,8 +132,117 @@ void start_client(const std::shared_ptr<Server::State>& state, int fd, const Add
         detail::set_option(fd, IPPROTO_TCP, TCP_NODELAY, 1);  // responses go out at once
         (void)state->clients.create_task(serve_client(state, std::move(stream), peer));
     } catch (const std::exception& error) {
+        // The Stream closed the socket (a FIN, or a reset if the client had sent something).
         detail::report(std::string("could not start a connection handler: ") + error.what());
     }
+}
+
+/// Sends `message` and a FIN, reads and drops what the client had already sent (closing with
+/// unread data would send a reset, which can destroy the message before the client reads it),
+/// then closes. Never waits: the socket is non-blocking, and what has not arrived yet is not
+/// waited for.
+void refuse(int fd, std::string_view message) noexcept {
+    if (!message.empty()) (void)detail::send(fd, message.data(), message.size());
+    (void)detail::shutdown_write(fd);
+    char sink[512];
+    for (std::size_t drained = 0; drained < kShedDrainLimit;) {
+        const detail::IoResult got = detail::receive(fd, sink, sizeof sink);
+        if (got.error != 0 || got.value == 0) break;
+        drained += static_cast<std::size_t>(got.value);
+    }
+    detail::close_socket(fd);
+}
+
+enum class Shed {
+    one,           ///< a waiting connection was refused (or had gone already)
+    none_waiting,  ///< the backlog is empty
+    impossible,    ///< no reserve descriptor, or accept failed even with it
+};
+
+/// Accepts one waiting connection on the reserve descriptor's slot and refuses it at once.
+Shed shed_one(Server::State& state, Listener& listener) {
+    if (!state.reserve.held()) {
+        state.reserve.take(state.reserve_family);  // given up earlier: maybe there is room now
+        return Shed::impossible;
+    }
+    state.reserve.release();
+    Address peer;
+    const detail::IoResult result = detail::accept(listener.io.fd(), &peer);
+    Shed outcome = Shed::impossible;
+    if (result.error == 0) {
+        refuse(static_cast<int>(result.value), state.refusal);
+        ++state.stats.shed;
+        outcome = Shed::one;
+    } else if (result.would_block()) {
+        outcome = Shed::none_waiting;
+    } else if (is_transient(result.error)) {
+        outcome = Shed::one;
+    }
+    state.reserve.take(state.reserve_family);
+    return outcome;
+}
+
+/// A listener's spell of accept() failing for want of resources.
+struct Shortage {
+    std::optional<TimePoint> since;  ///< since when nothing could be accepted (empty: accepting fine)
+    int reported_error = 0;          ///< the error reported last, at `reported_at`
+    TimePoint reported_at{};
+
+    /// Reports `error` unless the same one was reported within kReportInterval.
+    void note(int error, const Listener& listener) {
+        const TimePoint now = get_event_loop().time();
+        if (!since) since = now;
+        if (error == reported_error && now - reported_at < kReportInterval) return;
+        reported_error = error;
+        reported_at = now;
+        const char* hint = is_descriptor_shortage(error) ? "; new connections wait, retried every 100 ms, "
+                                                           "shed after 2 s without room"
+                           : is_resource_shortage(error) ? "; retrying every 100 ms"
+                                                         : "";
+        detail::report("accept on " + listener.address.to_string() + ": " +
+                       std::system_category().message(error) + hint);
+    }
+    [[nodiscard]] bool shedding_due() const {
+        return since && get_event_loop().time() - *since >= std::chrono::duration_cast<Duration>(kShedAfter);
+    }
+};
+
+enum class Round {
+    drained,             ///< the backlog is empty: wait until the listener is readable
+    more_waiting,        ///< a batch was accepted: let other tasks run, then go on
+    short_of_resources,  ///< back off before trying again
+};
+
+/// Accepts (or sheds) up to kAcceptBatch waiting connections.
+Round accept_round(const std::shared_ptr<Server::State>& state, Listener& listener, Shortage& shortage) {
+    for (int attempt = 0; attempt < kAcceptBatch; ++attempt) {
+        Address peer;
+        const detail::IoResult result = detail::accept(listener.io.fd(), &peer);
+        if (result.error == 0) {
+            shortage.since.reset();
+            ++state->stats.accepted;
+            start_client(state, static_cast<int>(result.value), peer);
+            continue;
+        }
+        if (result.would_block()) {
+            listener.io.not_readable();
+            shortage.since.reset();
+            return Round::drained;
+        }
+        if (is_transient(result.error)) continue;
+        // Out of descriptors or memory (or worse): retrying at once would spin. The connection
+        // stays in the kernel's backlog, unless the shortage has lasted: then it is shed.
+        shortage.note(result.error, listener);
+        if (!is_descriptor_shortage(result.error) || !shortage.shedding_due()) return Round::short_of_resources;
+        const Shed shed = shed_one(*state, listener);
+        if (shed == Shed::impossible) return Round::short_of_resources;
+        if (shed == Shed::none_waiting) {
+            listener.io.not_readable();
+            shortage.since.reset();  // whoever comes next gets kShedAfter too
+            return Round::drained;
+        }
+    }
+    return Round::more_waiting;
 }
 
 Task<> accept_loop(std::shared_ptr<Server::State> state, Listener& listener) {
@@ -97,34 +252,22 @@ Task<> accept_loop(std::shared_ptr<Server::State> state, Listener& listener) {
             if (--state.accepting == 0) state.accept_done.set();
         }
     } finished{*state};
-    int reported_error = 0;  // an error is reported once, not at every retry
+    Shortage shortage;
     for (;;) {
         co_await listener.io.wait_readable();
-        bool back_off = false;
-        for (int accepted = 0; accepted < kAcceptBatch && !back_off; ++accepted) {
-            Address peer;
-            const detail::IoResult result = detail::accept(listener.io.fd(), &peer);
-            if (result.error == 0) {
-                reported_error = 0;
-                start_client(state, static_cast<int>(result.value), peer);
-            } else if (result.would_block()) {
-                listener.io.not_readable();
-                break;
-            } else if (!is_transient(result.error)) {
-                // Out of descriptors or memory (or worse): retrying at once would spin, so wait;
-                // the connection stays in the kernel's backlog until then.
-                if (result.error != reported_error) {
-                    const char* hint = is_resource_shortage(result.error) ? "; retrying every 100 ms" : "";
-                    detail::report("accept on " + listener.address.to_string() + ": " +
-                                   std::system_category().message(result.error) + hint);
-                    reported_error = result.error;
-                }
-                back_off = true;
+        const Round round = accept_round(state, listener, shortage);
+        if (round == Round::short_of_resources) {
+            // Wait kAcceptBackoff, or less once one of the server's own connections has ended
+            // (its descriptor is free again). Short sleeps, because a sleep allocates nothing (a
+            // call_later() timer would, at every retry, while memory may be what is short); ten
+            // wake-ups of a few microseconds per 100 ms cost nothing. The listener stays
+            // "readable" (edge-triggered epoll would not tell again), so accept() is retried next.
+            ++state->stats.backoffs;
+            state->connection_ended = false;
+            for (auto waited = Duration::zero(); waited < kAcceptBackoff && !state->connection_ended;
+                 waited += kBackoffSlice) {
+                co_await sleep(kBackoffSlice);
             }
-        }
-        // Either back off (no descriptors: retrying at once would spin) or just let others run.
-        if (back_off) {
-            co_await sleep(kAcceptBackoff);
         } else {
             co_await sleep(0);
         }
@@ -197,6 +340,8 @@ Task<Server> start_server(Server::Callback callback, std::string host, std::uint
         }
     }
     if (state->listeners.empty() && skipped) std::rethrow_exception(skipped);
+    if (!state->listeners.empty()) state->reserve_family = state->listeners.front()->address.family();
+    state->reserve.take(state->reserve_family);
     for (auto& listener : state->listeners) {
         ++state->accepting;
         state->accept_tasks.push_back(
@@ -214,6 +359,7 @@ void Server::close() noexcept {
     for (TaskRef& task : m_state->accept_tasks) task.cancel();
     m_state->accept_tasks.clear();  // the loop keeps them alive until they are done
     for (auto& listener : m_state->listeners) listener->close();
+    m_state->reserve.release();
     m_state->closed.set();
 }
 
@@ -248,5 +394,11 @@ std::vector<Address> Server::sockets() const {
 }
 
 std::size_t Server::active_connections() const noexcept { return m_state ? m_state->clients.size() : 0; }
+
+AcceptStats Server::accept_stats() const noexcept { return m_state ? m_state->stats : AcceptStats{}; }
+
+void Server::set_refusal_message(std::string message) {
+    if (m_state) m_state->refusal = std::move(message);
+}
 
 }  // namespace asyncio

@@ -16,6 +16,7 @@ import atexit
 import contextlib
 import os
 import re
+import resource
 import select
 import signal
 import subprocess
@@ -75,8 +76,10 @@ def run_binary(*args: str, timeout: float = 10.0) -> subprocess.CompletedProcess
 class SensorServer:
     """One running sensor-server process."""
 
-    def __init__(self, *flags: str, port: str | None = "0"):
+    def __init__(self, *flags: str, port: str | None = "0", preexec_fn=None, env: dict[str, str] | None = None):
         self.flags = list(flags)
+        self.preexec_fn = preexec_fn  # run in the child before exec (limit_descriptors(), say)
+        self.env = env                # the child's whole environment (None: this process's)
         args = [binary()]
         if port is not None:
             args += ["--port", port]
@@ -93,7 +96,7 @@ class SensorServer:
     # -- lifetime --------------------------------------------------------------------------
     def start(self) -> "SensorServer":
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, preexec_fn=self.preexec_fn, env=self.env)
         _started[self.proc.pid] = self.proc
         deadline = time.monotonic() + START_TIMEOUT
         fd = self.proc.stdout.fileno()
@@ -173,6 +176,32 @@ class SensorServer:
     def stderr(self) -> str:
         return "".join(self._stderr)
 
+    # -- what the process uses (from /proc) ----------------------------------------------------
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far."""
+        with open(f"/proc/{self.proc.pid}/stat") as stat:
+            # The command name (field 2) may hold spaces: count the fields after its ")".
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+    def open_fds(self) -> int:
+        """How many descriptors the process has open."""
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def sanitized(self) -> bool:
+        """Whether the binary runs with AddressSanitizer or UndefinedBehaviorSanitizer."""
+        with open(f"/proc/{self.proc.pid}/maps") as maps:
+            text = maps.read()
+        return "libasan" in text or "libubsan" in text
+
+    def rss_bytes(self) -> int:
+        """Resident set size (VmRSS)."""
+        with open(f"/proc/{self.proc.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS line")
+
     # -- addresses -------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
@@ -183,10 +212,20 @@ class SensorServer:
         return ("127.0.0.1", self.port)
 
 
+def limit_descriptors(count: int):
+    """A preexec_fn for SensorServer: the child may have at most `count` descriptors open
+    (the soft limit, as `ulimit -n COUNT` sets it)."""
+    def apply() -> None:
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count, hard))
+    return apply
+
+
 @contextlib.contextmanager
-def running_server(*flags: str, expect_exit: int | None = 0, stop_timeout: float = STOP_TIMEOUT):
+def running_server(*flags: str, expect_exit: int | None = 0, stop_timeout: float = STOP_TIMEOUT,
+                   preexec_fn=None, env: dict[str, str] | None = None):
     """Starts a server, yields it, stops it with SIGTERM and checks the exit code."""
-    srv = SensorServer(*flags).start()
+    srv = SensorServer(*flags, preexec_fn=preexec_fn, env=env).start()
     try:
         yield srv
     except BaseException:

@@ -6,9 +6,15 @@
 //   co_await server.serve_forever();      // or keep it and do other work
 //
 // An exception escaping one callback is reported (set_error_reporter, with the peer's address)
-// and closes that connection only. Running out of descriptors (EMFILE) neither spins the CPU nor
-// stops the server: it is reported once, the server retries every 100 ms (the connection waits in
-// the kernel's backlog meanwhile) and accepts again once descriptors are free.
+// and closes that connection only.
+//
+// Out of descriptors (EMFILE, ENFILE) the server neither spins the CPU nor stops: it reports the
+// shortage once and retries every 100 ms (sooner when one of its own connections ends), while
+// new connections wait in the kernel's backlog and are accepted as soon as descriptors are free.
+// If nothing at all could be accepted for 2 s (every descriptor held by connections that stay),
+// the connections waiting then are shed: each is accepted on a descriptor the server keeps in
+// reserve for this, sent the refusal message (set_refusal_message()), shut down cleanly (a FIN,
+// not a reset) and closed. accept_stats() counts all of it.
 
 #include <asyncio/core/task.hpp>
 #include <asyncio/io/address.hpp>
@@ -24,6 +30,13 @@
 #include <vector>
 
 namespace asyncio {
+
+/// What the accept loop did, for metrics. Every counter only grows.
+struct AcceptStats {
+    std::uint64_t accepted = 0;  ///< connections handed to the callback
+    std::uint64_t shed = 0;      ///< accepted only to be refused: out of descriptors for too long
+    std::uint64_t backoffs = 0;  ///< pauses (up to 100 ms) while out of descriptors or memory
+};
 
 class Server {
 public:
@@ -53,6 +66,12 @@ public:
     [[nodiscard]] std::vector<Address> sockets() const;
     /// Connection handlers running now.
     [[nodiscard]] std::size_t active_connections() const noexcept;
+    [[nodiscard]] AcceptStats accept_stats() const noexcept;
+
+    /// Bytes sent to each connection the server sheds, before it closes it: a protocol's "busy"
+    /// answer (an HTTP server sets a 503 response). Empty by default: the connection is only
+    /// closed, without a reset. Sent in one non-blocking send(), so keep it short (under 1 KiB).
+    void set_refusal_message(std::string message);
 
     struct State;
     explicit Server(std::shared_ptr<State> state) noexcept : m_state(std::move(state)) {}
