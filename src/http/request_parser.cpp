@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <limits>
 
 namespace asyncio::http {
@@ -151,6 +152,10 @@ RequestParser::Step RequestParser::skip_then_peek(CharClass cls, char& c) noexce
 
 /// CRLF or a bare LF; a CR followed by anything else is an error.
 RequestParser::Step RequestParser::parse_end_of_line() noexcept {
+    if (m_pos + 2 <= std::min(m_limit, m_buffer.size()) && m_buffer[m_pos] == '\r' && m_buffer[m_pos + 1] == '\n') {
+        m_pos += 2;  // the common CRLF, both bytes there
+        return Step::ok;
+    }
     char c = 0;
     if (auto s = peek(c); s != Step::ok) return s;
     if (c == '\n') {
@@ -189,6 +194,19 @@ RequestParser::Step RequestParser::parse_method(std::string_view& method) noexce
 /// "HTTP/" DIGIT "." DIGIT, checked byte by byte so garbage is refused before the line ends.
 RequestParser::Step RequestParser::parse_version() noexcept {
     constexpr std::string_view kPattern = "HTTP/0.0";  // '0' stands for any digit
+    if (m_pos + kPattern.size() <= std::min(m_limit, m_buffer.size())) {
+        // All eight bytes are there and within the limit: no partial or limit verdict is
+        // possible, so one comparison decides what the byte-by-byte loop below would.
+        const char* v = m_buffer.data() + m_pos;
+        const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+        if (std::memcmp(v, "HTTP/", 5) != 0 || !digit(v[5]) || v[6] != '.' || !digit(v[7])) {
+            return fail(400, "invalid HTTP version");
+        }
+        m_version_major = v[5] - '0';
+        m_out.version_minor = v[7] - '0';
+        m_pos += kPattern.size();
+        return Step::ok;
+    }
     int digits[2] = {0, 0};
     int digit_count = 0;
     for (char expected : kPattern) {
@@ -329,18 +347,31 @@ RequestParser::Step RequestParser::interpret_headers() noexcept {
     bool keep_alive = false;
     bool expect_continue = false;
     for (const Header& h : m_out.fields()) {
-        if (iequals(h.name, "host")) {
-            ++hosts;
-        } else if (iequals(h.name, "content-length")) {
-            if (auto s = merge_content_length(h.value); s != Step::ok) return s;
-        } else if (iequals(h.name, "transfer-encoding")) {
-            transfer_encoding = true;
-        } else if (iequals(h.name, "connection")) {
-            close = close || has_token(h.value, "close");
-            keep_alive = keep_alive || has_token(h.value, "keep-alive");
-            m_out.upgrade = m_out.upgrade || has_token(h.value, "upgrade");
-        } else if (iequals(h.name, "expect")) {
-            expect_continue = expect_continue || iequals(h.value, "100-continue");
+        // The length picks the one name worth comparing (most fields are none of these).
+        switch (h.name.size()) {
+            case 4:
+                if (iequals(h.name, "host")) ++hosts;
+                break;
+            case 14:
+                if (iequals(h.name, "content-length")) {
+                    if (auto s = merge_content_length(h.value); s != Step::ok) return s;
+                }
+                break;
+            case 17:
+                if (iequals(h.name, "transfer-encoding")) transfer_encoding = true;
+                break;
+            case 10:
+                if (iequals(h.name, "connection")) {
+                    close = close || has_token(h.value, "close");
+                    keep_alive = keep_alive || has_token(h.value, "keep-alive");
+                    m_out.upgrade = m_out.upgrade || has_token(h.value, "upgrade");
+                }
+                break;
+            case 6:
+                if (iequals(h.name, "expect")) expect_continue = expect_continue || iequals(h.value, "100-continue");
+                break;
+            default:
+                break;
         }
     }
     const bool http11 = m_out.version_minor == 1;

@@ -60,9 +60,7 @@ Router& Router::get_prefix(std::string prefix, Handler handler) {
 }
 
 const Router::Endpoints* Router::find_path(std::string_view path) const {
-    // std::string key: heterogeneous lookup in unordered_map needs C++20 hashing support that
-    // libstdc++ 12 lacks; paths are short, so this copy stays in the small-string buffer.
-    if (auto found = m_exact.find(std::string(path)); found != m_exact.end()) return &found->second;
+    if (auto found = m_exact.find(path); found != m_exact.end()) return &found->second;
     for (const auto& [prefix, endpoints] : m_prefixes) {
         if (path.starts_with(prefix)) return &endpoints;
     }

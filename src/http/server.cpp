@@ -1,7 +1,8 @@
 #include <asyncio/http/server.hpp>
 
+#include <asyncio/core/detail/timer_heap.hpp>
 #include <asyncio/core/errors.hpp>
-#include <asyncio/core/timeout.hpp>
+#include <asyncio/core/loop.hpp>
 #include <asyncio/http/chunked_decoder.hpp>
 
 #include <optional>
@@ -11,41 +12,115 @@ namespace asyncio::http {
 
 namespace {
 
-/// Waits until the stream is readable (or writable) for at most `limit`; yields false when the
-/// time ran out. Allocation-free: the hot path of a keep-alive connection waits here.
+/// The time limit of a connection's current wait (idle, request head, body, write), armed
+/// lazily: the loop's timer heap sees one insertion per time-out period, not an insertion and a
+/// removal per request (nginx's timers skip small moves for the same reason). A timer that fires
+/// before its deadline (the deadline moved later since it was armed) re-arms itself; one that
+/// fires while no wait runs does nothing.
+class ConnectionTimer final : detail::TimerNode {
+public:
+    ConnectionTimer() : m_task(running_loop()->current_task()) {}
+
+    /// Limits the wait that starts now to `deadline`.
+    void start(TimePoint deadline) {
+        m_deadline = deadline;
+        m_running = true;
+        m_expired = false;
+        if (!armed() || deadline < this->deadline()) running_loop()->add_timer(*this, deadline);
+    }
+    /// The wait ended (it may have been because of this timer: expired()).
+    void stop() noexcept {
+        // Expired, but the wait had ended before the cancellation reached it: withdraw it, so it
+        // does not hit an unrelated await later (as Timeout does).
+        if (m_expired && m_task->cancel_requested()) m_task->uncancel();
+        m_running = false;
+    }
+    [[nodiscard]] bool expired() const noexcept { return m_expired; }
+
+private:
+    void fire() override {
+        if (!m_running) return;
+        if (running_loop()->time() < m_deadline) {
+            running_loop()->add_timer(*this, m_deadline);
+            return;
+        }
+        m_expired = true;
+        m_task->cancel();
+    }
+
+    detail::TaskState* m_task;
+    TimePoint m_deadline{};
+    bool m_running = false;
+    bool m_expired = false;
+};
+
+/// Waits until the stream is readable (or writable) until `deadline`; yields false when the time
+/// ran out. Allocation-free: the hot path of a keep-alive connection waits here.
 class [[nodiscard]] TimedIoWait {
 public:
     enum class For { read, write };
-    TimedIoWait(Stream& stream, For direction, Duration limit)
-        : m_wait(direction == For::write ? stream.wait_writable() : stream.wait_readable()), m_limit(limit) {}
+    TimedIoWait(Stream& stream, For direction, ConnectionTimer& timer, TimePoint deadline)
+        : m_wait(direction == For::write ? stream.wait_writable() : stream.wait_readable()),
+          m_timer(timer),
+          m_deadline(deadline) {}
 
     bool await_ready() const noexcept { return m_wait.await_ready(); }
     bool await_suspend(std::coroutine_handle<> handle) {
-        m_scope.emplace(m_limit);
+        m_timer.start(m_deadline);
         return m_wait.await_suspend(handle);
     }
     bool await_resume() {
         try {
             m_wait.await_resume();
         } catch (const CancelledError&) {
-            if (m_scope && m_scope->expired()) return false;
+            m_timer.stop();
+            if (m_timer.expired()) return false;
             throw;
         }
+        m_timer.stop();
         return true;
     }
 
 private:
     detail::IoWait m_wait;
-    Duration m_limit;
-    std::optional<Timeout> m_scope;
+    ConnectionTimer& m_timer;
+    TimePoint m_deadline;
 };
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+/// Exchanges a server keeps for reuse beyond those in use (each about 2.3 KiB).
+constexpr std::size_t kMaxFreeExchanges = 32;
+/// A pooled response whose body grew beyond this (a large page) gives that memory back.
+constexpr std::size_t kMaxPooledBody = 64 * 1024;
 
 }  // namespace
 
+/// One request in progress: its parsed head, the response being built, the state of a chunked
+/// body. Views in `request` point into the connection's receive buffer.
+struct HttpServer::Exchange {
+    ServerRequest request;
+    Response response;
+    ChunkedDecoder chunked;
+    std::string chunked_body;
+};
+
+std::unique_ptr<HttpServer::Exchange> HttpServer::take_exchange() {
+    if (m_free_exchanges.empty()) return std::make_unique<Exchange>();
+    std::unique_ptr<Exchange> exchange = std::move(m_free_exchanges.back());
+    m_free_exchanges.pop_back();
+    return exchange;
+}
+
+void HttpServer::give_exchange(std::unique_ptr<Exchange> exchange) noexcept {
+    if (m_free_exchanges.size() == kMaxFreeExchanges) return;  // the unique_ptr frees it
+    if (exchange->response.body().capacity() > kMaxPooledBody) std::string().swap(exchange->response.body());
+    if (exchange->chunked_body.capacity() > kMaxPooledBody) std::string().swap(exchange->chunked_body);
+    m_free_exchanges.push_back(std::move(exchange));  // reserved: cannot throw
+}
+
 /// One client connection: reads requests, answers them in order, enforces limits and time-outs.
-/// Lives in the frame of the connection's task, linked into the server's list.
+/// Lives in the frame of the connection's task (the only frame an idle keep-alive connection
+/// costs), linked into the server's list. Holds an Exchange only while a request is in progress.
 class HttpServer::Connection : public detail::ListHook {
 public:
     Connection(HttpServer& server, Stream& stream)
@@ -57,6 +132,7 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
     ~Connection() {
+        release_exchange();
         unlink();
         if (--m_server.m_stats.active_connections == 0 && m_server.m_closing) m_server.m_all_closed.set();
     }
@@ -65,56 +141,91 @@ public:
     [[nodiscard]] bool streaming() const noexcept { return m_streaming; }
     void cancel() noexcept { m_task.cancel(); }
 
-    Task<> run();
-    Task<> reject_busy();
+    /// The connection's task: serves requests until the client leaves, a time-out, an error or
+    /// the server's close(). The hot path (a keep-alive request answered by a plain handler)
+    /// stays in this one frame; rarer steps are coroutines of their own.
+    static Task<> run(HttpServer* server, Stream stream);
 
 private:
     [[nodiscard]] const ServerOptions& options() const noexcept { return m_server.m_options; }
-    ParseResult parse_head() noexcept {
-        return parse_request(m_stream.buffered(), static_cast<Request&>(m_request), options().limits);
+    [[nodiscard]] ServerRequest& request() noexcept { return m_exchange->request; }
+    [[nodiscard]] Response& response() noexcept { return m_exchange->response; }
+    void take_exchange() {
+        if (!m_exchange) m_exchange = m_server.take_exchange();
+    }
+    void release_exchange() noexcept {
+        if (m_exchange) m_server.give_exchange(std::move(m_exchange));
+    }
+    /// Parses what is buffered (taking an Exchange for it, unless nothing is).
+    ParseResult parse_head() {
+        if (m_stream.buffered().empty()) return ParseResult{ParseStatus::partial, 0, 0, {}};
+        take_exchange();
+        return parse_request(m_stream.buffered(), static_cast<Request&>(request()), options().limits);
+    }
+    /// Receives what the socket has; false at EOF.
+    bool receive() {
+        const std::optional<std::size_t> received = m_stream.try_receive();
+        if (received == 0u) return false;
+        if (received) m_server.m_stats.bytes_received += *received;
+        return true;
     }
     /// Appends the error response for a request that cannot be parsed; the connection closes.
     void answer_parse_error(const ParseResult& verdict);
+    void answer_unrouted(const Router::Match& route);
     void answer(bool keep_alive);
     void log(TimePoint started) const;
     Task<bool> flush_slowly();
     Task<> flush_before_close();
+    Task<> refuse(ParseResult verdict);
+    Task<> time_out(bool waiting_idle);
+    Task<> reject_busy();
+    /// Reads the body of the request whose head is `head` (consumed grows by the body's
+    /// length); false when the connection must end (answered with an error, or gone).
+    Task<bool> read_body(ParseResult& head);
     Task<> run_stream_handler(const StreamHandler& handler, std::size_t head_bytes);
 
     HttpServer& m_server;
     Stream& m_stream;
     std::string m_peer;
     TaskRef m_task;
-    ServerRequest m_request;
-    Response m_response;
-    ChunkedDecoder m_chunked;
-    std::string m_chunked_body;
-    std::string m_serialised;
+    ConnectionTimer m_timer;
+    std::unique_ptr<Exchange> m_exchange;
     bool m_idle = false;
     bool m_streaming = false;
 };
 
 void HttpServer::Connection::answer_parse_error(const ParseResult& verdict) {
     ++m_server.m_stats.bad_requests;
-    m_response.reset();
-    m_response.error(verdict.http_status, verdict.reason);
-    m_request.method = "-";
-    m_request.target = "-";
+    take_exchange();
+    response().reset();
+    response().error(verdict.http_status, verdict.reason);
+    request().method = "-";
+    request().target = "-";
     answer(false);
 }
 
+void HttpServer::Connection::answer_unrouted(const Router::Match& route) {
+    response().error(route.status);
+    if (!route.allow.empty()) response().set_header("Allow", route.allow);
+    if (route.status == 204) response().body().clear();
+}
+
 void HttpServer::Connection::answer(bool keep_alive) {
-    const int status = m_response.status;
+    const int status = response().status;
     ++m_server.m_stats.requests;
     ++m_server.m_stats.responses_by_class[static_cast<std::size_t>(status >= 100 && status < 600 ? status / 100 : 5)];
-    m_serialised.clear();  // keeps its capacity: no allocation per response
-    append_response(m_serialised, m_response, m_request.method == "HEAD", keep_alive, m_request.version_minor == 0);
-    m_stream.write(m_serialised);
+    // Serialised straight into the write buffer: no copy, no allocation per response.
+    append_response(m_stream.output_buffer(), response(), request().method == "HEAD", keep_alive,
+                    request().version_minor == 0);
 }
 
 void HttpServer::Connection::log(TimePoint started) const {
     if (!options().access_log) return;
-    AccessLogEntry entry{m_peer, m_request.method, m_request.target, m_response.status, m_response.body().size(),
+    AccessLogEntry entry{m_peer,
+                         m_exchange->request.method,
+                         m_exchange->request.target,
+                         m_exchange->response.status,
+                         m_exchange->response.body().size(),
                          get_event_loop().time() - started};
     options().access_log(entry);
 }
@@ -122,7 +233,8 @@ void HttpServer::Connection::log(TimePoint started) const {
 Task<bool> HttpServer::Connection::flush_slowly() {
     while (!m_stream.try_flush()) {
         // g++ 12 miscompiles a co_await inside a condition: the result is always named first.
-        const bool writable = co_await TimedIoWait(m_stream, TimedIoWait::For::write, options().write_timeout);
+        const bool writable = co_await TimedIoWait(m_stream, TimedIoWait::For::write, m_timer,
+                                                   detail::deadline_after(get_event_loop().time(), options().write_timeout));
         if (!writable) {
             ++m_server.m_stats.timeouts;
             co_return false;
@@ -136,150 +248,179 @@ Task<> HttpServer::Connection::flush_before_close() {
     (void)flushed;  // closing either way; a write time-out is already counted
 }
 
+Task<> HttpServer::Connection::refuse(ParseResult verdict) {
+    answer_parse_error(verdict);
+    co_await flush_before_close();
+}
+
+Task<> HttpServer::Connection::time_out(bool waiting_idle) {
+    ++m_server.m_stats.timeouts;
+    if (waiting_idle) co_return;  // an idle keep-alive connection simply closes
+    co_await refuse(ParseResult{ParseStatus::error, 0, 408, "request head not received in time"});
+}
+
 Task<> HttpServer::Connection::reject_busy() {
     ++m_server.m_stats.connections_rejected;
-    m_response.reset();
-    m_response.error(503, "too many connections, retry shortly");
-    m_response.set_header("Retry-After", "1");
-    m_request.method = "-";
-    m_request.target = "-";
+    take_exchange();
+    response().reset();
+    response().error(503, "too many connections, retry shortly");
+    response().set_header("Retry-After", "1");
+    request().method = "-";
+    request().target = "-";
     answer(false);
     co_await flush_before_close();
-            co_return;
+}
+
+Task<bool> HttpServer::Connection::read_body(ParseResult& head) {
+    ServerRequest& req = request();
+    if (req.expect_continue && m_stream.buffered().size() == head.consumed) {
+        m_stream.write(kContinue);
+        if (!m_stream.try_flush()) {
+            const bool flushed = co_await flush_slowly();
+            if (!flushed) co_return false;
+        }
+    }
+    ParseResult body_state{};
+    ChunkedDecoder& chunked = m_exchange->chunked;
+    std::string& chunked_body = m_exchange->chunked_body;
+    chunked.reset();
+    chunked_body.clear();
+    std::size_t decoded = 0;  // bytes after the head the chunked decoder has already seen
+    for (;;) {
+        const std::string_view after_head = m_stream.buffered().substr(head.consumed);
+        if (req.chunked) {
+            body_state = chunked.feed(after_head.substr(decoded), chunked_body, options().limits.max_body);
+            decoded += body_state.consumed;
+            body_state.consumed = decoded;
+        } else if (after_head.size() >= *req.content_length) {
+            body_state = ParseResult{ParseStatus::complete, static_cast<std::size_t>(*req.content_length), 0, {}};
+        }
+        if (!body_state.partial()) break;
+        const bool readable = co_await TimedIoWait(m_stream, TimedIoWait::For::read, m_timer,
+                                                   detail::deadline_after(get_event_loop().time(), options().header_timeout));
+        if (!readable) {
+            ++m_server.m_stats.timeouts;
+            co_await refuse(ParseResult{ParseStatus::error, 0, 408, "request body not received in time"});
+            co_return false;
+        }
+        if (!receive()) co_return false;
+        head = parse_head();  // the buffer may have moved: views must be refreshed
+    }
+    if (body_state.error()) {
+        co_await refuse(body_state);
+        co_return false;
+    }
+    const std::string_view raw_body = m_stream.buffered().substr(head.consumed, body_state.consumed);
+    req.body = req.chunked ? std::string_view(chunked_body) : raw_body;
+    head.consumed += body_state.consumed;
+    co_return true;
 }
 
 Task<> HttpServer::Connection::run_stream_handler(const StreamHandler& handler, std::size_t head_bytes) {
-    OwnedRequest owned(m_request);
-    m_stream.consume(head_bytes);  // what follows the request belongs to the handler
+    OwnedRequest owned(request());
+    release_exchange();             // the handler has its own copy of the request
+    m_stream.consume(head_bytes);   // what follows the request belongs to the handler
     m_streaming = true;
     co_await handler(std::move(owned), m_stream);
 }
 
-Task<> HttpServer::Connection::run() {
-    const Router& router = m_server.m_router;
-    for (;;) {
-        // 1. A complete request head. Idle until its first byte, then the header time-out runs.
-        ParseResult head = parse_head();
-        std::optional<TimePoint> head_deadline;
-        while (head.partial()) {
-            if (m_stream.write_buffer_size() > 0 && !m_stream.try_flush()) {
-                const bool flushed = co_await flush_slowly();
-                if (!flushed) co_return;
-            }
-            const bool waiting_idle = m_stream.buffered().empty();
-            if (!waiting_idle && !head_deadline) head_deadline = get_event_loop().time() + options().header_timeout;
-            m_idle = waiting_idle;
-            if (m_server.m_closing && waiting_idle) co_return;
-            const Duration limit = waiting_idle ? options().idle_timeout : *head_deadline - get_event_loop().time();
-            const bool ready = co_await TimedIoWait(m_stream, TimedIoWait::For::read, limit);
-            m_idle = false;
-            if (!ready) {
-                ++m_server.m_stats.timeouts;
-                if (waiting_idle) co_return;  // an idle keep-alive connection simply closes
-                answer_parse_error(ParseResult{ParseStatus::error, 0, 408, "request head not received in time"});
-                co_await flush_before_close();
-            co_return;
-                co_return;
-            }
-            const std::optional<std::size_t> received = m_stream.try_receive();
-            if (received == 0u) co_return;  // EOF: the client is done
-            if (received) m_server.m_stats.bytes_received += *received;
-            head = parse_head();
-        }
-        const TimePoint started = get_event_loop().time();
-        if (head.error()) {
-            answer_parse_error(head);
-            co_await flush_before_close();
-            co_return;
+Task<> HttpServer::Connection::run(HttpServer* server, Stream stream) {
+    // The socket closes as soon as the connection ends, not when the frame is freed.
+    struct CloseAtEnd {
+        Stream& stream;
+        ~CloseAtEnd() { stream.close(); }
+    } close_at_end{stream};
+    const bool admitted = server->admit();
+    Connection connection(*server, stream);
+    const Router& router = server->m_router;
+    const ServerOptions& options = server->m_options;
+    try {
+        if (!admitted) {
+            co_await connection.reject_busy();
             co_return;
         }
-
-        // 2. The body, if any.
-        m_request.body = {};
-        if (m_request.content_length || m_request.chunked) {
-            if (m_request.expect_continue && m_stream.buffered().size() == head.consumed) {
-                m_stream.write(kContinue);
-                if (!m_stream.try_flush()) {
-                    const bool flushed = co_await flush_slowly();
+        for (;;) {
+            // 1. A complete request head. Idle until its first byte, then the header time-out runs.
+            ParseResult head = connection.parse_head();
+            std::optional<TimePoint> head_deadline;
+            while (head.partial()) {
+                if (stream.write_buffer_size() > 0 && !stream.try_flush()) {
+                    const bool flushed = co_await connection.flush_slowly();
                     if (!flushed) co_return;
                 }
-            }
-            ParseResult body_state{};
-            m_chunked.reset();
-            m_chunked_body.clear();
-            std::size_t decoded = 0;  // bytes after the head the chunked decoder has already seen
-            for (;;) {
-                const std::string_view after_head = m_stream.buffered().substr(head.consumed);
-                if (m_request.chunked) {
-                    body_state = m_chunked.feed(after_head.substr(decoded), m_chunked_body, options().limits.max_body);
-                    decoded += body_state.consumed;
-                    body_state.consumed = decoded;
-                } else if (after_head.size() >= *m_request.content_length) {
-                    body_state = ParseResult{ParseStatus::complete, static_cast<std::size_t>(*m_request.content_length), 0, {}};
+                const bool waiting_idle = stream.buffered().empty();
+                if (waiting_idle) {
+                    connection.release_exchange();  // an idle connection holds no request state
+                    if (server->m_closing) co_return;
+                } else if (!head_deadline) {
+                    head_deadline = detail::deadline_after(get_event_loop().time(), options.header_timeout);
                 }
-                if (!body_state.partial()) break;
-                const bool readable = co_await TimedIoWait(m_stream, TimedIoWait::For::read, options().header_timeout);
-                if (!readable) {
-                    ++m_server.m_stats.timeouts;
-                    answer_parse_error(ParseResult{ParseStatus::error, 0, 408, "request body not received in time"});
-                    co_await flush_before_close();
-            co_return;
+                connection.m_idle = waiting_idle;
+                const TimePoint deadline = waiting_idle ? detail::deadline_after(get_event_loop().time(), options.idle_timeout) : *head_deadline;
+                const bool ready = co_await TimedIoWait(stream, TimedIoWait::For::read, connection.m_timer, deadline);
+                connection.m_idle = false;
+                if (!ready) {
+                    co_await connection.time_out(waiting_idle);
                     co_return;
                 }
-                const std::optional<std::size_t> received = m_stream.try_receive();
-                if (received == 0u) co_return;
-                if (received) m_server.m_stats.bytes_received += *received;
-                head = parse_head();  // the buffer may have moved: views must be refreshed
+                if (!connection.receive()) co_return;  // EOF: the client is done
+                head = connection.parse_head();
             }
-            if (body_state.error()) {
-                answer_parse_error(body_state);
-                co_await flush_before_close();
-            co_return;
+            if (head.error()) {
+                co_await connection.refuse(head);
                 co_return;
             }
-            const std::string_view raw_body = m_stream.buffered().substr(head.consumed, body_state.consumed);
-            m_request.body = m_request.chunked ? std::string_view(m_chunked_body) : raw_body;
-            head.consumed += body_state.consumed;
-        }
+            const TimePoint started = options.access_log ? get_event_loop().time() : TimePoint{};
+            ServerRequest& request = connection.request();
+            Response& response = connection.response();
 
-        // 3. Dispatch.
-        m_request.peer = m_peer;
-        const Router::Match route = router.match(m_request.method, m_request.path);
-        if (route.stream_handler != nullptr) {
-            co_await run_stream_handler(*route.stream_handler, head.consumed);
-            co_return;
+            // 2. The body, if any.
+            request.body = {};
+            if (request.content_length || request.chunked) {
+                const bool complete = co_await connection.read_body(head);
+                if (!complete) co_return;
+            }
+
+            // 3. Dispatch.
+            request.peer = connection.m_peer;
+            const Router::Match route = router.match(request.method, request.path);
+            if (route.stream_handler != nullptr) {
+                co_await connection.run_stream_handler(*route.stream_handler, head.consumed);
+                co_return;
+            }
+            response.reset();
+            if (route.handler != nullptr) {
+                (*route.handler)(request, response);
+            } else if (route.async_handler != nullptr) {
+                co_await (*route.async_handler)(request, response);
+            } else {
+                connection.answer_unrouted(route);
+            }
+            const bool keep_alive = request.keep_alive && !server->m_closing;
+            connection.answer(keep_alive);
+            connection.log(started);
+            stream.consume(head.consumed);
+            if (!keep_alive) {
+                co_await connection.flush_before_close();
+                co_return;
+            }
+            // 4. Pipelined requests already buffered are answered before one write sends them
+            //    all, unless too much output is waiting.
+            if (stream.write_buffer_size() > options.max_buffered_output) {
+                const bool flushed = co_await connection.flush_slowly();
+                if (!flushed) co_return;
+            }
         }
-        m_response.reset();
-        if (route.handler != nullptr) {
-            (*route.handler)(m_request, m_response);
-        } else if (route.async_handler != nullptr) {
-            co_await (*route.async_handler)(m_request, m_response);
-        } else {
-            m_response.error(route.status);
-            if (!route.allow.empty()) m_response.set_header("Allow", route.allow);
-            if (route.status == 204) m_response.body().clear();
-        }
-        const bool keep_alive = m_request.keep_alive && !m_server.m_closing;
-        answer(keep_alive);
-        log(started);
-        m_stream.consume(head.consumed);
-        if (!keep_alive) {
-            co_await flush_before_close();
-            co_return;
-            co_return;
-        }
-        // 4. Pipelined requests already buffered are answered before one write sends them all,
-        //    unless too much output is waiting.
-        if (m_stream.write_buffer_size() > options().max_buffered_output) {
-            const bool flushed = co_await flush_slowly();
-            if (!flushed) co_return;
-        }
+    } catch (const std::system_error&) {
+        // The client reset or vanished: nothing to answer; the stream closes with the frame.
     }
 }
 
 // --- HttpServer ---
 
-HttpServer::HttpServer(const Router& router, ServerOptions options) : m_router(router), m_options(std::move(options)) {}
+HttpServer::HttpServer(const Router& router, ServerOptions options) : m_router(router), m_options(std::move(options)) {
+    m_free_exchanges.reserve(kMaxFreeExchanges);  // give_exchange() then never allocates
+}
 
 HttpServer::~HttpServer() { close(); }
 
@@ -302,20 +443,7 @@ bool HttpServer::admit() noexcept {
     return found;
 }
 
-Task<> HttpServer::serve(HttpServer* server, Stream stream) {
-    const bool admitted = server->admit();
-    HttpServer::Connection connection(*server, stream);
-    try {
-        if (admitted) {
-            co_await connection.run();
-        } else {
-            co_await connection.reject_busy();
-        }
-    } catch (const std::system_error&) {
-        // The client reset or vanished: nothing to answer, the stream closes below.
-    }
-    stream.close();
-}
+Task<> HttpServer::serve(HttpServer* server, Stream stream) { return Connection::run(server, std::move(stream)); }
 
 void HttpServer::close() noexcept {
     if (m_closing) return;

@@ -4,6 +4,7 @@
 #include <asyncio/core/event.hpp>
 #include <asyncio/core/timeout.hpp>
 #include <asyncio/core/to_thread.hpp>
+#include <asyncio/io/detail/buffer_pool.hpp>
 #include <asyncio/io/detail/byte_buffer.hpp>
 #include <asyncio/io/detail/socket_ops.hpp>
 #include <asyncio/io/poller.hpp>
@@ -28,8 +29,6 @@ constexpr std::size_t kReceiveChunk = 64 * 1024;
 /// With this much free space the receive buffer takes the bytes directly; with less, they go
 /// through a per-thread scratch buffer and are appended (the buffer grows to take them).
 constexpr std::size_t kDirectReceive = 16 * 1024;
-/// A write buffer larger than this is given back once sent, so idle connections stay small.
-constexpr std::size_t kKeepCapacity = 16 * 1024;
 /// A receive buffer larger than this is given back as soon as a consume() empties it (after a
 /// big readexactly(), say); smaller ones are kept while data flows and given back when the
 /// stream goes idle (a receive finds nothing, or a task starts to wait for data).
@@ -102,15 +101,14 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
                     io.not_writable();
                     return false;
                 }
-                output.clear();
                 output_start = 0;
+                detail::give_write_buffer(output);
                 detail::throw_error(result.error, "send");
             }
             output_start += static_cast<std::size_t>(result.value);
         }
-        output.clear();
         output_start = 0;
-        if (output.capacity() > kKeepCapacity) std::string().swap(output);
+        detail::give_write_buffer(output);  // an idle stream holds no write buffer; the next write takes it back
         if (eof_after_flush) {
             eof_after_flush = false;
             detail::shutdown_write(io.fd());
@@ -303,6 +301,7 @@ void Stream::write(std::string&& data) {
     State& state = *m_state;
     if (state.closing) throw InvalidStateError("write() on a closed Stream");
     if (state.output_start == state.output.size()) {  // nothing waits to be sent: adopt the string
+        detail::give_write_buffer(state.output);
         state.output = std::move(data);
         state.output_start = 0;
         return;
@@ -310,16 +309,21 @@ void Stream::write(std::string&& data) {
     write(std::string_view(data));
 }
 
-void Stream::write(std::string_view data) {
+void Stream::write(std::string_view data) { output_buffer().append(data); }
+
+std::string& Stream::output_buffer() {
     State& state = *m_state;
     if (state.closing) throw InvalidStateError("write() on a closed Stream");
-    // A partly sent buffer drops its sent prefix once that is at least as long as what is left
-    // (amortised O(1) per byte), so a writer that never waits for an empty buffer stays bounded.
-    if (state.output_start > 0 && state.output_start >= state.output.size() - state.output_start) {
+    if (state.output.empty()) {
+        if (state.output.capacity() <= std::string().capacity()) detail::take_write_buffer(state.output);
+    } else if (state.output_start > 0 && state.output_start >= state.output.size() - state.output_start) {
+        // A partly sent buffer drops its sent prefix once that is at least as long as what is
+        // left (amortised O(1) per byte), so a writer that never waits for an empty buffer stays
+        // bounded.
         state.output.erase(0, state.output_start);
         state.output_start = 0;
     }
-    state.output.append(data);
+    return state.output;
 }
 
 std::size_t Stream::write_buffer_size() const noexcept { return m_state->output.size() - m_state->output_start; }

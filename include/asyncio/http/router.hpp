@@ -15,9 +15,9 @@
 #include <asyncio/io/stream.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -87,7 +87,15 @@ private:
     Endpoint& add(std::string method, std::string path);
     [[nodiscard]] const Endpoints* find_path(std::string_view path) const;
 
-    std::unordered_map<std::string, Endpoints> m_exact;
+    /// Shortest first, then bytewise: most comparisons of a look-up are one of lengths, and the
+    /// request's path is found without building a string (heterogeneous look-up).
+    struct ShortlexLess {
+        using is_transparent = void;
+        bool operator()(std::string_view a, std::string_view b) const noexcept {
+            return a.size() != b.size() ? a.size() < b.size() : a < b;
+        }
+    };
+    std::map<std::string, Endpoints, ShortlexLess> m_exact;
     std::vector<std::pair<std::string, Endpoints>> m_prefixes;
 };
 

@@ -12,6 +12,9 @@
 // in order with one write per batch, Expect: 100-continue, Content-Length and chunked bodies.
 // A bad request gets its status (400, 408, 413, 414, 431, 501, 505) and the connection is closed;
 // other connections never notice.
+// Cost: an idle keep-alive connection holds one coroutine frame and its stream, about 2 KiB; the
+// request state (64 header slots, the response) is lent only while a request is in progress, and
+// the keep-alive path of a plain handler allocates nothing per request (bench/RESULTS.md).
 
 #include <asyncio/core/event.hpp>
 #include <asyncio/core/task.hpp>
@@ -23,7 +26,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace asyncio::http {
 
@@ -89,6 +94,7 @@ public:
     [[nodiscard]] const ServerOptions& options() const noexcept { return m_options; }
 
     class Connection;
+    struct Exchange;
 
 private:
     friend class Connection;
@@ -96,12 +102,18 @@ private:
     [[nodiscard]] bool admit() noexcept;
     /// The task of one connection (a static member: coroutine lambdas must not capture).
     static Task<> serve(HttpServer* server, Stream stream);
+    /// The state of one request in progress (2.3 KiB, mostly header slots), from the free list:
+    /// only connections with a request in progress hold one, and taking it allocates nothing
+    /// once the list has warmed up.
+    [[nodiscard]] std::unique_ptr<Exchange> take_exchange();
+    void give_exchange(std::unique_ptr<Exchange> exchange) noexcept;
 
     const Router& m_router;
     ServerOptions m_options;
     Server m_server;
     ServerStats m_stats;
     detail::IntrusiveList<Connection> m_connections;  ///< oldest first
+    std::vector<std::unique_ptr<Exchange>> m_free_exchanges;
     Event m_all_closed;
     bool m_closing = false;
 };

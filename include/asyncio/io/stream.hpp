@@ -18,7 +18,9 @@
 // drain that completes at once does not yield to other tasks (as in CPython): a task that keeps
 // streaming without ever waiting should `co_await asyncio::sleep(0)` now and then.
 // Memory: the receive buffer is given back whenever the stream waits for data with nothing
-// buffered, and the write buffer once it is sent, so idle connections hold no buffers.
+// buffered, and the write buffer once it is sent, so idle connections hold no buffers. Both go to
+// a small per-thread free list (io/detail/buffer_pool.hpp), so taking them again for the next
+// request costs no allocation.
 // Lifetime: the state is shared with a background close (close() with data still buffered), so a
 // Stream may be destroyed at any time; the socket closes when that flush ends (10 s at most).
 
@@ -117,6 +119,10 @@ public:
     [[nodiscard]] detail::MaybeTask<std::size_t> receive();
     /// One non-blocking receive: new bytes (0 at EOF), or std::nullopt if nothing is there now.
     [[nodiscard]] std::optional<std::size_t> try_receive();
+    /// The write buffer itself, for serialisers that append in place (the http layer builds each
+    /// response there, with no copy in between): append only; what it holds already is still to
+    /// be sent. The same as write() otherwise: nothing is sent until drain() or try_flush().
+    [[nodiscard]] std::string& output_buffer();
     /// Sends what the socket takes now without waiting; true when the write buffer is empty.
     bool try_flush();
     /// Suspends until the socket may be readable / writable (no allocation; cancellable).

@@ -1,0 +1,105 @@
+// Response building and serialisation (http/response.hpp): header validation and the exact bytes
+// of a response head.
+#include <asyncio/http/response.hpp>
+
+#include "http_test_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+using asyncio::http::Response;
+using asyncio::http::test::ExactBuffer;
+
+/// The serialised response with the Date value (which changes every second) masked.
+std::string serialised(const Response& response, bool head_request, bool keep_alive, bool http_1_0 = false) {
+    std::string out;
+    asyncio::http::append_response(out, response, head_request, keep_alive, http_1_0);
+    const std::size_t date = out.find("\r\nDate: ");
+    if (date != std::string::npos) out.replace(date + 8, 29, "<date>");
+    return out;
+}
+
+TEST(ResponseTest, LineBreakAnywhereInAHeaderIsRefused) {
+    // Every length around the 8-byte steps of the check, a CR or LF at every position, in the
+    // name and in the value; each input in a block of exactly its size (no over-read under ASan).
+    for (std::size_t length = 1; length <= 25; ++length) {
+        for (std::size_t at = 0; at < length; ++at) {
+            for (const char line_break : {'\r', '\n'}) {
+                std::string text(length, 'a');
+                text[at] = line_break;
+                const ExactBuffer exact(text);
+                Response response;
+                EXPECT_THROW(response.set_header(exact.view(), "v"), std::invalid_argument) << length << " " << at;
+                EXPECT_THROW(response.set_header("X-Name", exact.view()), std::invalid_argument) << length << " " << at;
+                EXPECT_EQ(response.extra_headers(), "");
+            }
+        }
+        const ExactBuffer clean(std::string(length, '\x0b'));  // close to CR and LF, but neither
+        Response response;
+        EXPECT_NO_THROW(response.set_header("X-Name", clean.view()));
+    }
+}
+
+TEST(ResponseTest, HeadersAreKeptInOrder) {
+    Response response;
+    response.set_header("Cache-Control", "no-store");
+    response.set_header("X-Empty", "");
+    EXPECT_EQ(response.extra_headers(), "Cache-Control: no-store\r\nX-Empty: \r\n");
+    response.reset();
+    EXPECT_EQ(response.extra_headers(), "");
+}
+
+TEST(ResponseTest, KeepAliveResponseBytes) {
+    Response response;
+    response.json(R"({"ts":1})");
+    response.set_header("Cache-Control", "no-store");
+    EXPECT_EQ(serialised(response, false, true),
+              "HTTP/1.1 200 OK\r\nDate: <date>\r\nServer: sensor-server\r\nContent-Type: application/json\r\n"
+              "Content-Length: 8\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n"
+              R"({"ts":1})");
+}
+
+TEST(ResponseTest, ClosingHeadAndHttp10Variants) {
+    Response response;
+    response.error(404);
+    EXPECT_EQ(serialised(response, true, false),
+              "HTTP/1.1 404 Not Found\r\nDate: <date>\r\nServer: sensor-server\r\n"
+              "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\nConnection: close\r\n"
+              "X-Content-Type-Options: nosniff\r\n\r\n");  // HEAD: the GET body's length, no body
+    Response empty;
+    empty.status = 204;
+    EXPECT_EQ(serialised(empty, false, true, true),
+              "HTTP/1.1 204 No Content\r\nDate: <date>\r\nServer: sensor-server\r\nConnection: keep-alive\r\n"
+              "X-Content-Type-Options: nosniff\r\n\r\n");
+}
+
+TEST(ResponseTest, AppendsAfterWhatIsThere) {
+    // The server serialises pipelined responses one after another into one write buffer.
+    Response response;
+    response.text("ok\n");
+    std::string out = "previous";
+    asyncio::http::append_response(out, response, false, true);
+    ASSERT_EQ(out.rfind("previous", 0), 0u);
+    EXPECT_EQ(out.substr(8, 17), "HTTP/1.1 200 OK\r\n");
+    EXPECT_EQ(out.substr(out.size() - 7), "\r\n\r\nok\n");
+    EXPECT_NE(out.find("Content-Length: 3\r\n"), std::string::npos);
+}
+
+TEST(ResponseTest, LongHeadersAndUnknownStatus) {
+    Response response;
+    response.status = 799;
+    const std::string long_value(5000, 'v');
+    response.set_header("X-Long", long_value);
+    response.set_content_type(std::string(300, 't'));
+    const std::string out = serialised(response, false, true);
+    EXPECT_EQ(out.rfind("HTTP/1.1 799 Unknown\r\n", 0), 0u);
+    EXPECT_NE(out.find("X-Long: " + long_value + "\r\n"), std::string::npos);
+    EXPECT_NE(out.find("Content-Type: " + std::string(300, 't') + "\r\n"), std::string::npos);
+    EXPECT_EQ(out.substr(out.size() - 4), "\r\n\r\n");
+}
+
+}  // namespace
