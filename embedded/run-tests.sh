@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Builds the core for each emulated board and runs the programs under QEMU:
-#   core_test  the core's behaviours on the board's real timer (fails on any failed check)
+# Builds the core for each emulated board, in both profiles (with exceptions, and -fno-exceptions:
+# include/asyncio/core/config.hpp), and runs the programs under QEMU:
+#   core_test  the core's behaviours on the board's real timer (fails on any failed check); without
+#              exceptions, the profile's own tests (tests/core/noexceptions/core_noexc_test.cpp)
 #   blink      two tasks blinking at different rates (checks its own timing)
 #   capacity   fills RAM with sleeping tasks until memory runs out, cleanly
 # then prints the flash/RAM sizes (arm-none-eabi-size) and "N passed, M failed".
 #
-#   embedded/run-tests.sh                      # every board
-#   BOARDS="microbit" embedded/run-tests.sh    # one board
+#   embedded/run-tests.sh                           # every board, both profiles
+#   BOARDS="microbit" embedded/run-tests.sh         # one board
+#   PROFILES="noexceptions" embedded/run-tests.sh   # one profile
 #   JOBS=4 QEMU_TIMEOUT=60 embedded/run-tests.sh
-#   NOEXC_PROBE=1 embedded/run-tests.sh        # also the footprint probe of the -fno-exceptions
-#                                              # profile (tools/noexc_probe.py; docs/EMBEDDED.md)
 #
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
 # qemu-system-arm cmake (Debian 12). Build trees: embedded/build-<board>[-noexc].
@@ -31,16 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 2
 fi
 
-# The -fno-exceptions profile needs the core's support for it (embedded/CORE_CHANGES.md); it is
-# built and run as soon as the core declares it.
-profiles="exceptions"
-if grep -qs "ASYNCIO_EXCEPTIONS" "$here/../include/asyncio/core/config.hpp"; then
-    profiles="exceptions noexceptions"
-fi
-if [ "${NOEXC_PROBE:-0}" = "1" ]; then
-    profiles="$profiles noexc-probe"
-    python3 "$here/tools/noexc_probe.py" "$here/.." "$here/build-noexc-probe/core"
-fi
+profiles="${PROFILES:-exceptions noexceptions}"
 
 passed=0
 failed=0
@@ -83,9 +75,6 @@ for profile in $profiles; do
         if [ "$profile" = "noexceptions" ]; then
             build="$here/build-$board-noexc"
             flags=(-DASYNCIO_EXCEPTIONS=OFF)
-        elif [ "$profile" = "noexc-probe" ]; then
-            build="$here/build-$board-noexc-probe"
-            flags=(-DASYNCIO_EXCEPTIONS=OFF -DASYNCIO_RTTI=OFF -DASYNCIO_CORE_ROOT="$here/build-noexc-probe/core")
         fi
         echo "=== $board ($profile): $build"
         mkdir -p "$build"

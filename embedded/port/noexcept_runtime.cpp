@@ -1,18 +1,19 @@
 // The -fno-exceptions profile's C++ runtime. libstdc++.a is built with exceptions: its operator
 // new throws std::bad_alloc and its containers call std::__throw_*() helpers, which would link the
 // unwinder, the personality routine and every standard exception class into a program that can
-// never catch them. Here they stop the program with a message instead, which is what an uncaught
-// exception would do; this is the profile's defined meaning for them (docs/EMBEDDED.md):
+// never catch them. Here they call asyncio::fatal_error() instead (its handler, by default a
+// message and abort), which is what an uncaught exception would do; this is the profile's
+// defined meaning for them (docs/EMBEDDED.md):
 //
 //   - heap exhaustion in operator new (std::function, std::vector, std::string growth): fatal;
 //   - a container's logic error (vector::at out of range, bad std::function call...): fatal;
-//   - coroutine frames do not come through operator new: the core's frame allocator reports
-//     their exhaustion itself (embedded/CORE_CHANGES.md).
+//   - coroutine frames do not come through operator new: a coroutine whose frame finds no
+//     memory returns an empty Task instead (include/asyncio/core/config.hpp).
 //
 // Replacing the global operator new/delete is allowed by the standard ([replacement.functions]);
 // the std::__throw_* helpers are libstdc++'s documented hook for -fno-exceptions builds.
 
-#include "semihosting.hpp"
+#include <asyncio/core/fatal_error.hpp>
 
 #include <cstdlib>
 #include <new>
@@ -22,12 +23,7 @@
 extern "C" void asyncio_port_out_of_memory() __attribute__((weak));
 
 namespace {
-[[noreturn]] void fatal(const char* what) noexcept {
-    asyncio::port::semihost_write("fatal: ");
-    asyncio::port::semihost_write(what);
-    asyncio::port::semihost_write("\n");
-    std::abort();
-}
+[[noreturn]] void fatal(const char* what) noexcept { asyncio::fatal_error(what); }
 
 void* allocate(std::size_t size) noexcept {
     void* p = std::malloc(size == 0 ? 1 : size);

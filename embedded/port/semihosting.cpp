@@ -1,5 +1,7 @@
 #include "semihosting.hpp"
 
+#include <asyncio/core/platform.hpp>
+
 namespace asyncio::port {
 
 namespace {
@@ -28,12 +30,8 @@ void semihost_exit(int code) noexcept {
 
 }  // namespace asyncio::port
 
-// Where the core's diagnostics go on this port: the semihosting console, without stdio.
-// (asyncio::platform_report is proposed in embedded/CORE_CHANGES.md; until the core declares
-// it, nothing calls it, except the footprint probe of the -fno-exceptions profile.)
-namespace asyncio {
-void platform_report(const char* message) noexcept;
-}
+// Where the core's diagnostics go on this port (asyncio::platform_report, platform.hpp): the
+// semihosting console, without stdio.
 
 void asyncio::platform_report(const char* message) noexcept {
     port::semihost_write("asyncio: ");

@@ -1,7 +1,7 @@
 // capacity for the -fno-exceptions profile (built only without exceptions): creates sleeping tasks
-// until the frame allocator finds no memory for the next one, then reports how many were sleeping
-// and ends the program (exit status 0). With no exceptions to catch, running out is observed in
-// the allocator itself, which is where the profile reports it (embedded/CORE_CHANGES.md).
+// until there is no memory for the next one's frame, which the profile reports as an empty Task
+// from the coroutine call (config.hpp), then reports how many were sleeping and ends the program
+// (exit status 0).
 
 #include <asyncio/core/frame_allocator.hpp>
 #include <asyncio/core/sleep.hpp>
@@ -33,13 +33,12 @@ void report_and_exit(const char* stopped_by) {
     asyncio::port::semihost_exit(0);
 }
 
-/// malloc, watching for the first frame that does not fit.
+/// malloc, noting the size of a task's allocation (its state and frame).
 class WatchingAllocator final : public asyncio::FrameAllocator {
 public:
     void* allocate(std::size_t size) noexcept override {
         void* frame = std::malloc(size);
-        if (frame == nullptr) report_and_exit("no memory for one more frame");
-        g_frame_bytes = size;
+        if (frame != nullptr) g_frame_bytes = size;
         return frame;
     }
     void deallocate(void* frame, std::size_t) noexcept override { std::free(frame); }
@@ -51,7 +50,9 @@ asyncio::Task<> sleep_for_a_day() { co_await asyncio::sleep(24h); }
 
 asyncio::Task<> fill_memory() {
     for (;;) {
-        auto task = asyncio::create_task(sleep_for_a_day());
+        asyncio::Task<> next = sleep_for_a_day();
+        if (!next) report_and_exit("no memory for one more frame");
+        auto task = asyncio::create_task(std::move(next));
         co_await asyncio::sleep(0);  // it runs its first step and sleeps: its timer is in the heap
         if (task.done()) report_and_exit("a task could not start");
         ++g_sleeping;

@@ -9,6 +9,7 @@
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/event.hpp>
 #include <asyncio/core/frame_allocator.hpp>
+#include <asyncio/core/frame_pool.hpp>
 #include <asyncio/core/gather.hpp>
 #include <asyncio/core/lock.hpp>
 #include <asyncio/core/loop.hpp>
@@ -26,7 +27,6 @@
 
 #include "board.hpp"
 #include "malloc_counter.hpp"
-#include "pool_frame_allocator.hpp"
 #include "tick_platform.hpp"
 
 #include <algorithm>
@@ -592,7 +592,7 @@ Task<> test_topic() {
 // Memory: frame pool, no heap after start-up, footprint
 
 // Blocks big enough for the largest frame of these tests (printed after each pool test).
-asyncio::port::StaticFramePool<320, 8> g_pool;
+asyncio::StaticFramePool<320, 8> g_pool;
 
 Task<> blink_in_pool(int* toggles, asyncio::Duration period, int times) {
     for (int i = 0; i < times; ++i) {

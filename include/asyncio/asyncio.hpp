@@ -6,6 +6,7 @@
 //   core/loop.hpp              EventLoop (call_soon, call_later, introspection), get_event_loop
 //   core/sleep.hpp             sleep, sleep_ms
 //   core/timeout.hpp           wait_for, wait_for_ms, timeout / Timeout
+//   core/wait.hpp              wait (join without propagating), try_wait_for (no exceptions)
 //   core/gather.hpp            gather
 //   core/task_group.hpp        TaskGroup
 //   core/event.hpp             Event
@@ -20,15 +21,21 @@
 //                              IncompleteReadError, LimitOverrunError, InvalidStateError
 //   core/virtual_clock.hpp     VirtualClock (instant, deterministic timers for tests)
 //   core/frame_allocator.hpp   set_frame_allocator, frame_stats
+//   core/frame_pool.hpp        FramePool, StaticFramePool (coroutine frames with no heap)
+//   core/fatal_error.hpp       fatal_error, set_fatal_error_handler (the -fno-exceptions profile)
+//   core/config.hpp            ASYNCIO_EXCEPTIONS
 //   io/stream.hpp              Stream, open_connection
 //   io/server.hpp              Server, start_server
 //   io/datagram.hpp            DatagramEndpoint, open_datagram
 //   io/signals.hpp             add_signal_handler
 
 #include <asyncio/core/condition.hpp>
+#include <asyncio/core/config.hpp>
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/event.hpp>
+#include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/frame_allocator.hpp>
+#include <asyncio/core/frame_pool.hpp>
 #include <asyncio/core/gather.hpp>
 #include <asyncio/core/lock.hpp>
 #include <asyncio/core/loop.hpp>
@@ -41,6 +48,7 @@
 #include <asyncio/core/timeout.hpp>
 #include <asyncio/core/topic.hpp>
 #include <asyncio/core/virtual_clock.hpp>
+#include <asyncio/core/wait.hpp>
 #if __has_include(<thread>) && !defined(ASYNCIO_NO_THREADS)
 #include <asyncio/core/to_thread.hpp>
 #endif

@@ -1,5 +1,5 @@
 #include <asyncio/core/frame_allocator.hpp>
-#include <asyncio/core/task.hpp>
+#include <asyncio/core/detail/task_state.hpp>
 
 #include <cstdlib>
 #include <new>
@@ -17,9 +17,13 @@ void set_frame_allocator(FrameAllocator* allocator) noexcept { g_allocator = all
 
 FrameStats frame_stats() noexcept { return g_stats; }
 
-void* detail::allocate_frame(std::size_t size) {
+void* detail::allocate_frame(std::size_t size) noexcept(!ASYNCIO_EXCEPTIONS) {
     void* frame = g_allocator != nullptr ? g_allocator->allocate(size) : std::malloc(size);
+#if ASYNCIO_EXCEPTIONS
     if (frame == nullptr) throw std::bad_alloc();
+#else
+    if (frame == nullptr) return nullptr;  // the coroutine call returns an empty Task
+#endif
     g_stats.live_bytes += size;
     ++g_stats.live_frames;
     ++g_stats.total_frames;

@@ -1,4 +1,5 @@
 #include <asyncio/core/errors.hpp>
+#include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/loop.hpp>
 
 #include <algorithm>
@@ -40,6 +41,7 @@ struct EventLoop::Callback final : detail::Runnable, detail::TimerNode {
         std::unique_ptr<Callback> self(this);
         if (state->cancelled) return;
         const TimePoint start = loop.m_clock;
+#if ASYNCIO_EXCEPTIONS
         // As CPython's loop does: a callback that throws is reported and the loop goes on; the
         // exception must not unwind through the loop and abandon every task on it.
         try {
@@ -49,6 +51,9 @@ struct EventLoop::Callback final : detail::Runnable, detail::TimerNode {
         } catch (...) {
             detail::report("exception in callback: an exception not derived from std::exception");
         }
+#else
+        function();
+#endif
         loop.m_clock = loop.m_platform->now();
         loop.note_step(loop.m_clock - start, nullptr);
     }
@@ -64,7 +69,7 @@ struct EventLoop::Callback final : detail::Runnable, detail::TimerNode {
 class EventLoop::RunningScope {
 public:
     explicit RunningScope(EventLoop& loop) : m_loop(loop), m_previous(t_running_loop) {
-        if (loop.m_running) throw InvalidStateError("this event loop is already running");
+        if (loop.m_running) detail::fail<InvalidStateError>("this event loop is already running");
         loop.m_running = true;
         loop.m_stopping = false;
         loop.m_clock = loop.m_platform->now();
@@ -197,7 +202,7 @@ void EventLoop::note_long_step(Duration held, const detail::TaskState* task) {
 void EventLoop::start(detail::TaskState& task) {
     if (task.is_root()) return;  // create_task() of a task already started: nothing to do
     if (task.status() != detail::TaskState::Status::created) {
-        throw InvalidStateError("create_task(): this coroutine is already running inline");
+        detail::fail<InvalidStateError>("create_task(): this coroutine is already running inline");
     }
     task.m_loop = this;
     task.m_next = task.frame();  // its first step starts at the top of its own frame
@@ -210,6 +215,12 @@ void EventLoop::start(detail::TaskState& task) {
 
 void EventLoop::on_task_done(detail::TaskState& task) noexcept {
     static_cast<detail::TaggedHook<detail::RegistryTag>&>(task).unlink();
+#if !ASYNCIO_EXCEPTIONS
+    // A wait that found a cancellation pending scheduled the task to be unwound, but did not
+    // suspend it after all (it returned false from await_suspend), and the task then finished:
+    // it must not run again.
+    static_cast<detail::Runnable&>(task).unlink();
+#endif
     --m_task_count;
     task.finish();
     task.release();

@@ -1,4 +1,5 @@
 #include <asyncio/core/errors.hpp>
+#include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/semaphore.hpp>
 
 namespace asyncio {
@@ -22,7 +23,7 @@ void Semaphore::release() {
 }
 
 void BoundedSemaphore::check_release() const {
-    if (value() >= m_initial) throw InvalidStateError("BoundedSemaphore released too many times");
+    if (value() >= m_initial) detail::fail<InvalidStateError>("BoundedSemaphore released too many times");
 }
 
 }  // namespace asyncio

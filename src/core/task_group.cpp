@@ -1,3 +1,4 @@
+#include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/task_group.hpp>
 
 namespace asyncio {
@@ -35,20 +36,25 @@ TaskGroup::~TaskGroup() {
 }
 
 void TaskGroup::add(TaskRef task) {
-    if (m_closed) throw InvalidStateError("TaskGroup::create_task() after the group finished");
+    if (m_closed) detail::fail<InvalidStateError>("TaskGroup::create_task() after the group finished");
+    if (!task) fatal_error("TaskGroup::create_task() of an empty Task (no memory for a coroutine frame?)");
     get_event_loop().start(*task.state());
+#if ASYNCIO_EXCEPTIONS
     if (m_failure) task.cancel();  // the group is already failing: the newcomer must not run on
+#endif
     if (task.done()) return;
     Child& child = m_children.emplace_back(*this, task);
     task.state()->add_done_callback(child);
 }
 
 void TaskGroup::child_done(Child& child) noexcept {
+#if ASYNCIO_EXCEPTIONS
     detail::TaskState& state = *child.task.state();
     if (state.exception() && !state.cancelled() && !m_failure) {
         m_failure = state.take_exception();
         cancel_all();
     }
+#endif
     m_children.remove_if([&](const Child& c) { return &c == &child; });
     if (m_children.empty() && m_waiter != nullptr) std::exchange(m_waiter, nullptr)->wake_now();
 }
@@ -60,7 +66,9 @@ void TaskGroup::cancel_all() noexcept {
 Task<> TaskGroup::wait() {
     co_await AllDone(*this);
     m_closed = true;
+#if ASYNCIO_EXCEPTIONS
     if (m_failure) std::rethrow_exception(m_failure);
+#endif
 }
 
 }  // namespace asyncio

@@ -7,7 +7,7 @@ TaskSetWait::TaskSetWait(const std::vector<TaskState*>& tasks, bool stop_on_fail
     for (std::size_t i = 0; i < m_tasks.size(); ++i) {
         TaskState& task = *m_tasks[i];
         if (task.done()) {
-            if (task.exception() && m_first_failure == nullptr) m_first_failure = &task;
+            if (task.failed() && m_first_failure == nullptr) m_first_failure = &task;
             continue;
         }
         ++m_remaining;
@@ -24,7 +24,7 @@ void TaskSetWait::await_suspend(std::coroutine_handle<> handle) noexcept {
 
 void TaskSetWait::task_done(TaskState& task) noexcept {
     --m_remaining;
-    if (task.exception() && m_first_failure == nullptr) m_first_failure = &task;
+    if (task.failed() && m_first_failure == nullptr) m_first_failure = &task;
     if (!m_suspended) return;
     if (m_remaining == 0 || (!m_cancelling && finished())) {
         m_suspended = false;

@@ -1,8 +1,8 @@
 #include <asyncio/core/detail/task_state.hpp>
 #include <asyncio/core/errors.hpp>
+#include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/loop.hpp>
 
-#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <utility>
@@ -15,6 +15,7 @@ std::function<void(const std::string&)>& reporter() {
     return instance;
 }
 
+#if ASYNCIO_EXCEPTIONS
 std::string describe(const std::exception_ptr& error) {
     try {
         std::rethrow_exception(error);
@@ -24,9 +25,11 @@ std::string describe(const std::exception_ptr& error) {
         return "an exception not derived from std::exception";
     }
 }
+#endif
 }  // namespace
 
 void report(const std::string& message) noexcept {
+#if ASYNCIO_EXCEPTIONS
     try {
         if (reporter()) {
             reporter()(message);
@@ -34,7 +37,13 @@ void report(const std::string& message) noexcept {
         }
     } catch (...) {
     }
-    std::fprintf(stderr, "asyncio: %s\n", message.c_str());
+#else
+    if (reporter()) {
+        reporter()(message);
+        return;
+    }
+#endif
+    platform_report(message.c_str());
 }
 
 // --- Wait ---
@@ -57,7 +66,17 @@ TaskState* task_for_wait() noexcept {
 
 bool Wait::begin_wait(std::coroutine_handle<> handle) noexcept {
     m_task = task_for_wait();
-    if (m_task->m_cancel_requested) return false;
+#if ASYNCIO_EXCEPTIONS
+    if (m_task->m_cancel_requested) return false;  // await_resume throws CancelledError
+#else
+    if (m_task->m_cancel_requested) {
+        // Suspend, to be unwound at the next step: the awaiter registers as usual, and its
+        // destructor unregisters when the frame is destroyed.
+        m_task->m_next = handle;
+        m_task->m_loop->schedule(*m_task);
+        return true;
+    }
+#endif
     m_task->m_next = handle;
     m_task->m_waiting = this;
     return true;
@@ -80,27 +99,51 @@ void Wait::wake() noexcept {
 void Wait::end_wait() const {
     if (m_task == nullptr) return;
     if (m_task->m_waiting == this) m_task->m_waiting = nullptr;
+#if ASYNCIO_EXCEPTIONS
     m_task->throw_if_cancel_requested();
+#endif
+}
+
+void Wait::wake_cancelled() noexcept {
+    m_task->m_cancel_requested = true;
+    wake();
 }
 
 void resume_next(std::coroutine_handle<> next) noexcept { t_next = next; }
 
+TaskState* current_task_state() noexcept {
+    EventLoop* loop = running_loop();
+    return loop != nullptr ? loop->current_task() : nullptr;
+}
+
 // --- TaskState ---
 
 TaskState::~TaskState() {
+#if ASYNCIO_EXCEPTIONS
     if (m_exception && !m_exception_retrieved && !m_cancelled) {
         report("Task exception was never retrieved: task '" + name() + "': " + describe(m_exception));
     }
+#endif
+}
+
+void TaskState::free_allocation() noexcept {
+    const std::size_t bytes = header_size() + m_frame_size;
+    this->~TaskState();
+    free_frame(this, bytes);
 }
 
 const std::string& TaskState::name() const noexcept {
     if (!m_name) {
+#if ASYNCIO_EXCEPTIONS
         try {
             m_name = std::make_unique<std::string>(m_id != 0 ? "Task-" + std::to_string(m_id) : std::string());
         } catch (...) {  // out of memory: an empty name rather than none
             static const std::string unnamed;
             return unnamed;
         }
+#else
+        m_name = std::make_unique<std::string>(m_id != 0 ? "Task-" + std::to_string(m_id) : std::string());
+#endif
     }
     return *m_name;
 }
@@ -136,6 +179,7 @@ bool TaskState::cancel() noexcept {
     return true;
 }
 
+#if ASYNCIO_EXCEPTIONS
 void TaskState::throw_if_cancel_requested() {
     if (m_cancel_requested) {
         m_cancel_requested = false;
@@ -159,6 +203,11 @@ void TaskState::rethrow_if_failed() {
         std::rethrow_exception(m_exception);
     }
 }
+#else
+void TaskState::fail_if_cancelled() const noexcept {
+    if (m_cancelled) fatal_error("result(): the task was cancelled, it has no result");
+}
+#endif
 
 void TaskState::release() noexcept {
     if (--m_refs != 0) return;
@@ -166,7 +215,11 @@ void TaskState::release() noexcept {
         report(m_name ? "Task '" + *m_name + "' was destroyed but never awaited nor passed to create_task()"
                       : std::string("a Task was destroyed but never awaited nor passed to create_task()"));
     }
-    frame().destroy();
+    if (m_frame_alive) {
+        frame().destroy();  // its operator delete frees this state too (frame_destroyed)
+    } else {
+        free_allocation();  // unwound: only the state was left
+    }
 }
 
 void TaskState::run() {
@@ -174,8 +227,14 @@ void TaskState::run() {
     if (m_status == Status::created && m_cancel_requested) {
         // Cancelled before its first step: it never runs, as in CPython.
         m_cancelled = true;
+#if ASYNCIO_EXCEPTIONS
         m_exception = std::make_exception_ptr(CancelledError{});
+#endif
         m_status = Status::done;
+#if !ASYNCIO_EXCEPTIONS
+    } else if (m_cancel_requested) {
+        unwind();
+#endif
     } else {
         m_status = Status::running;
         loop.m_current = this;
@@ -197,9 +256,27 @@ void TaskState::abandon() noexcept {
     if (Wait* wait = std::exchange(m_waiting, nullptr)) wait->cancel_wait();
     static_cast<Runnable&>(*this).unlink();  // out of the ready queue, should it be there
     m_cancelled = true;
+#if ASYNCIO_EXCEPTIONS
     m_exception = std::make_exception_ptr(CancelledError{});
+#endif
     m_status = Status::done;
 }
+
+#if !ASYNCIO_EXCEPTIONS
+void TaskState::unwind() noexcept {
+    m_waiting = nullptr;  // its awaiter goes with the frame and unregisters in its destructor
+    EventLoop& loop = *m_loop;
+    // Destructors that run now see this task as the current one (a LockGuard checks it owns its
+    // lock). Destroying the root frame destroys the Task of the coroutine it awaits, and so on:
+    // the innermost frame goes first, as stack unwinding would go.
+    loop.m_current = this;
+    frame().destroy();  // the loop still holds a reference: this state stays
+    loop.m_current = nullptr;
+    m_cancel_requested = false;
+    m_cancelled = true;
+    m_status = Status::done;
+}
+#endif
 
 void TaskState::finish() noexcept {
     // Oldest first. A callback may unlink others (destroying an awaiter does): popping one at a

@@ -1,4 +1,5 @@
 #include <asyncio/core/errors.hpp>
+#include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/thread_safe_flag.hpp>
 
 namespace asyncio {
@@ -21,7 +22,7 @@ void ThreadSafeFlag::set() noexcept {
 }
 
 bool ThreadSafeFlag::WaitOperation::await_suspend(std::coroutine_handle<> handle) {
-    if (m_flag.m_waiter != nullptr) throw InvalidStateError("ThreadSafeFlag: another task is already waiting");
+    if (m_flag.m_waiter != nullptr) detail::fail<InvalidStateError>("ThreadSafeFlag: another task is already waiting");
     if (!begin_wait(handle)) return false;
     EventLoop& loop = *running_loop();
     m_flag.m_waiter = this;

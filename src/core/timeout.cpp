@@ -1,3 +1,4 @@
+#include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/timeout.hpp>
 
 namespace asyncio {
@@ -5,7 +6,7 @@ namespace asyncio {
 Timeout::Timeout(Duration delay) {
     EventLoop* loop = running_loop();
     m_task = loop != nullptr ? loop->current_task() : nullptr;
-    if (m_task == nullptr) throw InvalidStateError("timeout() must be used inside a task");
+    if (m_task == nullptr) detail::fail<InvalidStateError>("timeout() must be used inside a task");
     loop->add_timer(*this, detail::deadline_after(loop->time(), delay));
 }
 
@@ -26,9 +27,11 @@ void Timeout::fire() {
     m_task->cancel();
 }
 
+#if ASYNCIO_EXCEPTIONS
 void Timeout::rethrow_as_timeout() const {
     if (m_expired) throw TimeoutError();
     throw;
 }
+#endif
 
 }  // namespace asyncio

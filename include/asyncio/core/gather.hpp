@@ -40,6 +40,7 @@ Task<> wait_all_or_first_failure(std::vector<TaskState*> tasks);
 
 template <class... Ts>
 Task<std::tuple<detail::gathered_t<Ts>...>> gather(Task<Ts>... tasks) {
+    if (!(static_cast<bool>(tasks) && ...)) fatal_error("gather() of an empty Task (no memory for a coroutine frame?)");
     (get_event_loop().start(tasks.state()), ...);  // started in argument order
     std::vector<detail::TaskState*> states{&tasks.state()...};  // named: g++ 12, PITFALLS.md
     co_await detail::wait_all_or_first_failure(std::move(states));
@@ -51,6 +52,7 @@ template <class T>
 Task<std::vector<detail::gathered_t<T>>> gather(std::vector<Task<T>> tasks) {
     std::vector<detail::TaskState*> states;
     for (auto& task : tasks) {
+        if (!task) fatal_error("gather() of an empty Task (no memory for a coroutine frame?)");
         get_event_loop().start(task.state());
         states.push_back(&task.state());
     }

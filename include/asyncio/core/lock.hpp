@@ -9,6 +9,7 @@
 //   }
 //   co_await lock.acquire(); ...; lock.release();      // the explicit form
 
+#include <asyncio/core/config.hpp>
 #include <asyncio/core/detail/wait_list.hpp>
 
 #include <utility>
@@ -40,8 +41,15 @@ public:
     [[nodiscard]] bool locked() const noexcept { return m_locked; }
 
 private:
+    friend class LockGuard;
     bool m_locked = false;  ///< held by a task, or handed to a woken waiter not yet running
     detail::WaitList m_waiters;
+#if !ASYNCIO_EXCEPTIONS
+    /// The task that took it (nullptr: none, or taken outside a task). Without exceptions a
+    /// task can be unwound inside Condition::wait(), where it does not hold the lock: its
+    /// LockGuard must then leave the lock alone.
+    detail::TaskState* m_owner = nullptr;
+#endif
 };
 
 class Lock::AcquireOperation : detail::ListWait {
@@ -49,10 +57,22 @@ public:
     explicit AcquireOperation(Lock& lock) noexcept : m_lock(lock) {}
     bool await_ready() noexcept { return m_lock.try_acquire(); }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_lock.m_waiters, handle); }
+#if ASYNCIO_EXCEPTIONS
     void await_resume() {
         if (cancel_pending() && m_granted) m_lock.release();
         end_wait();
     }
+#else
+    void await_resume() noexcept {
+        m_granted = false;  // taken
+        m_lock.m_owner = detail::current_task_state();
+        end_wait();
+    }
+    /// Unwound after release() handed it the lock, before it ran: the lock goes to the next.
+    ~AcquireOperation() {
+        if (m_granted) m_lock.release();
+    }
+#endif
 
 protected:
     Lock& m_lock;
@@ -70,7 +90,13 @@ public:
     LockGuard& operator=(LockGuard&&) = delete;
     ~LockGuard() { release(); }
     void release() {
-        if (m_lock != nullptr) std::exchange(m_lock, nullptr)->release();
+        if (m_lock == nullptr) return;
+        Lock* lock = std::exchange(m_lock, nullptr);
+#if !ASYNCIO_EXCEPTIONS
+        // Unwound inside Condition::wait(): the lock was released there and is not this task's.
+        if (!lock->m_locked || lock->m_owner != detail::current_task_state()) return;
+#endif
+        lock->release();
     }
 
 private:

@@ -72,4 +72,11 @@ public:
 /// port's idle/tick implementation on a microcontroller. Defined once per build.
 std::unique_ptr<Platform> make_default_platform();
 
+/// Writes one diagnostic line ("asyncio: " + message) where this build's diagnostics go: stderr on
+/// hosted systems (src/io/platform_report.cpp), the console of a microcontroller port (semihosting,
+/// a UART). The default of asyncio::set_error_reporter. Defined once per build, beside
+/// make_default_platform(), so that the core itself needs no stdio (on a Cortex-M, one fprintf
+/// is 15 KiB of flash).
+void platform_report(const char* message) noexcept;
+
 }  // namespace asyncio

@@ -7,9 +7,11 @@
 //   int item = co_await queue.get();   // consumer
 //   queue.task_done();                 // ...and queue.join() waits for all items to be done
 
+#include <asyncio/core/config.hpp>
 #include <asyncio/core/detail/wait_list.hpp>
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/event.hpp>
+#include <asyncio/core/fatal_error.hpp>
 
 #include <cstddef>
 #include <deque>
@@ -53,21 +55,36 @@ public:
         return PutOperation(*this, std::move(item));
     }
 
-    /// Takes an item without waiting; QueueEmpty if there is none (see empty()).
+    /// Takes an item without waiting; QueueEmpty if there is none (see empty()). Without
+    /// exceptions that is a fatal_error(): use try_get().
     T get_nowait() {
-        if (empty()) throw QueueEmpty();
+        if (empty()) detail::fail<QueueEmpty>("queue is empty");
         return take_front();
     }
 
-    /// Adds an item without waiting; QueueFull if the queue is full.
+    /// Adds an item without waiting; QueueFull if the queue is full. Without exceptions that is
+    /// a fatal_error(): use try_put().
     void put_nowait(T item) {
-        if (full()) throw QueueFull();
+        if (full()) detail::fail<QueueFull>("queue is full");
         add(std::move(item));
+    }
+
+    /// Takes an item without waiting, or std::nullopt if there is none.
+    std::optional<T> try_get() {
+        if (empty()) return std::nullopt;
+        return take_front();
+    }
+
+    /// Adds an item without waiting; false (the item is dropped) if the queue is full.
+    bool try_put(T item) {
+        if (full()) return false;
+        add(std::move(item));
+        return true;
     }
 
     /// A consumer finished an item it got; join() returns when every item put was done.
     void task_done() {
-        if (m_unfinished == 0) throw InvalidStateError("task_done() called too many times");
+        if (m_unfinished == 0) detail::fail<InvalidStateError>("task_done() called too many times");
         if (--m_unfinished == 0) m_all_done.set();
     }
 
@@ -138,6 +155,7 @@ public:
     explicit GetOperation(Queue& queue) noexcept : m_queue(queue) {}
     bool await_ready() const noexcept { return !m_queue.empty(); }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return this->suspend_on(m_queue.m_getters, handle); }
+#if ASYNCIO_EXCEPTIONS
     T await_resume() {
         if (this->woken) {
             m_queue.promise_kept();
@@ -146,6 +164,23 @@ public:
         this->end_wait();
         return m_queue.take_front();
     }
+#else
+    T await_resume() {
+        if (this->woken) {
+            this->woken = false;
+            m_queue.promise_kept();
+        }
+        this->end_wait();
+        return m_queue.take_front();
+    }
+    /// Unwound after put() promised it an item, before it ran: the item goes to the next getter.
+    ~GetOperation() {
+        if (this->woken) {
+            m_queue.promise_kept();
+            m_queue.wake_getters();
+        }
+    }
+#endif
 
 private:
     Queue& m_queue;

@@ -5,6 +5,7 @@
 //   asyncio::Semaphore slots(4);             // at most 4 tasks at once
 //   co_await slots.acquire(); ...; slots.release();
 
+#include <asyncio/core/config.hpp>
 #include <asyncio/core/detail/wait_list.hpp>
 
 #include <cstddef>
@@ -44,10 +45,21 @@ public:
     explicit AcquireOperation(Semaphore& semaphore) noexcept : m_semaphore(semaphore) {}
     bool await_ready() noexcept { return m_semaphore.try_acquire(); }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_semaphore.m_waiters, handle); }
+#if ASYNCIO_EXCEPTIONS
     void await_resume() {
         if (cancel_pending() && m_granted) m_semaphore.release();
         end_wait();
     }
+#else
+    void await_resume() noexcept {
+        m_granted = false;  // taken
+        end_wait();
+    }
+    /// Unwound after release() handed it a slot, before it ran: the slot goes to the next.
+    ~AcquireOperation() {
+        if (m_granted) m_semaphore.release();
+    }
+#endif
 
 private:
     friend class Semaphore;

@@ -13,6 +13,7 @@
 
 #include <asyncio/core/detail/task_state.hpp>
 #include <asyncio/core/errors.hpp>
+#include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/loop.hpp>
 
 #include <coroutine>
@@ -29,13 +30,11 @@ class Task;
 
 namespace detail {
 
-/// Coroutine frames are allocated here; see frame_allocator.hpp to give the loop a fixed pool.
-/// Out of line on purpose (g++ 12 -Wmismatched-new-delete, PITFALLS.md).
-void* allocate_frame(std::size_t size);
-void free_frame(void* frame, std::size_t size) noexcept;
-
 template <class T>
 class Promise;
+
+/// The TaskState of the coroutine whose frame is `frame`.
+inline TaskState& state_of(std::coroutine_handle<> frame) noexcept { return TaskState::of(frame.address()); }
 
 /// At the end of a coroutine: an inline one hands control back to whoever awaited it; a root
 /// returns to the loop, which sees it done.
@@ -43,27 +42,34 @@ struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
     template <class P>
     void await_suspend(std::coroutine_handle<P> frame) const noexcept {
-        TaskState& state = frame.promise();
+        TaskState& state = state_of(frame);
         state.mark_done();
         if (!state.is_root()) resume_next(state.continuation());
     }
     void await_resume() const noexcept {}
 };
 
+/// The promise holds only the result; the task's state is in front of the frame (TaskState).
 template <class T>
-class PromiseBase : public TaskState {
+class PromiseBase {
 public:
     Task<T> get_return_object() noexcept;
     std::suspend_always initial_suspend() const noexcept { return {}; }
     FinalAwaiter final_suspend() const noexcept { return {}; }
-    void unhandled_exception() noexcept { set_exception(std::current_exception()); }
+#if ASYNCIO_EXCEPTIONS
+    void unhandled_exception() noexcept { state().set_exception(std::current_exception()); }
+#else
+    void unhandled_exception() noexcept { fatal_error("an exception in a build without exceptions"); }
+    /// Out of frame memory: the coroutine call returns an empty Task (`!task`).
+    static Task<T> get_return_object_on_allocation_failure() noexcept;
+#endif
 
-    static void* operator new(std::size_t size) { return allocate_frame(size); }
-    static void operator delete(void* frame, std::size_t size) noexcept { free_frame(frame, size); }
+    // The helpers are out of line on purpose (g++ 12 -Wmismatched-new-delete, PITFALLS.md).
+    static void* operator new(std::size_t size) noexcept(!ASYNCIO_EXCEPTIONS) { return TaskState::allocate(size); }
+    static void operator delete(void* frame) noexcept { TaskState::frame_destroyed(frame); }
 
-protected:
-    std::coroutine_handle<> frame() const noexcept final {
-        return std::coroutine_handle<Promise<T>>::from_promise(const_cast<Promise<T>&>(static_cast<const Promise<T>&>(*this)));
+    [[nodiscard]] TaskState& state() const noexcept {
+        return state_of(std::coroutine_handle<Promise<T>>::from_promise(const_cast<Promise<T>&>(static_cast<const Promise<T>&>(*this))));
     }
 };
 
@@ -76,7 +82,11 @@ public:
         m_value.emplace(std::forward<U>(value));
     }
     T& result() {
-        this->rethrow_if_failed();
+#if ASYNCIO_EXCEPTIONS
+        this->state().rethrow_if_failed();
+#else
+        this->state().fail_if_cancelled();
+#endif
         return *m_value;
     }
 
@@ -88,24 +98,40 @@ template <>
 class Promise<void> final : public PromiseBase<void> {
 public:
     void return_void() const noexcept {}
-    void result() { rethrow_if_failed(); }
+    void result() {
+#if ASYNCIO_EXCEPTIONS
+        state().rethrow_if_failed();
+#else
+        state().fail_if_cancelled();
+#endif
+    }
 };
 
 /// co_await on a Task. Unstarted and not scheduled: runs it inline, in the same step of the same
 /// task, and comes back when it ends (control passes through resume_next(), so chains of any
 /// depth use no stack). Started by create_task: waits until it is done (a join), and cancelling
-/// the awaiting task cancels the awaited one too, and waits for it, as in CPython.
+/// the awaiting task cancels the awaited one too, and waits for it, as in CPython. Without
+/// exceptions, joining a task that ended cancelled cancels (unwinds) the joiner, as an uncaught
+/// CancelledError would.
 template <class T, bool MoveResult>
 class TaskAwaiter final : Wait, DoneCallback {
 public:
-    explicit TaskAwaiter(std::coroutine_handle<Promise<T>> frame) noexcept : m_frame(frame) {}
+    explicit TaskAwaiter(std::coroutine_handle<Promise<T>> frame) noexcept : m_frame(frame) {
+        if (!m_frame) fatal_error("co_await on an empty Task (no memory for a coroutine frame?)");
+    }
 
-    bool await_ready() const noexcept { return m_frame.promise().done(); }
+    bool await_ready() const noexcept {
+#if ASYNCIO_EXCEPTIONS
+        return state().done();
+#else
+        return state().done() && !state().cancelled();
+#endif
+    }
 
     void await_suspend(std::coroutine_handle<> awaiting) noexcept {
-        Promise<T>& promise = m_frame.promise();
-        if (!promise.is_root()) {
-            promise.start_inline(awaiting);
+        TaskState& task = state();
+        if (!task.is_root()) {
+            task.start_inline(awaiting);
             resume_next(m_frame);  // runs it at once, in this same step of the task
             return;
         }
@@ -113,8 +139,14 @@ public:
         // the join ends when it is done (CPython: `await task` in a cancelled task).
         begin_wait_on_tasks(awaiting);
         m_joined = true;
-        promise.add_done_callback(*this);
-        if (cancel_pending()) promise.cancel();
+#if !ASYNCIO_EXCEPTIONS
+        if (task.done()) {  // ended cancelled: so does the joiner
+            wake_cancelled();
+            return;
+        }
+#endif
+        task.add_done_callback(*this);
+        if (cancel_pending()) task.cancel();
     }
 
     decltype(auto) await_resume() {
@@ -129,11 +161,22 @@ public:
     }
 
 private:
+    [[nodiscard]] TaskState& state() const noexcept { return state_of(m_frame); }
     bool cancel_wait() noexcept override {
-        m_frame.promise().cancel();
+        state().cancel();
         return false;  // woken when the awaited task is done
     }
+#if ASYNCIO_EXCEPTIONS
     void on_task_done(TaskState&) noexcept override { wake(); }
+#else
+    void on_task_done(TaskState& task) noexcept override {
+        if (task.cancelled()) {
+            wake_cancelled();
+        } else {
+            wake();
+        }
+    }
+#endif
 
     std::coroutine_handle<Promise<T>> m_frame;
     bool m_joined = false;
@@ -191,29 +234,32 @@ public:
     ~Task() { reset(); }
 
     /// True once the task has finished: returned, failed or been cancelled.
-    [[nodiscard]] bool done() const noexcept { return m_frame && m_frame.promise().done(); }
+    [[nodiscard]] bool done() const noexcept { return m_frame && state().done(); }
     /// True if it finished because it was cancelled.
-    [[nodiscard]] bool cancelled() const noexcept { return m_frame && m_frame.promise().cancelled(); }
+    [[nodiscard]] bool cancelled() const noexcept { return m_frame && state().cancelled(); }
     /// Requests cancellation (see TaskRef::cancel). A task that was not started by
     /// create_task() cannot be cancelled on its own: cancel the task that awaits it.
-    bool cancel() noexcept { return m_frame && m_frame.promise().is_root() && m_frame.promise().cancel(); }
-    [[nodiscard]] const std::string& get_name() const noexcept { return m_frame.promise().name(); }
+    bool cancel() noexcept { return m_frame && state().is_root() && state().cancel(); }
+    [[nodiscard]] const std::string& get_name() const noexcept { return state().name(); }
     Task& set_name(std::string name) & {
-        m_frame.promise().set_name(std::move(name));
+        state().set_name(std::move(name));
         return *this;
     }
     Task&& set_name(std::string name) && {
-        m_frame.promise().set_name(std::move(name));
+        state().set_name(std::move(name));
         return std::move(*this);
     }
     /// The result of a finished task (rethrows its exception); InvalidStateError if not done.
+    /// Without exceptions, asking a cancelled task for its result is a fatal_error().
     decltype(auto) result() {
-        if (!done()) throw InvalidStateError("result(): the task is not done");
+        if (!done()) detail::fail<InvalidStateError>("result(): the task is not done");
         return m_frame.promise().result();
     }
+    /// False for the empty Task a coroutine call returns when no frame memory was left (only
+    /// without exceptions; with them the call throws std::bad_alloc), or a moved-from one.
     [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(m_frame); }
-    [[nodiscard]] TaskRef ref() const noexcept { return TaskRef(m_frame ? &m_frame.promise() : nullptr); }
-    [[nodiscard]] detail::TaskState& state() const noexcept { return m_frame.promise(); }
+    [[nodiscard]] TaskRef ref() const noexcept { return TaskRef(m_frame ? &state() : nullptr); }
+    [[nodiscard]] detail::TaskState& state() const noexcept { return detail::state_of(m_frame); }
 
     /// `co_await task` (join, or inline run) yields a reference to the result;
     /// `co_await std::move(task)` and `co_await coroutine()` yield the result itself.
@@ -222,9 +268,9 @@ public:
 
 private:
     friend class detail::PromiseBase<T>;
-    explicit Task(std::coroutine_handle<promise_type> frame) noexcept : m_frame(frame) { m_frame.promise().add_ref(); }
+    explicit Task(std::coroutine_handle<promise_type> frame) noexcept : m_frame(frame) { state().add_ref(); }
     void reset() noexcept {
-        if (auto frame = std::exchange(m_frame, {})) frame.promise().release();
+        if (auto frame = std::exchange(m_frame, {})) detail::state_of(frame).release();
     }
 
     std::coroutine_handle<promise_type> m_frame;
@@ -234,6 +280,13 @@ template <class T>
 Task<T> detail::PromiseBase<T>::get_return_object() noexcept {
     return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(*this)));
 }
+
+#if !ASYNCIO_EXCEPTIONS
+template <class T>
+Task<T> detail::PromiseBase<T>::get_return_object_on_allocation_failure() noexcept {
+    return Task<T>();
+}
+#endif
 
 /// What create_task() returns: the same Task, already scheduled on the loop. Unlike a bare Task
 /// it may be dropped without a compiler warning, as `asyncio.create_task(...)` may: the task keeps
@@ -250,6 +303,7 @@ public:
 /// it: await it to join, cancel() it, or drop it (it keeps running; a failure is reported).
 template <class T>
 ScheduledTask<T> create_task(Task<T> task) {
+    if (!task) fatal_error("create_task() of an empty Task (no memory for a coroutine frame?)");
     get_event_loop().start(task.state());
     return ScheduledTask<T>(std::move(task));
 }
@@ -263,9 +317,10 @@ ScheduledTask<T> create_task(Task<T> task, std::string name) {
 
 template <class T>
 T EventLoop::run_until_complete(Task<T> task) {
+    if (!task) fatal_error("run_until_complete() of an empty Task (no memory for a coroutine frame?)");
     start(task.state());
     run_until_done(task.state());
-    if (!task.done()) throw InvalidStateError("run_until_complete(): the loop was stopped first");
+    if (!task.done()) detail::fail<InvalidStateError>("run_until_complete(): the loop was stopped first");
     if constexpr (std::is_void_v<T>) {
         task.result();
     } else {

@@ -42,7 +42,8 @@ public:
 
     /// Suspends until every child is done, including children started meanwhile. The first child
     /// that fails cancels the others; wait() then rethrows its exception once all are done.
-    /// Cancellation: cancels every child, waits for them, throws CancelledError.
+    /// Cancellation: cancels every child, waits for them, throws CancelledError (without
+    /// exceptions: is unwound). A child that is cancelled does not fail the group, as in CPython.
     [[nodiscard]] Task<> wait();
 
     /// Cancels every child still running.
@@ -61,7 +62,9 @@ private:
     void child_done(Child& child) noexcept;
 
     std::list<Child> m_children;  ///< children not done yet (stable addresses for callbacks)
+#if ASYNCIO_EXCEPTIONS
     std::exception_ptr m_failure;
+#endif
     AllDone* m_waiter = nullptr;  ///< wait() in progress
     bool m_closed = false;
 };

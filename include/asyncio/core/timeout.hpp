@@ -7,6 +7,9 @@
 //   auto scope = asyncio::timeout(2s);                               // a scope over several awaits
 //   try { co_await step1(); co_await step2(); }
 //   catch (const asyncio::CancelledError&) { scope.rethrow_as_timeout(); }
+//
+// Without exceptions (config.hpp) wait_for() does not exist: use try_wait_for() (wait.hpp). A
+// timeout() scope that expires there cancels, so unwinds, its whole task.
 
 #include <asyncio/core/detail/timer_heap.hpp>
 #include <asyncio/core/errors.hpp>
@@ -32,9 +35,11 @@ public:
     [[nodiscard]] bool expired() const noexcept { return m_expired; }
     /// Moves the deadline `delay` from now (re-arms an expired scope's timer too).
     void reschedule(Duration delay);
+#if ASYNCIO_EXCEPTIONS
     /// In a `catch (const CancelledError&)`: throws TimeoutError if this scope expired,
     /// otherwise rethrows the CancelledError (somebody else cancelled the task).
     [[noreturn]] void rethrow_as_timeout() const;
+#endif
 
 private:
     void fire() override;
@@ -61,6 +66,7 @@ template <class A>
 using await_result_t = decltype(get_awaiter(std::declval<A>()).await_resume());
 }  // namespace detail
 
+#if ASYNCIO_EXCEPTIONS
 /// Awaits `awaitable` for at most `limit`. When the time runs out, the awaited work is cancelled
 /// (a task it joins is cancelled too, and waited for), then TimeoutError is thrown.
 template <class Awaitable, class Rep, class Period>
@@ -85,5 +91,6 @@ template <class Awaitable>
 Task<detail::await_result_t<Awaitable>> wait_for_ms(Awaitable awaitable, long long milliseconds) {
     return wait_for(std::move(awaitable), std::chrono::milliseconds(milliseconds));
 }
+#endif
 
 }  // namespace asyncio

@@ -30,7 +30,7 @@ public:
 
     bool await_ready() const noexcept { return m_value.has_value(); }
     auto await_suspend(std::coroutine_handle<> awaiting) noexcept {
-        m_awaiter.emplace(std::coroutine_handle<Promise<T>>::from_promise(static_cast<Promise<T>&>(m_task.state())));
+        m_awaiter.emplace(std::coroutine_handle<Promise<T>>::from_address(m_task.state().frame().address()));
         return m_awaiter->await_suspend(awaiting);
     }
     T await_resume() {

@@ -1,16 +1,21 @@
 #pragma once
 // What the loop knows of a task, whatever its result type: its place in the ready queue, what it
 // waits on (so cancel can undo that wait), who waits for it, its refcount, name and statistics.
-// It is the base of every coroutine promise; only a task started by create_task()/run() (a
-// "root") uses the scheduling fields, a coroutine awaited inline runs as part of its root.
+// Every coroutine has one, in front of its frame in the same allocation (see TaskState::allocate);
+// only a task started by create_task()/run() (a "root") uses the scheduling fields, a coroutine
+// awaited inline runs as part of its root. Being outside the frame, it can outlive it: without
+// exceptions, cancellation destroys a task's frames while handles to the task remain.
 
+#include <asyncio/core/config.hpp>
 #include <asyncio/core/detail/intrusive_list.hpp>
 #include <asyncio/core/platform.hpp>
 
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <new>
 #include <string>
 
 namespace asyncio {
@@ -31,6 +36,11 @@ protected:
 };
 
 class TaskState;
+
+/// Memory for a task (its TaskState and coroutine frame), from the frame allocator
+/// (frame_allocator.hpp). Out of memory: std::bad_alloc with exceptions, nullptr without.
+void* allocate_frame(std::size_t size) noexcept(!ASYNCIO_EXCEPTIONS);
+void free_frame(void* frame, std::size_t size) noexcept;
 
 /// One registration that keeps a task suspended: on a timer, a wait list, the poller, another
 /// task. Each awaiter that suspends a task derives from it, so `cancel()` can undo the wait.
@@ -70,8 +80,13 @@ protected:
     [[nodiscard]] bool cancel_pending() const noexcept;
 
     /// In await_resume: ends the registration and throws CancelledError if the task was
-    /// cancelled meanwhile (nothing when the awaiter never suspended).
+    /// cancelled meanwhile (nothing when the awaiter never suspended). Without exceptions a
+    /// cancelled task is never resumed (it is unwound), so this only ends the registration.
     void end_wait() const;
+
+    /// Ends the wait by cancelling the waiting task and scheduling it: how a cancellation spreads
+    /// to a joiner without exceptions (a joined task ended cancelled).
+    void wake_cancelled() noexcept;
 
     TaskState* m_task = nullptr;
 };
@@ -106,7 +121,9 @@ public:
     [[nodiscard]] bool cancel_requested() const noexcept { return m_cancel_requested; }
     bool cancel() noexcept;
     void uncancel() noexcept { m_cancel_requested = false; }
+#if ASYNCIO_EXCEPTIONS
     void throw_if_cancel_requested();
+#endif
 
     /// The name given by set_name(), else "Task-<n>" (n counts the tasks the loop started),
     /// made when first asked for, so an unnamed task costs no string; empty for a coroutine
@@ -124,6 +141,43 @@ public:
     void add_ref() noexcept { ++m_refs; }
     void release() noexcept;
 
+    /// Finished abnormally: with exceptions, it holds an exception (CancelledError included);
+    /// without, its only abnormal end is cancellation.
+    [[nodiscard]] bool failed() const noexcept {
+#if ASYNCIO_EXCEPTIONS
+        return static_cast<bool>(m_exception);
+#else
+        return m_cancelled;
+#endif
+    }
+
+    // --- the allocation: this state, then the coroutine frame ---
+    /// Allocates a TaskState followed by a coroutine frame of `frame_size` bytes (from the frame
+    /// allocator) and returns the frame's address. Out of memory: std::bad_alloc with
+    /// exceptions, nullptr without.
+    static void* allocate(std::size_t frame_size) noexcept(!ASYNCIO_EXCEPTIONS) {
+        void* block = allocate_frame(header_size() + frame_size);
+#if !ASYNCIO_EXCEPTIONS
+        if (block == nullptr) return nullptr;
+#endif
+        auto* state = ::new (block) TaskState;  // every field has its initialiser: no zeroing first
+        state->m_frame_size = static_cast<std::uint32_t>(frame_size);
+        return static_cast<std::byte*>(block) + header_size();
+    }
+    /// The frame at `frame_address` was destroyed: frees the allocation now, or with the last
+    /// handle if there still are some (the promise's operator delete).
+    static void frame_destroyed(void* frame_address) noexcept {
+        TaskState& state = of(frame_address);
+        state.m_frame_alive = false;
+        if (state.m_refs == 0) state.free_allocation();
+    }
+    /// The state in front of the frame at `frame_address`.
+    static TaskState& of(void* frame_address) noexcept {
+        return *std::launder(reinterpret_cast<TaskState*>(static_cast<std::byte*>(frame_address) - header_size()));
+    }
+    /// Bytes in front of every frame, a multiple of operator new's alignment.
+    static constexpr std::size_t header_size() noexcept;
+
     // --- machinery used by the promise, the awaiters and the loop ---
     void start_inline(std::coroutine_handle<> continuation) noexcept {
         m_next = continuation;
@@ -133,6 +187,7 @@ public:
     [[nodiscard]] std::coroutine_handle<> continuation() const noexcept {
         return is_root() ? std::coroutine_handle<>() : m_next;
     }
+#if ASYNCIO_EXCEPTIONS
     void set_exception(std::exception_ptr error) noexcept;
     void rethrow_if_failed();
     [[nodiscard]] const std::exception_ptr& exception() const noexcept { return m_exception; }
@@ -141,18 +196,25 @@ public:
         m_exception_retrieved = true;
         return m_exception;
     }
+#else
+    /// For result(): a cancelled task has none, and asking is fatal_error().
+    void fail_if_cancelled() const noexcept;
+#endif
     void mark_done() noexcept { m_status = Status::done; }
     /// Callbacks run in the order they were added.
     void add_done_callback(DoneCallback& callback) noexcept { m_done_callbacks.push_front(callback); }
 
     void run() override;  // one step on the loop
 
-protected:
-    ~TaskState();
-    /// The coroutine frame this promise lives in (a virtual call rather than 8 bytes per task).
-    [[nodiscard]] virtual std::coroutine_handle<> frame() const noexcept = 0;
+    /// The coroutine frame behind this state.
+    [[nodiscard]] std::coroutine_handle<> frame() const noexcept {
+        return std::coroutine_handle<>::from_address(const_cast<std::byte*>(reinterpret_cast<const std::byte*>(this)) + header_size());
+    }
 
 private:
+    ~TaskState();  // by free_allocation() only
+    /// Destroys this state and frees the allocation (the frame is gone already).
+    void free_allocation() noexcept;
     friend class Wait;
     friend class asyncio::EventLoop;
     void finish() noexcept;
@@ -160,6 +222,10 @@ private:
     /// (cancelled) without resuming it, so handles still held elsewhere see a finished task and
     /// nothing can ever schedule it again. Its frame is destroyed with the last handle.
     void abandon() noexcept;
+#if !ASYNCIO_EXCEPTIONS
+    /// A cancelled task's step without exceptions: destroys its frames instead of resuming them.
+    void unwind() noexcept;
+#endif
 
     // Fields are laid out to keep a sleeping task small (a million of them must fit in 256 MB).
     /// Root (m_loop set): the innermost frame to resume at its next step (its own frame at
@@ -168,17 +234,26 @@ private:
     EventLoop* m_loop = nullptr;  ///< root: the loop running it; inline: nullptr
     Wait* m_waiting = nullptr;    ///< root: the wait suspending it, or nullptr
     HList<DoneCallback> m_done_callbacks;  ///< newest first (see finish())
+#if ASYNCIO_EXCEPTIONS
     std::exception_ptr m_exception;
+#endif
     mutable std::unique_ptr<std::string> m_name;  ///< see name(); nullptr until needed
     std::uint64_t m_steps = 0;
     Duration m_run_time{};
     std::uint32_t m_refs = 0;
     std::uint32_t m_id = 0;  ///< the n of "Task-<n>", given by the loop that starts it
+    std::uint32_t m_frame_size = 0;  ///< bytes of the frame behind this state
     Status m_status = Status::created;
     bool m_cancel_requested = false;
     bool m_cancelled = false;           ///< finished by CancelledError
     bool m_exception_retrieved = false;  ///< somebody awaited it and saw the exception
+    bool m_frame_alive = true;           ///< false once the frame was destroyed (unwound)
 };
+
+constexpr std::size_t TaskState::header_size() noexcept {
+    constexpr std::size_t align = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+    return (sizeof(TaskState) + align - 1) / align * align;
+}
 
 inline bool Wait::cancel_pending() const noexcept { return m_task != nullptr && m_task->cancel_requested(); }
 
@@ -190,6 +265,9 @@ inline bool Wait::cancel_pending() const noexcept { return m_task != nullptr && 
 /// covers the handle g++ resumes through), every level of a 100,000-deep await chain would
 /// otherwise take a stack frame.
 void resume_next(std::coroutine_handle<> next) noexcept;
+
+/// The task running on this thread's loop, or nullptr.
+TaskState* current_task_state() noexcept;
 
 /// Writes a diagnostic line (a failed task nobody awaited, a stall) to the reporter set by
 /// asyncio::set_error_reporter, stderr by default.
