@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/descriptor_ballast.hpp"
 #include "io/io_test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -67,50 +68,6 @@ asyncio::Task<std::string> read_to_eof(asyncio::Stream& stream) {
     }
 }
 
-/// Fills the descriptor table (the soft limit lowered to keep that cheap) while alive: every
-/// accept() then fails with EMFILE. make_room() frees slots for the test's own client sockets.
-class DescriptorBallast {
-public:
-    DescriptorBallast() {
-        m_source = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        ::getrlimit(RLIMIT_NOFILE, &m_saved);
-        rlimit lowered = m_saved;
-        lowered.rlim_cur = static_cast<rlim_t>(highest_fd() + 32);
-        ::setrlimit(RLIMIT_NOFILE, &lowered);
-        for (int fd; (fd = ::fcntl(m_source, F_DUPFD_CLOEXEC, 0)) >= 0;) m_fds.push_back(fd);
-    }
-    DescriptorBallast(const DescriptorBallast&) = delete;
-    DescriptorBallast& operator=(const DescriptorBallast&) = delete;
-    ~DescriptorBallast() { release(); }
-
-    /// Closes `n` of the ballast's descriptors: the next `n` opened take their place.
-    void make_room(std::size_t n) {
-        for (; n > 0 && !m_fds.empty(); --n) {
-            ::close(m_fds.back());
-            m_fds.pop_back();
-        }
-    }
-    void release() {
-        make_room(m_fds.size());
-        if (m_source >= 0) ::close(std::exchange(m_source, -1));
-        ::setrlimit(RLIMIT_NOFILE, &m_saved);
-    }
-    [[nodiscard]] std::size_t size() const noexcept { return m_fds.size(); }
-
-private:
-    static int highest_fd() {
-        int highest = 0;
-        DIR* dir = ::opendir("/proc/self/fd");
-        while (const dirent* entry = ::readdir(dir)) {
-            if (entry->d_name[0] != '.') highest = std::max(highest, std::atoi(entry->d_name));
-        }
-        ::closedir(dir);
-        return highest;
-    }
-    int m_source = -1;
-    rlimit m_saved{};
-    std::vector<int> m_fds;
-};
 
 /// A client that connects (the kernel completes it without the server's accept) and sends
 /// `request` at once, as a browser does.
@@ -139,7 +96,7 @@ asyncio::Task<> waiting_connection_gets_refusal_then_fin() {
     // It sent its request before the server could take it: closing with that unread would be a
     // reset, so the refusal must still arrive, followed by a clean end of stream.
     asyncio::Stream waiting = waiting_client(server.port(), "a request it will never see answered\n");
-    DescriptorBallast ballast;
+    io_test::DescriptorBallast ballast;
     EXPECT_GT(ballast.size(), 0u);
 
     const auto cpu_before = io_test::cpu_time();
@@ -174,7 +131,7 @@ asyncio::Task<> shed_without_message_is_a_plain_close() {
     io_test::CapturedReports reports;
     auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
     asyncio::Stream waiting = waiting_client(server.port(), "hello\n");
-    DescriptorBallast ballast;
+    io_test::DescriptorBallast ballast;
     std::string received = "(reset)";
     try {
         received = co_await asyncio::wait_for(read_to_eof(waiting), 10s);
@@ -196,7 +153,7 @@ asyncio::Task<> every_waiting_connection_is_shed_and_later_ones_too() {
     server.set_refusal_message("busy\n");
     std::vector<asyncio::Stream> first_wave;
     for (int i = 0; i < 5; ++i) first_wave.push_back(waiting_client(server.port(), "x\n"));
-    DescriptorBallast ballast;
+    io_test::DescriptorBallast ballast;
     for (auto& client : first_wave) EXPECT_EQ(co_await asyncio::wait_for(read_to_eof(client), 10s), "busy\n");
     EXPECT_EQ(server.accept_stats().shed, 5u);
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "io/descriptor_ballast.hpp"
 #include "io/io_test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -232,43 +233,6 @@ TEST_F(ServerTest, AnExceptionInOneHandlerIsReportedAndOthersKeepWorking) {
 
 // --- running out of descriptors ---
 
-/// Fills the descriptor table (with the soft limit lowered to keep that cheap) while alive, or
-/// until release(): every accept() then fails with EMFILE.
-class DescriptorBallast {
-public:
-    DescriptorBallast() {
-        m_source = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        ::getrlimit(RLIMIT_NOFILE, &m_saved);
-        rlimit lowered = m_saved;
-        lowered.rlim_cur = static_cast<rlim_t>(highest_fd() + 32);
-        ::setrlimit(RLIMIT_NOFILE, &lowered);
-        for (int fd; (fd = ::fcntl(m_source, F_DUPFD_CLOEXEC, 0)) >= 0;) m_fds.push_back(fd);
-    }
-    DescriptorBallast(const DescriptorBallast&) = delete;
-    DescriptorBallast& operator=(const DescriptorBallast&) = delete;
-    ~DescriptorBallast() { release(); }
-    void release() {
-        for (const int fd : m_fds) ::close(fd);
-        m_fds.clear();
-        if (m_source >= 0) ::close(std::exchange(m_source, -1));
-        ::setrlimit(RLIMIT_NOFILE, &m_saved);
-    }
-    [[nodiscard]] std::size_t size() const noexcept { return m_fds.size(); }
-
-private:
-    static int highest_fd() {
-        int highest = 0;
-        DIR* dir = ::opendir("/proc/self/fd");
-        while (const dirent* entry = ::readdir(dir)) {
-            if (entry->d_name[0] != '.') highest = std::max(highest, std::atoi(entry->d_name));
-        }
-        ::closedir(dir);
-        return highest;
-    }
-    int m_source = -1;
-    rlimit m_saved{};
-    std::vector<int> m_fds;
-};
 
 /// A blocking connect on a plain socket: completes in the kernel, without the server's accept.
 int connect_plain(std::uint16_t port) {
@@ -290,7 +254,7 @@ asyncio::Task<> accept_when_out_of_descriptors() {
     // Connected in the kernel; the server tries to accept it only once this task waits, and by
     // then there is no descriptor left.
     asyncio::Stream waiting(connect_plain(server.port()));
-    DescriptorBallast ballast;
+    io_test::DescriptorBallast ballast;
     EXPECT_GT(ballast.size(), 0u);
 
     const auto cpu_before = io_test::cpu_time();
