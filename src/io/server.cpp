@@ -4,7 +4,7 @@
 #include <asyncio/core/loop.hpp>
 #include <asyncio/core/sleep.hpp>
 #include <asyncio/core/task_group.hpp>
-#include <asyncio/core/to_thread.hpp>
+#include <asyncio/io/detail/resolve_host.hpp>
 #include <asyncio/io/detail/socket_ops.hpp>
 #include <asyncio/io/poller.hpp>
 
@@ -293,18 +293,6 @@ void listen_on(Server::State& state, const Address& address, int backlog) {
     state.listeners.push_back(std::move(listener));
 }
 
-Task<std::vector<Address>> resolve_listen_host(std::string host, std::uint16_t port) {
-    std::vector<Address> addresses = detail::resolve_numeric(host, port);
-    if (!addresses.empty()) co_return addresses;
-    auto lookup = [](std::string name, std::uint16_t number) {
-        std::string error;
-        auto found = detail::resolve(name, number, SOCK_STREAM, true, error);
-        if (found.empty()) throw std::system_error(std::make_error_code(std::errc::address_not_available), error);
-        return found;
-    };
-    co_return co_await to_thread(lookup, std::move(host), port);
-}
-
 /// `address` with `port` in place of its own.
 Address with_port(const Address& address, std::uint16_t port) {
     auto numeric = detail::resolve_numeric(address.host(), port);
@@ -315,7 +303,7 @@ Address with_port(const Address& address, std::uint16_t port) {
 
 Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port, int backlog) {
     auto state = std::make_shared<Server::State>(std::move(callback));
-    std::vector<Address> addresses = co_await resolve_listen_host(std::move(host), port);
+    std::vector<Address> addresses = co_await detail::resolve_tcp_host(std::move(host), port, detail::HostUse::listen);
     // A name may resolve to the same address twice (/etc/hosts): listen once on each.
     std::vector<Address> unique;
     for (const Address& address : addresses) {

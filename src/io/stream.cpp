@@ -3,9 +3,9 @@
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/event.hpp>
 #include <asyncio/core/timeout.hpp>
-#include <asyncio/core/to_thread.hpp>
 #include <asyncio/io/detail/buffer_pool.hpp>
 #include <asyncio/io/detail/byte_buffer.hpp>
+#include <asyncio/io/detail/resolve_host.hpp>
 #include <asyncio/io/detail/socket_ops.hpp>
 #include <asyncio/io/poller.hpp>
 
@@ -408,18 +408,6 @@ namespace asyncio {
 
 namespace {
 
-Task<std::vector<Address>> resolve_stream_host(std::string host, std::uint16_t port) {
-    std::vector<Address> addresses = detail::resolve_numeric(host, port);
-    if (!addresses.empty()) co_return addresses;
-    auto lookup = [](std::string name, std::uint16_t number) {
-        std::string error;
-        auto found = detail::resolve(name, number, SOCK_STREAM, false, error);
-        if (found.empty()) throw std::system_error(std::make_error_code(std::errc::host_unreachable), error);
-        return found;
-    };
-    co_return co_await to_thread(lookup, std::move(host), port);
-}
-
 /// Connects one socket to `address`; the Stream owns it whatever happens.
 Task<Stream> connect_to(const Address address) {
     const detail::IoResult opened = detail::open_socket(address.family(), SOCK_STREAM);
@@ -441,7 +429,7 @@ Task<Stream> connect_to(const Address address) {
 }  // namespace
 
 Task<Stream> open_connection(std::string host, std::uint16_t port) {
-    const std::vector<Address> addresses = co_await resolve_stream_host(host, port);
+    const std::vector<Address> addresses = co_await detail::resolve_tcp_host(host, port, detail::HostUse::connect);
     std::exception_ptr last_failure;
     for (const Address& address : addresses) {
         try {
