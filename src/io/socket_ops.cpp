@@ -51,9 +51,29 @@ void throw_error(int error, const char* call) { throw std::system_error(error, s
 
 bool IoResult::would_block() const noexcept { return error == EAGAIN || error == EWOULDBLOCK; }
 
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC) && !defined(ASYNCIO_PORTABLE_SOCKETS)
 IoResult open_socket(int family, int type) noexcept {
     return result_of(::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
 }
+#else
+// lwIP (ESP-IDF) has neither SOCK_NONBLOCK nor accept4(): the flags are set after the call. The
+// poll() build takes this path on Linux too, so what the ESP32 runs is what `make test-poll` tests.
+namespace {
+IoResult made_non_blocking(int fd) noexcept {
+    if (fd < 0) return {-1, errno};
+    const int flags = ::fcntl(fd, F_GETFL, 0);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        const int error = errno;
+        ::close(fd);
+        return {-1, error};
+    }
+    (void)::fcntl(fd, F_SETFD, FD_CLOEXEC);  // where there is exec(); lwIP refuses, harmlessly
+    return {fd, 0};
+}
+}  // namespace
+
+IoResult open_socket(int family, int type) noexcept { return made_non_blocking(::socket(family, type, 0)); }
+#endif
 
 void close_socket(int fd) noexcept {
     if (fd >= 0) ::close(fd);
@@ -97,9 +117,14 @@ IoResult bind(int fd, const Address& address) noexcept { return result_of(::bind
 IoResult accept(int listener, Address* peer) noexcept {
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;
-    const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&storage), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd >= 0 && peer != nullptr) *peer = Address(reinterpret_cast<sockaddr*>(&storage), length);
-    return result_of(fd);
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC) && !defined(ASYNCIO_PORTABLE_SOCKETS)
+    const IoResult accepted = result_of(
+        ::accept4(listener, reinterpret_cast<sockaddr*>(&storage), &length, SOCK_NONBLOCK | SOCK_CLOEXEC));
+#else
+    const IoResult accepted = made_non_blocking(::accept(listener, reinterpret_cast<sockaddr*>(&storage), &length));
+#endif
+    if (accepted.error == 0 && peer != nullptr) *peer = Address(reinterpret_cast<sockaddr*>(&storage), length);
+    return accepted;
 }
 
 IoResult bind_and_listen(int fd, const Address& address, int backlog) noexcept {
