@@ -52,12 +52,6 @@ asyncio::Task<> line_echo(asyncio::Stream stream) {
     co_await stream.wait_closed();
 }
 
-asyncio::Task<std::string> ask(asyncio::Stream& stream, std::string line) {
-    stream.write(line);
-    co_await stream.drain();
-    co_return co_await stream.readline();
-}
-
 /// Everything the peer sends until it closes. A reset (instead of a FIN) throws std::system_error.
 asyncio::Task<std::string> read_to_eof(asyncio::Stream& stream) {
     std::string received;
@@ -91,7 +85,7 @@ asyncio::Task<> waiting_connection_gets_refusal_then_fin() {
     auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
     server.set_refusal_message("busy, retry later\n");
     asyncio::Stream served = co_await asyncio::open_connection("127.0.0.1", server.port());
-    EXPECT_EQ(co_await ask(served, "before\n"), "before\n");
+    EXPECT_EQ(co_await io_test::ask(served, "before\n"), "before\n");
 
     // It sent its request before the server could take it: closing with that unread would be a
     // reset, so the refusal must still arrive, followed by a clean end of stream.
@@ -112,11 +106,11 @@ asyncio::Task<> waiting_connection_gets_refusal_then_fin() {
     EXPECT_GE(server.accept_stats().backoffs, 5u) << "it waited, retrying, before shedding";
     EXPECT_LT(cpu_used, 500ms) << "waiting out the shortage must not spin";
     EXPECT_EQ(reports.count_containing("Too many open files"), 1u) << "reported once, not at every retry";
-    EXPECT_EQ(co_await ask(served, "during\n"), "during\n") << "accepted connections go on";
+    EXPECT_EQ(co_await io_test::ask(served, "during\n"), "during\n") << "accepted connections go on";
 
     ballast.release();
     asyncio::Stream fresh = co_await asyncio::open_connection("127.0.0.1", server.port());
-    EXPECT_EQ(co_await ask(fresh, "after\n"), "after\n");
+    EXPECT_EQ(co_await io_test::ask(fresh, "after\n"), "after\n");
     EXPECT_EQ(server.accept_stats().accepted, 2u);
     EXPECT_EQ(server.accept_stats().shed, 1u);
     std::printf("[          ] shed after %zu back-offs; CPU used meanwhile: %lld us\n",
@@ -170,7 +164,7 @@ asyncio::Task<> every_waiting_connection_is_shed_and_later_ones_too() {
 
     ballast.release();
     asyncio::Stream fresh = co_await asyncio::open_connection("127.0.0.1", server.port());
-    EXPECT_EQ(co_await ask(fresh, "served\n"), "served\n");
+    EXPECT_EQ(co_await io_test::ask(fresh, "served\n"), "served\n");
 }
 TEST_F(AcceptShedding, EveryWaitingConnectionIsShedAndNewcomersTooWhileTheShortageLasts) {
     if (kSanitized) GTEST_SKIP() << kSanitizedSkip;
@@ -184,7 +178,7 @@ asyncio::Task<> stats_count_accepted_connections() {
     EXPECT_EQ(server.accept_stats().accepted, 0u);
     for (int i = 0; i < 3; ++i) {
         asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", server.port());
-        EXPECT_EQ(co_await ask(client, "hi\n"), "hi\n");
+        EXPECT_EQ(co_await io_test::ask(client, "hi\n"), "hi\n");
     }
     EXPECT_EQ(server.accept_stats().accepted, 3u);
     EXPECT_EQ(server.accept_stats().shed, 0u);

@@ -140,6 +140,13 @@ inline asyncio::Task<std::pair<asyncio::Stream, asyncio::Stream>> tcp_pair() {
     co_return std::pair<asyncio::Stream, asyncio::Stream>(std::move(client), std::move(server));
 }
 
+/// Sends `line` and returns the line that comes back (from an echo server).
+inline asyncio::Task<std::string> ask(asyncio::Stream& stream, std::string line) {
+    stream.write(line);
+    co_await stream.drain();
+    co_return co_await stream.readline();
+}
+
 /// Closes a socket so that the peer gets a reset (RST) instead of a FIN.
 inline void close_with_reset(int fd) {
     linger option{1, 0};

@@ -37,12 +37,6 @@ asyncio::Task<> line_echo(asyncio::Stream stream) {
     co_await stream.wait_closed();
 }
 
-asyncio::Task<std::string> ask(asyncio::Stream& stream, std::string line) {
-    stream.write(line);
-    co_await stream.drain();
-    co_return co_await stream.readline();
-}
-
 // --- many clients ---
 
 struct Crowd {
@@ -58,7 +52,7 @@ asyncio::Task<int> crowd_client(std::uint16_t port, int id, Crowd* crowd) {
     int echoed = 0;
     for (int i = 0; i < 3; ++i) {
         const std::string line = "client " + std::to_string(id) + " message " + std::to_string(i) + "\n";
-        if (co_await ask(stream, line) == line) ++echoed;
+        if (co_await io_test::ask(stream, line) == line) ++echoed;
     }
     stream.close();
     co_await stream.wait_closed();
@@ -101,7 +95,7 @@ asyncio::Task<> serve_and_connect(std::string listen_host, std::string connect_h
     EXPECT_TRUE(server.is_serving());
     for (const asyncio::Address& address : server.sockets()) EXPECT_EQ(address.port(), server.port());
     asyncio::Stream client = co_await asyncio::open_connection(connect_host, server.port());
-    EXPECT_EQ(co_await ask(client, "hi\n"), "hi\n");
+    EXPECT_EQ(co_await io_test::ask(client, "hi\n"), "hi\n");
     client.close();
     server.close();
     EXPECT_FALSE(server.is_serving());
@@ -147,13 +141,13 @@ asyncio::Task<> close_frees_the_port() {
     auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
     const std::uint16_t port = server.port();
     asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", port);
-    EXPECT_EQ(co_await ask(client, "before\n"), "before\n");
+    EXPECT_EQ(co_await io_test::ask(client, "before\n"), "before\n");
     server.close();
     server.close();  // twice: nothing more happens
     // No new connections...
     EXPECT_THROW((void)co_await asyncio::open_connection("127.0.0.1", port), std::system_error);
     // ...but the one accepted goes on.
-    EXPECT_EQ(co_await ask(client, "after\n"), "after\n");
+    EXPECT_EQ(co_await io_test::ask(client, "after\n"), "after\n");
     // The port is free: another server can listen on it at once.
     auto again = co_await asyncio::start_server(line_echo, "127.0.0.1", port);
     EXPECT_EQ(again.port(), port);
@@ -187,7 +181,7 @@ TEST_F(ServerTest, WaitClosedWaitsForRunningHandlers) { io_test::run(wait_closed
 asyncio::Task<> close_clients_cancels_handlers() {
     auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
     asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", server.port());
-    EXPECT_EQ(co_await ask(client, "hello\n"), "hello\n");
+    EXPECT_EQ(co_await io_test::ask(client, "hello\n"), "hello\n");
     server.close();
     server.close_clients();  // the handler waits in readline(): cancelled there
     co_await asyncio::wait_for(server.wait_closed(), 5s);
@@ -217,11 +211,11 @@ asyncio::Task<> failing_handler_is_reported() {
     auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
     asyncio::Stream good = co_await asyncio::open_connection("127.0.0.1", server.port());
     asyncio::Stream bad = co_await asyncio::open_connection("127.0.0.1", server.port());
-    EXPECT_EQ(co_await ask(good, "one\n"), "one\n");
-    EXPECT_EQ(co_await ask(bad, "boom\n"), "") << "the failing handler's connection is closed";
-    EXPECT_EQ(co_await ask(good, "two\n"), "two\n") << "the other connection keeps working";
+    EXPECT_EQ(co_await io_test::ask(good, "one\n"), "one\n");
+    EXPECT_EQ(co_await io_test::ask(bad, "boom\n"), "") << "the failing handler's connection is closed";
+    EXPECT_EQ(co_await io_test::ask(good, "two\n"), "two\n") << "the other connection keeps working";
     asyncio::Stream later = co_await asyncio::open_connection("127.0.0.1", server.port());
-    EXPECT_EQ(co_await ask(later, "three\n"), "three\n") << "the server keeps accepting";
+    EXPECT_EQ(co_await io_test::ask(later, "three\n"), "three\n") << "the server keeps accepting";
     EXPECT_EQ(reports.count_containing("the handler blew up on purpose"), 1u);
     if (!reports.messages().empty()) {
         EXPECT_NE(reports.messages()[0].find("127.0.0.1:"), std::string::npos) << "names the peer";
@@ -249,7 +243,7 @@ asyncio::Task<> accept_when_out_of_descriptors() {
     io_test::CapturedReports reports;
     auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
     asyncio::Stream served = co_await asyncio::open_connection("127.0.0.1", server.port());
-    EXPECT_EQ(co_await ask(served, "before\n"), "before\n");
+    EXPECT_EQ(co_await io_test::ask(served, "before\n"), "before\n");
 
     // Connected in the kernel; the server tries to accept it only once this task waits, and by
     // then there is no descriptor left.
@@ -263,12 +257,12 @@ asyncio::Task<> accept_when_out_of_descriptors() {
     EXPECT_LT(cpu_used, 250ms) << "the accept loop must back off, not spin";
     EXPECT_EQ(reports.count_containing("Too many open files"), 1u) << "reported once, not at every retry";
     EXPECT_TRUE(server.is_serving());
-    EXPECT_EQ(co_await ask(served, "during\n"), "during\n") << "accepted connections go on";
+    EXPECT_EQ(co_await io_test::ask(served, "during\n"), "during\n") << "accepted connections go on";
 
     ballast.release();  // descriptors are free again: the waiting connection is served
-    EXPECT_EQ(co_await asyncio::wait_for(ask(waiting, "after\n"), 5s), "after\n");
+    EXPECT_EQ(co_await asyncio::wait_for(io_test::ask(waiting, "after\n"), 5s), "after\n");
     asyncio::Stream fresh = co_await asyncio::open_connection("127.0.0.1", server.port());
-    EXPECT_EQ(co_await ask(fresh, "fresh\n"), "fresh\n");
+    EXPECT_EQ(co_await io_test::ask(fresh, "fresh\n"), "fresh\n");
     std::printf("[          ] CPU used in 1 s without descriptors: %lld us\n",
                 static_cast<long long>(cpu_used.count()));
 }
