@@ -136,6 +136,9 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
         metric(out, "http_connections_accepted_total", "counter", static_cast<double>(stats.connections_accepted));
         metric(out, "http_connections_rejected_total", "counter", static_cast<double>(stats.connections_rejected));
         metric(out, "http_idle_connections_closed_for_room_total", "counter", static_cast<double>(stats.idle_closed_for_room));
+        const asyncio::AcceptStats accepting = m_server->accept_stats();
+        metric(out, "http_connections_shed_total", "counter", static_cast<double>(accepting.shed));
+        metric(out, "http_accept_backoffs_total", "counter", static_cast<double>(accepting.backoffs));
         metric(out, "http_timeouts_total", "counter", static_cast<double>(stats.timeouts));
         metric(out, "http_bad_requests_total", "counter", static_cast<double>(stats.bad_requests));
         metric(out, "http_received_bytes_total", "counter", static_cast<double>(stats.bytes_received));

@@ -80,7 +80,7 @@ asyncio::Task<> App::events(http::OwnedRequest request, asyncio::Stream& stream)
             }
         }
     } catch (const asyncio::TimeoutError&) {
-        // The client stopped reading: drop it rather than buffer for it.
+        stream.abort();  // the client stopped reading: drop it rather than buffer for it
     }
 }
 
@@ -150,6 +150,8 @@ asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stre
     // Both are joined before `socket` and `subscription` go: they use them.
     try {
         co_await sender;
+    } catch (const asyncio::TimeoutError&) {
+        stream.abort();  // the client stopped reading: drop it rather than buffer for it
     } catch (...) {
         // Cancelled, or the send failed because the client is gone: the connection ends anyway.
     }

@@ -88,6 +88,23 @@ private:
 };
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/// What the accept loop sends a connection it sheds (out of descriptors for too long, see
+/// Server::set_refusal_message). Fixed bytes, so without Date: RFC 9110 6.6.1 leaves it optional
+/// on a 5xx, and a date frozen at start-up would be wrong.
+std::string shed_response() {
+    constexpr std::string_view body = "Service Unavailable: server out of resources, retry shortly\n";
+    std::string out =
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        "Server: sensor-server\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Retry-After: 1\r\n"
+        "Connection: close\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "Content-Length: ";
+    out.append(std::to_string(body.size())).append("\r\n\r\n").append(body);
+    return out;
+}
 /// Exchanges a server keeps for reuse beyond those in use (each about 2.3 KiB).
 constexpr std::size_t kMaxFreeExchanges = 32;
 /// A pooled response whose body grew beyond this (a large page) gives that memory back.
@@ -237,6 +254,7 @@ Task<bool> HttpServer::Connection::flush_slowly() {
                                                    detail::deadline_after(get_event_loop().time(), options().write_timeout));
         if (!writable) {
             ++m_server.m_stats.timeouts;
+            m_stream.abort();  // the client stopped reading: nothing more will reach it
             co_return false;
         }
     }
@@ -428,6 +446,7 @@ Task<> HttpServer::start(std::string host, std::uint16_t port) {
     HttpServer* self = this;
     m_server = co_await start_server([self](Stream stream) { return serve(self, std::move(stream)); },
                                      std::move(host), port);
+    m_server.set_refusal_message(shed_response());
 }
 
 bool HttpServer::admit() noexcept {

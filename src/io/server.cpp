@@ -17,6 +17,7 @@
 #include <chrono>
 #include <list>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <system_error>
@@ -187,6 +188,13 @@ struct Shortage {
     std::optional<TimePoint> since;  ///< since when nothing could be accepted (empty: accepting fine)
     int reported_error = 0;          ///< the error reported last, at `reported_at`
     TimePoint reported_at{};
+    bool others_ran = false;         ///< the ready tasks had a turn since shedding became due
+
+    /// Accepting works again (or nothing is waiting).
+    void end() noexcept {
+        since.reset();
+        others_ran = false;
+    }
 
     /// Reports `error` unless the same one was reported within kReportInterval.
     void note(int error, const Listener& listener) {
@@ -195,10 +203,12 @@ struct Shortage {
         if (error == reported_error && now - reported_at < kReportInterval) return;
         reported_error = error;
         reported_at = now;
-        const char* hint = is_descriptor_shortage(error) ? "; new connections wait, retried every 100 ms, "
-                                                           "shed after 2 s without room"
-                           : is_resource_shortage(error) ? "; retrying every 100 ms"
-                                                         : "";
+        const std::string retry = "retrying every " + std::to_string(kAcceptBackoff.count()) + " ms";
+        const std::string hint = is_descriptor_shortage(error)
+                                     ? "; new connections wait, " + retry + ", shed after " +
+                                           std::to_string(kShedAfter.count()) + " s without room"
+                                 : is_resource_shortage(error) ? "; " + retry
+                                                               : "";
         detail::report("accept on " + listener.address.to_string() + ": " +
                        std::system_category().message(error) + hint);
     }
@@ -219,14 +229,14 @@ Round accept_round(const std::shared_ptr<Server::State>& state, Listener& listen
         Address peer;
         const detail::IoResult result = detail::accept(listener.io.fd(), &peer);
         if (result.error == 0) {
-            shortage.since.reset();
+            shortage.end();
             ++state->stats.accepted;
             start_client(state, static_cast<int>(result.value), peer);
             continue;
         }
         if (result.would_block()) {
             listener.io.not_readable();
-            shortage.since.reset();
+            shortage.end();
             return Round::drained;
         }
         if (is_transient(result.error)) continue;
@@ -234,11 +244,17 @@ Round accept_round(const std::shared_ptr<Server::State>& state, Listener& listen
         // stays in the kernel's backlog, unless the shortage has lasted: then it is shed.
         shortage.note(result.error, listener);
         if (!is_descriptor_shortage(result.error) || !shortage.shedding_due()) return Round::short_of_resources;
+        if (!shortage.others_ran) {
+            // Before shedding, the ready tasks run once: connections that ended in the same
+            // poll round close their sockets there, and this newcomer then gets a descriptor.
+            shortage.others_ran = true;
+            return Round::more_waiting;
+        }
         const Shed shed = shed_one(*state, listener);
         if (shed == Shed::impossible) return Round::short_of_resources;
         if (shed == Shed::none_waiting) {
             listener.io.not_readable();
-            shortage.since.reset();  // whoever comes next gets kShedAfter too
+            shortage.end();  // whoever comes next gets kShedAfter too
             return Round::drained;
         }
     }

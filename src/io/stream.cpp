@@ -369,6 +369,14 @@ void Stream::close() noexcept {
     }
 }
 
+void Stream::abort() noexcept {
+    if (!m_state) return;
+    m_state->closing = true;
+    m_state->output_start = 0;
+    detail::give_write_buffer(m_state->output);
+    m_state->close_now();  // a close() still flushing in the background finds the socket gone
+}
+
 Task<> Stream::wait_closed() {
     auto state = m_state;
     co_await state->closed_event.wait();

@@ -195,6 +195,9 @@ class NonReadingClient(unittest.TestCase):
                 # ...and the hog is closed once its responses sat unread for the write time-out.
                 wait_until(lambda: metrics(srv.port)["http_connections_active"] == 1, timeout=5,
                            message="the non-reading connection closed")
+                # Its socket closed then too, unsent output dropped (not flushed for 10 s more).
+                wait_until(lambda: established_server_sockets(srv.port) == 0, timeout=1,
+                           message="the server's side of the hog's connection closed")
                 m = metrics(srv.port)
                 self.assertGreater(m["http_timeouts_total"], timeouts_before)
                 self.assertLess(m["process_resident_memory_bytes"] - rss_before, 64 << 20,
@@ -228,6 +231,23 @@ class NonReadingClient(unittest.TestCase):
                 self.assertEqual(get(srv.port, "/healthz").status, 200)
             finally:
                 conn.close()
+
+
+def established_server_sockets(port: int) -> int:
+    """Sockets on 127.0.0.1 whose local port is `port` and which are still ESTABLISHED: the server's
+    side of its open connections (a client that closed leaves the server's side in CLOSE_WAIT)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.readlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                count += 1
+    return count
 
 
 def flood_pings_without_reading(port: int) -> RawConnection:

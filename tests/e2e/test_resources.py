@@ -1,6 +1,7 @@
 """Exhausted resources: sensor-server limited to 64 descriptors (`ulimit -n 64`, set in the child)
 and 200 concurrent clients. The server takes what it can, lets the rest wait in the kernel's
-backlog, sheds connections that cannot get a descriptor within 2 s (a clean close, no reset),
+backlog, sheds connections that cannot get a descriptor within 2 s (a 503 with Retry-After, then a
+clean close, no reset),
 never spins the CPU, and serves normally once the load drops, with as many descriptors open as
 when it started."""
 
@@ -14,7 +15,7 @@ import threading
 import time
 import unittest
 
-from client import HOST, get, wait_until
+from client import HOST, get, metrics, wait_until
 from server import limit_descriptors, running_server
 
 FD_LIMIT = 64
@@ -179,25 +180,26 @@ class DescriptorExhaustion(unittest.TestCase):
                 self.assertGreaterEqual(len(outcomes), 16, "at least the connections beyond the limit were shed")
                 self.assertLess(len(outcomes), len(holders), "the accepted ones were kept")
                 for data in outcomes.values():
-                    self.assertTrue(data == b"" or data.startswith(b"HTTP/1.1 503 "), data[:80])
-                self.assertIn(newcomer_outcome, ("closed", "refused"))
+                    self.assertTrue(data.startswith(b"HTTP/1.1 503 ") and b"\r\nRetry-After: 1\r\n" in data, data[:200])
+                self.assertEqual(newcomer_outcome, "refused")
                 self.assertLess(cpu_share, 0.10, "waiting for descriptors costs (almost) no CPU")
             finally:
                 for sock in holders:
                     sock.close()
             # The holders left: the server serves again, with its descriptors back. A request that
             # arrives before the server has seen the holders go finds it still out of descriptors
-            # and past the 2 s, so it may be shed (a clean close); the next one is served.
+            # and past the 2 s, so it may be shed (a 503); the next one is served.
             wait_until(lambda: healthz_or_shed(srv.port) == 200, timeout=5, message="served again")
             wait_until(lambda: srv.open_fds() == fds_at_start, timeout=5, message=f"descriptors back to {fds_at_start}")
+            self.assertGreaterEqual(metrics(srv.port)["http_connections_shed_total"], len(outcomes) + 1)
 
 
 def healthz_or_shed(port: int):
-    """/healthz's status, or "shed" when the server closed the connection cleanly unanswered."""
+    """/healthz's status (503 when it was shed), or "closed" when the server closed unanswered."""
     try:
         return get(port, "/healthz").status
     except http.client.RemoteDisconnected:
-        return "shed"
+        return "closed"
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <system_error>
 
 #include "io/io_test_support.hpp"
 
@@ -261,6 +262,48 @@ asyncio::Task<> close_delivers_buffered_data() {
     co_await client.wait_closed();
 }
 TEST_F(StreamTest, CloseStillDeliversBufferedDataThenCloses) { io_test::run(close_delivers_buffered_data()); }
+
+/// Counts what arrives until EOF (or a reset).
+asyncio::Task<std::size_t> receive_to_end(asyncio::Stream& stream) {
+    std::size_t received = 0;
+    try {
+        while (co_await stream.receive() != 0) {
+            received += stream.buffered().size();
+            stream.consume(stream.buffered().size());
+        }
+    } catch (const std::system_error&) {
+        // A reset ends it too.
+    }
+    co_return received;
+}
+
+asyncio::Task<> abort_closes_at_once() {
+    auto [client, server] = co_await io_test::tcp_pair();
+    constexpr std::size_t kSize = 16 * 1024 * 1024;  // far more than the socket buffers hold
+    client.write(std::string(kSize, 'z'));
+    EXPECT_FALSE(client.try_flush());
+    client.abort();
+    EXPECT_TRUE(client.is_closing());
+    EXPECT_EQ(client.fd(), -1);  // closed now, not once the output is delivered
+    EXPECT_EQ(client.write_buffer_size(), 0u);
+    EXPECT_THROW(client.write("late"), asyncio::InvalidStateError);
+    EXPECT_LT(co_await receive_to_end(server), kSize);  // only what the kernel had taken
+    co_await client.wait_closed();
+}
+TEST_F(StreamTest, AbortClosesAtOnceAndDropsUnsentOutput) { io_test::run(abort_closes_at_once()); }
+
+asyncio::Task<> abort_ends_a_background_flush() {
+    auto [client, server] = co_await io_test::tcp_pair();
+    constexpr std::size_t kSize = 16 * 1024 * 1024;
+    client.write(std::string(kSize, 'z'));
+    client.close();  // the peer does not read: close() keeps flushing in the background...
+    EXPECT_NE(client.fd(), -1);
+    client.abort();  // ...until abort() gives up on it
+    EXPECT_EQ(client.fd(), -1);
+    co_await client.wait_closed();
+    EXPECT_LT(co_await receive_to_end(server), kSize);
+}
+TEST_F(StreamTest, AbortEndsTheBackgroundFlushOfClose) { io_test::run(abort_ends_a_background_flush()); }
 
 asyncio::Task<> closed_stream_operations() {
     auto [client, server] = co_await io_test::tcp_pair();

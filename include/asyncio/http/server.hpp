@@ -91,6 +91,9 @@ public:
     [[nodiscard]] Task<> wait_closed();
 
     [[nodiscard]] const ServerStats& stats() const noexcept { return m_stats; }
+    /// The accept loop's counters: connections shed (answered 503 without a descriptor to serve
+    /// them) and back-offs while the process was out of descriptors or memory.
+    [[nodiscard]] AcceptStats accept_stats() const noexcept { return m_server.accept_stats(); }
     [[nodiscard]] const ServerOptions& options() const noexcept { return m_options; }
 
     class Connection;

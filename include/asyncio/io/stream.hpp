@@ -93,6 +93,9 @@ public:
     /// Starts closing: what is buffered is still delivered (in the background), then the socket
     /// is closed. Never throws, never waits.
     void close() noexcept;
+    /// Closes the socket now and drops what was not sent yet (CPython's transport.abort()): for
+    /// a peer that stopped reading, which close() would keep buffering for in the background.
+    void abort() noexcept;
     /// Suspends until the socket is closed.
     [[nodiscard]] Task<> wait_closed();
     [[nodiscard]] bool is_closing() const noexcept;
