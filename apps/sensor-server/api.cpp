@@ -17,8 +17,7 @@ namespace {
 
 void json_headers(http::Response& response) {
     response.set_content_type("application/json");
-    response.set_header("Cache-Control", "no-store");
-    add_security_headers(response);
+    add_no_store_headers(response);
 }
 
 void append_json_string(std::string& out, std::string_view text) {
@@ -152,8 +151,7 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
     metric(out, "asyncio_coroutine_frame_bytes", "gauge", static_cast<double>(asyncio::frame_stats().live_bytes));
     metric(out, "process_resident_memory_bytes", "gauge", resident_bytes());
     response.set_content_type("text/plain; version=0.0.4; charset=utf-8");
-    response.set_header("Cache-Control", "no-store");
-    add_security_headers(response);
+    add_no_store_headers(response);
 }
 
 void App::debug_tasks(const http::ServerRequest&, http::Response& response) const {

@@ -14,8 +14,7 @@ App::App(const Options& options, Sampler& sampler, NetworkInfo network)
     m_router.get("/debug/tasks", [this](const auto& req, auto& res) { debug_tasks(req, res); });
     m_router.get("/healthz", [](const auto&, auto& res) {
         res.text("ok\n");
-        add_security_headers(res);
-        res.set_header("Cache-Control", "no-store");
+        add_no_store_headers(res);
     });
     m_router.stream("/events", [this](http::OwnedRequest req, asyncio::Stream& stream) { return events(std::move(req), stream); });
     m_router.stream("/ws", [this](http::OwnedRequest req, asyncio::Stream& stream) { return websocket(std::move(req), stream); });
@@ -26,9 +25,15 @@ void App::end_live_streams() noexcept {
     m_sampler.topic().close();
 }
 
+// X-Content-Type-Options: nosniff is on every response already (http::append_response).
 void add_security_headers(http::Response& response) {
-    // X-Content-Type-Options: nosniff is on every response already (http::append_response).
-    response.set_header("Referrer-Policy", "no-referrer");
+    static const http::HeaderBlock headers{{"Referrer-Policy", "no-referrer"}};
+    response.add_headers(headers);
+}
+
+void add_no_store_headers(http::Response& response) {
+    static const http::HeaderBlock headers{{"Cache-Control", "no-store"}, {"Referrer-Policy", "no-referrer"}};
+    response.add_headers(headers);
 }
 
 }  // namespace sensor_server

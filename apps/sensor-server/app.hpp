@@ -50,5 +50,8 @@ private:
 
 /// Headers every response of the dashboard and API carries (safe defaults).
 void add_security_headers(http::Response& response);
+/// The security headers and Cache-Control: no-store, for answers that change (the API,
+/// /metrics, /healthz, the page), checked once and added with one copy.
+void add_no_store_headers(http::Response& response);
 
 }  // namespace sensor_server

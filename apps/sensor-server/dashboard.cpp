@@ -92,8 +92,7 @@ void App::dashboard(const http::ServerRequest&, http::Response& response) const 
         return std::nullopt;
     }));
     response.set_header("Content-Security-Policy", kContentSecurityPolicy);
-    response.set_header("Cache-Control", "no-store");
-    add_security_headers(response);
+    add_no_store_headers(response);
 }
 
 void App::static_asset(const http::ServerRequest& request, http::Response& response) const {

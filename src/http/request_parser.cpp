@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -35,9 +36,41 @@ bool has_class(char c, CharClass cls) noexcept {
     return (kCharClasses[static_cast<unsigned char>(c)] & cls) != 0;
 }
 
+// Eight bytes at a time (SWAR, no SIMD instructions, so it runs on a microcontroller too):
+// each test is exact about whether *any* byte of the word qualifies ("Bit Twiddling Hacks",
+// hasless / hasmore), which is all the scan needs to step over a word of ordinary bytes.
+constexpr std::uint64_t kOnes = 0x0101010101010101u;
+constexpr std::uint64_t kHighBits = 0x8080808080808080u;
+constexpr bool any_byte_below(std::uint64_t word, std::uint64_t n) noexcept {  // n <= 128
+    return ((word - kOnes * n) & ~word & kHighBits) != 0;
+}
+constexpr bool any_byte_above(std::uint64_t word, std::uint64_t n) noexcept {  // n <= 127
+    return (((word + kOnes * (127 - n)) | word) & kHighBits) != 0;
+}
+
+/// Whether the 8 bytes at `at` are all of class kTarget or all of class kValue (a word with a
+/// tab is left to the byte loop, as is every word of kToken, whose set is irregular).
+bool word_all_of(const char* at, CharClass cls) noexcept {
+    std::uint64_t word = 0;
+    std::memcpy(&word, at, 8);
+    if (cls == kTarget) return !any_byte_below(word, 0x21) && !any_byte_above(word, 0x7E);
+    if (cls == kValue) return !any_byte_below(word, 0x20) && !any_byte_below(word ^ (kOnes * 0x7F), 1);
+    return false;
+}
+
 bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
 char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+/// Whether `name` (a token) is `lower` (lowercase letters and '-') in any case. OR-ing 0x20
+/// lowercases a letter and keeps '-' and digits; no other tchar turns into one of those.
+bool token_is(std::string_view name, std::string_view lower) noexcept {
+    if (name.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if ((name[i] | 0x20) != lower[i]) return false;
+    }
+    return true;
+}
 
 std::string_view trim_ows(std::string_view s) noexcept {
     while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
@@ -139,12 +172,15 @@ RequestParser::Step RequestParser::peek(char& c) noexcept {
     return Step::ok;
 }
 
-/// Advances over bytes of class `cls` (the hot loop: one compare and one look-up per byte),
-/// then peeks at the byte that stopped it.
+/// Advances over bytes of class `cls` (the hot loop: a word at a time where it can, then one
+/// compare and one look-up per byte), then peeks at the byte that stopped it.
 RequestParser::Step RequestParser::skip_then_peek(CharClass cls, char& c) noexcept {
     const std::size_t stop = std::min(m_limit, m_buffer.size());
     const char* bytes = m_buffer.data();
     std::size_t pos = m_pos;
+    if (cls != kToken) {
+        while (pos + 8 <= stop && word_all_of(bytes + pos, cls)) pos += 8;
+    }
     while (pos < stop && has_class(bytes[pos], cls)) ++pos;
     m_pos = pos;
     return peek(c);
@@ -322,7 +358,7 @@ RequestParser::Step RequestParser::check_transfer_coding() noexcept {
     std::size_t chunked = 0;
     bool last_is_chunked = false;
     for (const Header& h : m_out.fields()) {
-        if (!iequals(h.name, "transfer-encoding")) continue;
+        if (!token_is(h.name, "transfer-encoding")) continue;
         for_each_element(h.value, [&](std::string_view element) {
             const std::string_view coding = element_name(element);
             if (coding.empty()) return true;  // empty list elements are allowed (RFC 9110 5.6.1)
@@ -350,25 +386,25 @@ RequestParser::Step RequestParser::interpret_headers() noexcept {
         // The length picks the one name worth comparing (most fields are none of these).
         switch (h.name.size()) {
             case 4:
-                if (iequals(h.name, "host")) ++hosts;
+                if (token_is(h.name, "host")) ++hosts;
                 break;
             case 14:
-                if (iequals(h.name, "content-length")) {
+                if (token_is(h.name, "content-length")) {
                     if (auto s = merge_content_length(h.value); s != Step::ok) return s;
                 }
                 break;
             case 17:
-                if (iequals(h.name, "transfer-encoding")) transfer_encoding = true;
+                if (token_is(h.name, "transfer-encoding")) transfer_encoding = true;
                 break;
             case 10:
-                if (iequals(h.name, "connection")) {
+                if (token_is(h.name, "connection")) {
                     close = close || has_token(h.value, "close");
                     keep_alive = keep_alive || has_token(h.value, "keep-alive");
                     m_out.upgrade = m_out.upgrade || has_token(h.value, "upgrade");
                 }
                 break;
             case 6:
-                if (iequals(h.name, "expect")) expect_continue = expect_continue || iequals(h.value, "100-continue");
+                if (token_is(h.name, "expect")) expect_continue = expect_continue || iequals(h.value, "100-continue");
                 break;
             default:
                 break;

@@ -104,17 +104,16 @@ private:
 
 /// Every fixed piece append_response may write, with room for two numbers and the date.
 constexpr std::size_t kFixedHeadBytes = 256;
-}  // namespace
 
-void Response::set_header(std::string_view name, std::string_view value) {
+/// Appends "name: value\r\n" to `lines`, refusing a CR or LF that would split it.
+void append_header_line(std::string& lines, std::string_view name, std::string_view value) {
     if (has_line_break(name) || has_line_break(value)) {
-        throw std::invalid_argument("Response::set_header: CR or LF in a header");
+        throw std::invalid_argument("http header: CR or LF in a header");
     }
-    // One resize, then plain copies: cheaper than four appends for the few headers a handler sets
-    // on every request.
-    const std::size_t at = m_headers.size();
-    m_headers.resize(at + name.size() + value.size() + 4);
-    char* out = m_headers.data() + at;
+    // One resize, then plain copies: cheaper than four appends.
+    const std::size_t at = lines.size();
+    lines.resize(at + name.size() + value.size() + 4);
+    char* out = lines.data() + at;
     std::memcpy(out, name.data(), name.size());
     out += name.size();
     std::memcpy(out, ": ", 2);
@@ -122,6 +121,15 @@ void Response::set_header(std::string_view name, std::string_view value) {
     std::memcpy(out, value.data(), value.size());
     out += value.size();
     std::memcpy(out, "\r\n", 2);
+}
+}  // namespace
+
+HeaderBlock::HeaderBlock(std::initializer_list<std::pair<std::string_view, std::string_view>> headers) {
+    for (const auto& [name, value] : headers) append_header_line(m_lines, name, value);
+}
+
+void Response::set_header(std::string_view name, std::string_view value) {
+    append_header_line(m_headers, name, value);
 }
 
 void Response::set(int code, std::string_view type, std::string_view body) {

@@ -265,6 +265,36 @@ std::string request_with_target_length(std::size_t target_length) {
     return "GET /" + std::string(target_length - 1, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n";
 }
 
+/// Which bytes RFC 9110/9112 allow in a request-target (visible ASCII) and in a field value
+/// (VCHAR, obs-text, SP and HTAB): the parser scans both eight bytes at a time.
+bool allowed_in_target(unsigned c) { return c >= 0x21 && c <= 0x7E; }
+bool allowed_in_value(unsigned c) { return c == '\t' || (c >= 0x20 && c != 0x7F); }
+
+TEST(RequestParser, EveryByteAtEveryPositionOfTargetAndValueIsJudgedByItsClass) {
+    for (unsigned c = 0; c < 256; ++c) {
+        for (std::size_t at = 0; at < 20; ++at) {
+            std::string target = "/" + std::string(20, 'a');
+            target[1 + at] = static_cast<char>(c);
+            std::string value(20, 'v');
+            value[at] = static_cast<char>(c);
+            Request req;
+            const ParseResult in_target = parse_exact("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n", req);
+            const ParseResult in_value = parse_exact("GET / HTTP/1.1\r\nHost: a\r\nX-V: " + value + "\r\n\r\n", req);
+            // A space ends the target early, and CR/LF or OWS at the value's edges are framing:
+            // those bytes are judged by the tests of their own meaning.
+            if (c != ' ') {
+                EXPECT_EQ(in_target.complete(), allowed_in_target(c)) << "target byte " << c << " at " << at;
+            }
+            if (c != '\r' && c != '\n') {
+                EXPECT_EQ(in_value.complete(), allowed_in_value(c)) << "value byte " << c << " at " << at;
+            }
+            if (in_value.complete() && allowed_in_value(c) && c != ' ' && c != '\t') {
+                EXPECT_EQ(req.header("X-V"), value) << "value byte " << c << " at " << at;
+            }
+        }
+    }
+}
+
 TEST(RequestParserLimits, RequestLineAtTheLimitIsAccepted) {
     Limits limits;
     limits.max_request_line = 64;

@@ -53,6 +53,21 @@ TEST(ResponseTest, HeadersAreKeptInOrder) {
     EXPECT_EQ(response.extra_headers(), "");
 }
 
+TEST(ResponseTest, AHeaderBlockIsCheckedOnceAndAddedInOrder) {
+    const asyncio::http::HeaderBlock block{{"Cache-Control", "no-store"}, {"Referrer-Policy", "no-referrer"}};
+    EXPECT_EQ(block.lines(), "Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n");
+    Response response;
+    response.set_header("ETag", "\"1\"");
+    response.add_headers(block);
+    response.add_headers(block);  // added as often as asked, like set_header
+    EXPECT_EQ(response.extra_headers(),
+              "ETag: \"1\"\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n"
+              "Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n");
+    using Block = asyncio::http::HeaderBlock;
+    EXPECT_THROW(Block({{"X-Ok", "fine"}, {"X-Split", "a\r\nSet-Cookie: b"}}), std::invalid_argument);
+    EXPECT_THROW(Block({{"X-Split\n", "a"}}), std::invalid_argument);
+}
+
 TEST(ResponseTest, KeepAliveResponseBytes) {
     Response response;
     response.json(R"({"ts":1})");

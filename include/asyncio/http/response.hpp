@@ -8,13 +8,31 @@
 //   });
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace asyncio::http {
 
 /// "OK" for 200, "Not Found" for 404...; "Unknown" for codes it does not know.
 [[nodiscard]] std::string_view reason_phrase(int status) noexcept;
+
+/// Header lines checked once, then added to many responses with one copy: for the headers a
+/// handler sends on every request. Names and values must not contain CR or LF
+/// (std::invalid_argument, as Response::set_header).
+///
+///   static const http::HeaderBlock kNoStore{{"Cache-Control", "no-store"}};
+///   res.add_headers(kNoStore);
+class HeaderBlock {
+public:
+    HeaderBlock(std::initializer_list<std::pair<std::string_view, std::string_view>> headers);
+    /// The header lines, each ending in CRLF.
+    [[nodiscard]] std::string_view lines() const noexcept { return m_lines; }
+
+private:
+    std::string m_lines;
+};
 
 class Response {
 public:
@@ -22,6 +40,8 @@ public:
 
     /// Adds a header line. Names and values must not contain CR or LF (std::invalid_argument).
     void set_header(std::string_view name, std::string_view value);
+    /// Adds the header lines of `block` (checked when it was made).
+    void add_headers(const HeaderBlock& block) { m_headers.append(block.lines()); }
     void set_content_type(std::string_view type) { m_content_type.assign(type); }
     [[nodiscard]] std::string_view content_type() const noexcept { return m_content_type; }
 
@@ -37,7 +57,7 @@ public:
     /// An error page: status, a short plain-text body (never echoing request input unescaped).
     void error(int code, std::string_view detail = {});
 
-    /// The header lines added with set_header, each ending in CRLF.
+    /// The header lines added with set_header and add_headers, each ending in CRLF.
     [[nodiscard]] std::string_view extra_headers() const noexcept { return m_headers; }
 
     /// Clears everything, keeping the buffers' capacity for the next request.
