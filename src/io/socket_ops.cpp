@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <netdb.h>
@@ -17,14 +18,32 @@ Address::Address(const sockaddr* address, socklen_t length) noexcept : m_length(
     std::memcpy(&m_storage, address, length);
 }
 
-std::string Address::host() const {
-    char text[INET6_ADDRSTRLEN] = {};
-    if (m_storage.ss_family == AF_INET) {
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&m_storage)->sin_addr, text, sizeof text);
-    } else if (m_storage.ss_family == AF_INET6) {
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&m_storage)->sin6_addr, text, sizeof text);
+namespace {
+/// Dotted decimal without inet_ntop, whose sprintf cost about 1,700 instructions: a fifth of
+/// serving a one-request connection, which formats its peer for the access log (callgrind).
+char* format_ipv4(const sockaddr_storage& storage, char* out) noexcept {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr);
+    for (int i = 0; i < 4; ++i) {
+        if (i > 0) *out++ = '.';
+        out = std::to_chars(out, out + 3, bytes[i]).ptr;
     }
-    return text;
+    return out;
+}
+
+/// Writes the host part at `out` (room for INET6_ADDRSTRLEN); returns its end.
+char* format_host(const sockaddr_storage& storage, char* out) noexcept {
+    if (storage.ss_family == AF_INET) return format_ipv4(storage, out);
+    if (storage.ss_family == AF_INET6 &&
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, out, INET6_ADDRSTRLEN) != nullptr) {
+        return out + std::strlen(out);
+    }
+    return out;
+}
+}  // namespace
+
+std::string Address::host() const {
+    char text[INET6_ADDRSTRLEN];
+    return std::string(text, format_host(m_storage, text));
 }
 
 std::uint16_t Address::port() const noexcept {
@@ -35,8 +54,15 @@ std::uint16_t Address::port() const noexcept {
 
 std::string Address::to_string() const {
     if (empty()) return {};
-    if (m_storage.ss_family == AF_INET6) return "[" + host() + "]:" + std::to_string(port());
-    return host() + ":" + std::to_string(port());
+    char text[INET6_ADDRSTRLEN + 9];  // "[" host "]:" port
+    char* out = text;
+    const bool v6 = m_storage.ss_family == AF_INET6;
+    if (v6) *out++ = '[';
+    out = format_host(m_storage, out);
+    if (v6) *out++ = ']';
+    *out++ = ':';
+    out = std::to_chars(out, text + sizeof text, port()).ptr;
+    return std::string(text, out);
 }
 
 }  // namespace asyncio
