@@ -1,5 +1,7 @@
 #include <asyncio/http/request_parser.hpp>
 
+#include "word_scan.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -36,25 +38,14 @@ bool has_class(char c, CharClass cls) noexcept {
     return (kCharClasses[static_cast<unsigned char>(c)] & cls) != 0;
 }
 
-// Eight bytes at a time (SWAR, no SIMD instructions, so it runs on a microcontroller too):
-// each test is exact about whether *any* byte of the word qualifies ("Bit Twiddling Hacks",
-// hasless / hasmore), which is all the scan needs to step over a word of ordinary bytes.
-constexpr std::uint64_t kOnes = 0x0101010101010101u;
-constexpr std::uint64_t kHighBits = 0x8080808080808080u;
-constexpr bool any_byte_below(std::uint64_t word, std::uint64_t n) noexcept {  // n <= 128
-    return ((word - kOnes * n) & ~word & kHighBits) != 0;
-}
-constexpr bool any_byte_above(std::uint64_t word, std::uint64_t n) noexcept {  // n <= 127
-    return (((word + kOnes * (127 - n)) | word) & kHighBits) != 0;
-}
-
-/// Whether the 8 bytes at `at` are all of class kTarget or all of class kValue (a word with a
-/// tab is left to the byte loop, as is every word of kToken, whose set is irregular).
+/// Whether the 8 bytes at `at` are all of class kTarget or all of class kValue, tested a word at
+/// a time (word_scan.hpp). A word with a tab is left to the byte loop, as is every word of
+/// kToken, whose set is irregular.
 [[gnu::always_inline]] inline bool word_all_of(const char* at, CharClass cls) noexcept {
-    std::uint64_t word = 0;
-    std::memcpy(&word, at, 8);
+    using namespace detail;
+    const std::uint64_t word = load_word(at);
     if (cls == kTarget) return !any_byte_below(word, 0x21) && !any_byte_above(word, 0x7E);
-    if (cls == kValue) return !any_byte_below(word, 0x20) && !any_byte_below(word ^ (kOnes * 0x7F), 1);
+    if (cls == kValue) return !any_byte_below(word, 0x20) && !any_byte_is(word, 0x7F);
     return false;
 }
 

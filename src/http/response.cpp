@@ -1,5 +1,7 @@
 #include <asyncio/http/response.hpp>
 
+#include "word_scan.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -41,19 +43,13 @@ std::string_view reason_phrase(int status) noexcept {
 }
 
 namespace {
-/// Eight bytes at a time: XOR with CR (or LF) turns a matching byte into zero, and
-/// (x - 0x01..) & ~x & 0x80.. is non-zero exactly when x has a zero byte. The last word overlaps
-/// the one before instead of a byte loop. Headers are checked on every response, so this runs
-/// per request; find_first_of("\r\n") cost a memchr call per byte.
+/// Eight bytes at a time (word_scan.hpp); the last word overlaps the one before instead of a
+/// byte loop. Headers are checked on every response; find_first_of("\r\n") cost a memchr call
+/// per byte.
 bool has_line_break(std::string_view text) noexcept {
-    constexpr std::uint64_t kOnes = 0x0101010101010101u;
-    constexpr std::uint64_t kHighBits = 0x8080808080808080u;
     const auto has_break = [](const char* at) {
-        std::uint64_t word = 0;
-        std::memcpy(&word, at, 8);
-        const std::uint64_t cr = word ^ (kOnes * '\r');
-        const std::uint64_t lf = word ^ (kOnes * '\n');
-        return ((((cr - kOnes) & ~cr) | ((lf - kOnes) & ~lf)) & kHighBits) != 0;
+        const std::uint64_t word = detail::load_word(at);
+        return detail::any_byte_is(word, '\r') || detail::any_byte_is(word, '\n');
     };
     const std::size_t size = text.size();
     if (size < 8) {
