@@ -126,8 +126,8 @@ TaskState::~TaskState() {
 #endif
 }
 
-void TaskState::free_allocation() noexcept {
-    const std::size_t bytes = header_size() + m_frame_size;
+void TaskState::free_allocation(std::size_t frame_size) noexcept {
+    const std::size_t bytes = header_size() + frame_size;
     this->~TaskState();
     free_frame(this, bytes);
 }
@@ -211,32 +211,33 @@ void TaskState::fail_if_cancelled() const noexcept {
 
 void TaskState::release() noexcept {
     if (--m_refs != 0) return;
-    if (m_status == Status::created && m_loop == nullptr) {
+    if (status() == Status::created && m_loop == nullptr) {
         report(m_name ? "Task '" + *m_name + "' was destroyed but never awaited nor passed to create_task()"
                       : std::string("a Task was destroyed but never awaited nor passed to create_task()"));
     }
     if (m_frame_alive) {
         frame().destroy();  // its operator delete frees this state too (frame_destroyed)
     } else {
-        free_allocation();  // unwound: only the state was left
+        // Unwound: only the state was left, and the dead frame's size (see frame_destroyed).
+        free_allocation(*std::launder(static_cast<std::size_t*>(frame().address())));
     }
 }
 
 void TaskState::run() {
     EventLoop& loop = *m_loop;
-    if (m_status == Status::created && m_cancel_requested) {
+    if (status() == Status::created && m_cancel_requested) {
         // Cancelled before its first step: it never runs, as in CPython.
         m_cancelled = true;
 #if ASYNCIO_EXCEPTIONS
         m_exception = std::make_exception_ptr(CancelledError{});
 #endif
-        m_status = Status::done;
+        set_status(Status::done);
 #if !ASYNCIO_EXCEPTIONS
     } else if (m_cancel_requested) {
         unwind();
 #endif
     } else {
-        m_status = Status::running;
+        set_status(Status::running);
         loop.m_current = this;
         const TimePoint start = loop.m_clock;  // the end of the previous step: one read per step
         m_next.resume();
@@ -249,7 +250,7 @@ void TaskState::run() {
         m_run_time += held;
         loop.note_step(held, this);
     }
-    if (m_status == Status::done) loop.on_task_done(*this);
+    if (status() == Status::done) loop.on_task_done(*this);
 }
 
 void TaskState::abandon() noexcept {
@@ -259,7 +260,7 @@ void TaskState::abandon() noexcept {
 #if ASYNCIO_EXCEPTIONS
     m_exception = std::make_exception_ptr(CancelledError{});
 #endif
-    m_status = Status::done;
+    set_status(Status::done);
 }
 
 #if !ASYNCIO_EXCEPTIONS
@@ -274,7 +275,7 @@ void TaskState::unwind() noexcept {
     loop.m_current = nullptr;
     m_cancel_requested = false;
     m_cancelled = true;
-    m_status = Status::done;
+    set_status(Status::done);
 }
 #endif
 

@@ -66,7 +66,8 @@ public:
 
     // The helpers are out of line on purpose (g++ 12 -Wmismatched-new-delete, PITFALLS.md).
     static void* operator new(std::size_t size) noexcept(!ASYNCIO_EXCEPTIONS) { return TaskState::allocate(size); }
-    static void operator delete(void* frame) noexcept { TaskState::frame_destroyed(frame); }
+    // The sized form: the frame's size comes back here, so the task's state need not keep it.
+    static void operator delete(void* frame, std::size_t size) noexcept { TaskState::frame_destroyed(frame, size); }
 
     [[nodiscard]] TaskState& state() const noexcept {
         return state_of(std::coroutine_handle<Promise<T>>::from_promise(const_cast<Promise<T>&>(static_cast<const Promise<T>&>(*this))));

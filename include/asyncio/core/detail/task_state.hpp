@@ -114,8 +114,8 @@ public:
     TaskState& operator=(const TaskState&) = delete;
 
     // --- state seen through Task/TaskRef ---
-    [[nodiscard]] Status status() const noexcept { return m_status; }
-    [[nodiscard]] bool done() const noexcept { return m_status == Status::done; }
+    [[nodiscard]] Status status() const noexcept { return static_cast<Status>(m_status); }
+    [[nodiscard]] bool done() const noexcept { return status() == Status::done; }
     [[nodiscard]] bool cancelled() const noexcept { return m_cancelled; }
     [[nodiscard]] bool is_root() const noexcept { return m_loop != nullptr; }
     [[nodiscard]] bool cancel_requested() const noexcept { return m_cancel_requested; }
@@ -160,16 +160,21 @@ public:
 #if !ASYNCIO_EXCEPTIONS
         if (block == nullptr) return nullptr;
 #endif
-        auto* state = ::new (block) TaskState;  // every field has its initialiser: no zeroing first
-        state->m_frame_size = static_cast<std::uint32_t>(frame_size);
+        ::new (block) TaskState;  // every field has its initialiser: no zeroing first
         return static_cast<std::byte*>(block) + header_size();
     }
-    /// The frame at `frame_address` was destroyed: frees the allocation now, or with the last
-    /// handle if there still are some (the promise's operator delete).
-    static void frame_destroyed(void* frame_address) noexcept {
+    /// The frame at `frame_address`, of `frame_size` bytes, was destroyed (the promise's sized
+    /// operator delete): frees the allocation now, or with the last handle if there still are
+    /// some. Until then the dead frame's first bytes keep its size, so that no task pays a field
+    /// for it (a million sleeping tasks must fit in 256 MB).
+    static void frame_destroyed(void* frame_address, std::size_t frame_size) noexcept {
         TaskState& state = of(frame_address);
         state.m_frame_alive = false;
-        if (state.m_refs == 0) state.free_allocation();
+        if (state.m_refs == 0) {
+            state.free_allocation(frame_size);
+        } else {
+            ::new (frame_address) std::size_t(frame_size);  // every frame has room: two resume pointers at least
+        }
     }
     /// The state in front of the frame at `frame_address`.
     static TaskState& of(void* frame_address) noexcept {
@@ -181,7 +186,7 @@ public:
     // --- machinery used by the promise, the awaiters and the loop ---
     void start_inline(std::coroutine_handle<> continuation) noexcept {
         m_next = continuation;
-        m_status = Status::running;
+        set_status(Status::running);
     }
     /// Inline: the coroutine awaiting this one; a root has none.
     [[nodiscard]] std::coroutine_handle<> continuation() const noexcept {
@@ -200,7 +205,7 @@ public:
     /// For result(): a cancelled task has none, and asking is fatal_error().
     void fail_if_cancelled() const noexcept;
 #endif
-    void mark_done() noexcept { m_status = Status::done; }
+    void mark_done() noexcept { set_status(Status::done); }
     /// Callbacks run in the order they were added.
     void add_done_callback(DoneCallback& callback) noexcept { m_done_callbacks.push_front(callback); }
 
@@ -214,7 +219,8 @@ public:
 private:
     ~TaskState();  // by free_allocation() only
     /// Destroys this state and frees the allocation (the frame is gone already).
-    void free_allocation() noexcept;
+    void free_allocation(std::size_t frame_size) noexcept;
+    void set_status(Status status) noexcept { m_status = static_cast<std::uint32_t>(status); }
     friend class Wait;
     friend class asyncio::EventLoop;
     void finish() noexcept;
@@ -240,15 +246,18 @@ private:
     mutable std::unique_ptr<std::string> m_name;  ///< see name(); nullptr until needed
     std::uint64_t m_steps = 0;
     Duration m_run_time{};
-    std::uint32_t m_refs = 0;
     std::uint32_t m_id = 0;  ///< the n of "Task-<n>", given by the loop that starts it
-    std::uint32_t m_frame_size = 0;  ///< bytes of the frame behind this state
-    Status m_status = Status::created;
-    bool m_cancel_requested = false;
-    bool m_cancelled = false;           ///< finished by CancelledError
-    bool m_exception_retrieved = false;  ///< somebody awaited it and saw the exception
-    bool m_frame_alive = true;           ///< false once the frame was destroyed (unwound)
+    // One word for the count and the flags: 16 million handles to one task is beyond any program.
+    std::uint32_t m_refs : 24 = 0;
+    std::uint32_t m_status : 2 = static_cast<std::uint32_t>(Status::created);  ///< a Status
+    std::uint32_t m_cancel_requested : 1 = false;
+    std::uint32_t m_cancelled : 1 = false;            ///< finished by CancelledError
+    std::uint32_t m_exception_retrieved : 1 = false;  ///< somebody awaited it and saw the exception
+    std::uint32_t m_frame_alive : 1 = true;           ///< false once the frame was destroyed (unwound)
 };
+// 112 bytes on a 64-bit host: a sleeping task's allocation (this state and a 104-byte frame) is
+// then 216 bytes, which malloc serves from 224-byte chunks; one byte more would take 240.
+static_assert(sizeof(void*) != 8 || !ASYNCIO_EXCEPTIONS || sizeof(TaskState) <= 112);
 
 constexpr std::size_t TaskState::header_size() noexcept {
     constexpr std::size_t align = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
