@@ -105,6 +105,7 @@ std::string shed_response() {
     out.append(std::to_string(body.size())).append("\r\n\r\n").append(body);
     return out;
 }
+
 /// Exchanges a server keeps for reuse beyond those in use (each about 2.3 KiB).
 constexpr std::size_t kMaxFreeExchanges = 32;
 /// A pooled response whose body grew beyond this (a large page) gives that memory back.
