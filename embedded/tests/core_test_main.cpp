@@ -28,6 +28,7 @@
 #include "board.hpp"
 #include "malloc_counter.hpp"
 #include "tick_platform.hpp"
+#include "tiny_harness.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -43,19 +44,6 @@ using namespace std::chrono_literals;
 using asyncio::Task;
 
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// A very small test harness: CHECK records a failure and goes on.
-
-int g_check_failures = 0;
-
-#define CHECK(condition)                                                                   \
-    do {                                                                                   \
-        if (!(condition)) {                                                                \
-            ++g_check_failures;                                                            \
-            std::printf("    CHECK failed: %s  (%s:%d)\n", #condition, __FILE__, __LINE__); \
-        }                                                                                  \
-    } while (0)
 
 /// How late a timer may fire under QEMU, whose clock follows the host's: generous, since CI
 /// machines are busy. A timer firing early is always a failure.
@@ -683,12 +671,6 @@ Task<> test_bytes_per_sleeping_task() {
 
 // ---------------------------------------------------------------------------------------------
 
-struct TestCase {
-    const char* name;
-    Task<> (*body)();
-    asyncio::FrameAllocator* allocator = nullptr;
-};
-
 const TestCase kTests[] = {
     {"sleep_is_real_time", test_sleep_is_real_time},
     {"clock_is_monotonic_and_fine", test_clock_is_monotonic_and_fine},
@@ -718,6 +700,20 @@ const TestCase kTests[] = {
     {"bytes_per_sleeping_task", test_bytes_per_sleeping_task},
 };
 
+/// Runs the test on asyncio::run()'s loop; an exception escaping it is a failure.
+void run_catching_exceptions(const TestCase& test) {
+    try {
+        asyncio::run(test.body());
+    } catch (const std::exception& e) {
+        ++g_check_failures;
+        std::printf("    uncaught exception: %s\n", e.what());
+    } catch (...) {
+        ++g_check_failures;
+        std::printf("    uncaught exception of unknown type\n");
+    }
+    if (test.allocator == &g_pool) std::printf("    (largest frame asked of the pool: %u bytes)\n", unsigned(g_pool.largest_request()));
+}
+
 }  // namespace
 
 int main() {
@@ -728,31 +724,10 @@ int main() {
     int passed = 0;
     int failed = 0;
     for (const TestCase& test : kTests) {
-        g_check_failures = 0;
-        const std::size_t frames_before = asyncio::frame_stats().live_frames;
-        asyncio::set_frame_allocator(test.allocator);
-        try {
-            asyncio::run(test.body());
-        } catch (const std::exception& e) {
-            ++g_check_failures;
-            std::printf("    uncaught exception: %s\n", e.what());
-        } catch (...) {
-            ++g_check_failures;
-            std::printf("    uncaught exception of unknown type\n");
-        }
-        asyncio::set_frame_allocator(nullptr);
-        if (test.allocator == &g_pool) std::printf("    (largest frame asked of the pool: %u bytes)\n", unsigned(g_pool.largest_request()));
-        if (asyncio::frame_stats().live_frames != frames_before) {
-            ++g_check_failures;
-            std::printf("    %u coroutine frames leaked\n",
-                        static_cast<unsigned>(asyncio::frame_stats().live_frames - frames_before));
-        }
-        if (g_check_failures == 0) {
+        if (run_test(test, run_catching_exceptions)) {
             ++passed;
-            std::printf("[  OK  ] %s\n", test.name);
         } else {
             ++failed;
-            std::printf("[ FAIL ] %s\n", test.name);
         }
     }
     std::printf("MEASURE stack_high_water=%u of %u, heap_arena=%u\n", static_cast<unsigned>(board::stack_high_water()),

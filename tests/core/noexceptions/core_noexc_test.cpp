@@ -36,22 +36,15 @@
 #include "semihosting.hpp"
 #endif
 
+#include "tiny_harness.hpp"
+
 using namespace std::chrono_literals;
 using asyncio::Task;
 
 namespace {
 
-int g_check_failures = 0;
 int g_passed = 0;
 int g_failed = 0;
-
-#define CHECK(condition)                                                                   \
-    do {                                                                                   \
-        if (!(condition)) {                                                                \
-            ++g_check_failures;                                                            \
-            std::printf("    CHECK failed: %s  (%s:%d)\n", #condition, __FILE__, __LINE__); \
-        }                                                                                  \
-    } while (0)
 
 /// The loop each test runs on: the board's clock, or a virtual one on the host.
 std::unique_ptr<asyncio::Platform> test_platform() {
@@ -378,12 +371,6 @@ Task<> test_frame_pool_exhaustion_gives_an_empty_task() {
 
 // ---------------------------------------------------------------------------------------------
 
-struct TestCase {
-    const char* name;
-    Task<> (*body)();
-    asyncio::FrameAllocator* allocator = nullptr;
-};
-
 const TestCase kTests[] = {
     {"sleep_and_timer_order", test_sleep_and_timer_order},
     {"cancel_unwinds_innermost_first", test_cancel_unwinds_innermost_first},
@@ -399,26 +386,9 @@ const TestCase kTests[] = {
     {"frame_pool_exhaustion_gives_an_empty_task", test_frame_pool_exhaustion_gives_an_empty_task, &g_pool},
 };
 
-void run_test(const TestCase& test) {
-    g_check_failures = 0;
-    const std::size_t frames_before = asyncio::frame_stats().live_frames;
-    asyncio::set_frame_allocator(test.allocator);
-    {
-        asyncio::EventLoop loop(test_platform());
-        loop.run_until_complete(test.body());
-    }
-    asyncio::set_frame_allocator(nullptr);
-    if (asyncio::frame_stats().live_frames != frames_before) {
-        ++g_check_failures;
-        std::printf("    %u coroutine frames leaked\n", unsigned(asyncio::frame_stats().live_frames - frames_before));
-    }
-    if (g_check_failures == 0) {
-        ++g_passed;
-        std::printf("[  OK  ] %s\n", test.name);
-    } else {
-        ++g_failed;
-        std::printf("[ FAIL ] %s\n", test.name);
-    }
+void run_on_own_loop(const TestCase& test) {
+    asyncio::EventLoop loop(test_platform());
+    loop.run_until_complete(test.body());
 }
 
 /// The last test: a rule broken without exceptions reaches the installed handler, which ends the
@@ -440,7 +410,13 @@ void on_fatal_error(const char* what) noexcept {
 int main() {
     std::setvbuf(stdout, nullptr, _IONBF, 0);
     std::printf("asyncio core tests without exceptions (ASYNCIO_EXCEPTIONS=%d)\n", ASYNCIO_EXCEPTIONS);
-    for (const TestCase& test : kTests) run_test(test);
+    for (const TestCase& test : kTests) {
+        if (run_test(test, run_on_own_loop)) {
+            ++g_passed;
+        } else {
+            ++g_failed;
+        }
+    }
     asyncio::set_fatal_error_handler(on_fatal_error);
     asyncio::Lock lock;
     lock.release();  // not acquired: InvalidStateError with exceptions, fatal_error() here
