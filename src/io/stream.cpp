@@ -101,19 +101,23 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
                     io.not_writable();
                     return false;
                 }
-                output_start = 0;
-                detail::give_write_buffer(output);
+                drop_output();
                 detail::throw_error(result.error, "send");
             }
             output_start += static_cast<std::size_t>(result.value);
         }
-        output_start = 0;
-        detail::give_write_buffer(output);  // an idle stream holds no write buffer; the next write takes it back
+        drop_output();  // an idle stream holds no write buffer; the next write takes it back
         if (eof_after_flush) {
             eof_after_flush = false;
             detail::shutdown_write(io.fd());
         }
         return true;
+    }
+
+    /// Empties the write buffer (sent, or never to be) and gives its storage back to the pool.
+    void drop_output() noexcept {
+        output_start = 0;
+        detail::give_write_buffer(output);
     }
 
     void close_now() noexcept {
@@ -372,8 +376,7 @@ void Stream::close() noexcept {
 void Stream::abort() noexcept {
     if (!m_state) return;
     m_state->closing = true;
-    m_state->output_start = 0;
-    detail::give_write_buffer(m_state->output);
+    m_state->drop_output();
     m_state->close_now();  // a close() still flushing in the background finds the socket gone
 }
 
