@@ -189,6 +189,9 @@ private:
     }
     /// Appends the error response for a request that cannot be parsed; the connection closes.
     void answer_parse_error(const ParseResult& verdict);
+    /// An error page in the Exchange's response, for a request that will not be served (its
+    /// method and target show as "-" in the access log).
+    void start_error_response(int status, std::string_view detail);
     void answer_unrouted(const Router::Match& route);
     void answer(bool keep_alive);
     void log(TimePoint started) const;
@@ -212,13 +215,17 @@ private:
     bool m_streaming = false;
 };
 
-void HttpServer::Connection::answer_parse_error(const ParseResult& verdict) {
-    ++m_server.m_stats.bad_requests;
+void HttpServer::Connection::start_error_response(int status, std::string_view detail) {
     take_exchange();
     response().reset();
-    response().error(verdict.http_status, verdict.reason);
+    response().error(status, detail);
     request().method = "-";
     request().target = "-";
+}
+
+void HttpServer::Connection::answer_parse_error(const ParseResult& verdict) {
+    ++m_server.m_stats.bad_requests;
+    start_error_response(verdict.http_status, verdict.reason);
     answer(false);
 }
 
@@ -280,12 +287,8 @@ Task<> HttpServer::Connection::time_out(bool waiting_idle) {
 
 Task<> HttpServer::Connection::reject_busy() {
     ++m_server.m_stats.connections_rejected;
-    take_exchange();
-    response().reset();
-    response().error(503, "too many connections, retry shortly");
+    start_error_response(503, "too many connections, retry shortly");
     response().set_header("Retry-After", "1");
-    request().method = "-";
-    request().target = "-";
     answer(false);
     co_await flush_before_close();
 }
