@@ -81,6 +81,7 @@ IdleStats idle_stats() noexcept {
 
 }  // namespace asyncio::port
 
-std::unique_ptr<asyncio::Platform> asyncio::make_default_platform() {
+// Weak: a network program defines its own, the lwIP platform wrapping this one (io/lwip.hpp).
+__attribute__((weak)) std::unique_ptr<asyncio::Platform> asyncio::make_default_platform() {
     return std::make_unique<port::TickPlatform>();
 }

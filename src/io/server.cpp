@@ -48,9 +48,12 @@ bool is_resource_shortage(int error) noexcept {
 bool is_transient(int error) noexcept {
     // The peer gave up before we accepted, or the kernel reports a network error of that one
     // connection (accept(2) lists these as "treat like EAGAIN").
+#ifdef ENONET  // Linux's; newlib (a board, ESP-IDF) has no such value
+    if (error == ENONET) return true;
+#endif
     return error == ECONNABORTED || error == EINTR || error == EPROTO || error == EPERM || error == ENETDOWN ||
-           error == ENOPROTOOPT || error == EHOSTDOWN || error == ENONET || error == EHOSTUNREACH ||
-           error == EOPNOTSUPP || error == ENETUNREACH;
+           error == ENOPROTOOPT || error == EHOSTDOWN || error == EHOSTUNREACH || error == EOPNOTSUPP ||
+           error == ENETUNREACH;
 }
 }  // namespace
 

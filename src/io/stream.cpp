@@ -23,12 +23,17 @@
 namespace asyncio {
 
 namespace {
+#if ASYNCIO_SMALL_BUFFERS
+constexpr std::size_t kReceiveChunk = 2 * 1024;  // lwIP holds at most one TCP window anyway
+constexpr std::size_t kDirectReceive = 512;
+#else
 /// One receive asks the kernel for at least this much: everything a client pipelined arrives in
 /// one system call, and a bulk transfer moves 64 KiB per call.
 constexpr std::size_t kReceiveChunk = 64 * 1024;
 /// With this much free space the receive buffer takes the bytes directly; with less, they go
 /// through a per-thread scratch buffer and are appended (the buffer grows to take them).
 constexpr std::size_t kDirectReceive = 16 * 1024;
+#endif
 /// A receive buffer larger than this is given back as soon as a consume() empties it (after a
 /// big readexactly(), say); smaller ones are kept while data flows and given back when the
 /// stream goes idle (a receive finds nothing, or a task starts to wait for data).

@@ -10,6 +10,18 @@
 
 namespace asyncio::detail {
 
+#ifndef ASYNCIO_SMALL_BUFFERS
+#define ASYNCIO_SMALL_BUFFERS 0
+#endif
+
+#if ASYNCIO_SMALL_BUFFERS
+// A microcontroller build (the board's CMake defines ASYNCIO_SMALL_BUFFERS=1): a connection's
+// buffers stay near what one lwIP TCP segment holds, so a dozen connections fit in tens of KiB.
+// Larger requests still work: the receive buffer grows past a block when it must.
+inline constexpr std::size_t kReceiveBlockSize = 2 * 1024;
+inline constexpr std::size_t kMaxFreeBuffers = 2;
+inline constexpr std::size_t kMaxPooledWriteBuffer = 4 * 1024;
+#else
 /// Size of a pooled receive block (allocated with new char[]): room for any request head
 /// within the HTTP layer's default limits, and for what a client pipelines in one write.
 inline constexpr std::size_t kReceiveBlockSize = 16 * 1024;
@@ -17,6 +29,7 @@ inline constexpr std::size_t kReceiveBlockSize = 16 * 1024;
 inline constexpr std::size_t kMaxFreeBuffers = 8;
 /// A write buffer with more capacity than this is freed, not kept.
 inline constexpr std::size_t kMaxPooledWriteBuffer = 16 * 1024;
+#endif
 
 /// A receive block of kReceiveBlockSize bytes, from the free list or the heap (std::bad_alloc).
 [[nodiscard]] char* take_receive_block();
