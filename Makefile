@@ -8,7 +8,7 @@ PORT       ?= 8080
 CMAKE_FLAGS ?=
 CTEST_ARGS ?=
 
-.PHONY: all build run test test-asan test-poll soak bench fuzz embedded-test install-check clean
+.PHONY: all build run test test-asan test-poll soak bench fuzz embedded-test device-build device-run install-check clean
 
 all: build
 
@@ -54,6 +54,22 @@ fuzz:
 embedded-test:
 	@scripts/deps.sh embedded
 	embedded/run-tests.sh
+
+## sensor-server on an emulated Cortex-M3 board (QEMU mps2-an385, lwIP): builds the image and
+## boots it with the board's port 80 forwarded to http://127.0.0.1:$(DEVICE_PORT)/. Ctrl-C stops it.
+DEVICE_PORT  ?= 8081
+DEVICE_BUILD ?= embedded/build-mps2-an385
+device-build:
+	@scripts/deps.sh embedded
+	cmake -S embedded -B $(DEVICE_BUILD) -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/embedded/cmake/arm-none-eabi.cmake \
+	  -DASYNCIO_BOARD=mps2-an385 -DASYNCIO_EXCEPTIONS=ON
+	cmake --build $(DEVICE_BUILD) -j$(JOBS) --target sensor_server
+
+device-run: device-build
+	@echo "sensor-server on the board: http://127.0.0.1:$(DEVICE_PORT)/ (Ctrl-C stops it)"
+	qemu-system-arm -M mps2-an385 -cpu cortex-m3 -display none -monitor none -serial null \
+	  -semihosting-config enable=on,target=native \
+	  -nic user,hostfwd=tcp:127.0.0.1:$(DEVICE_PORT)-:80 -kernel $(DEVICE_BUILD)/device/sensor_server.elf
 
 ## Installs the library and builds a consumer with find_package(asyncio).
 install-check: build
