@@ -42,7 +42,7 @@ template <class... Ts>
 Task<std::tuple<detail::gathered_t<Ts>...>> gather(Task<Ts>... tasks) {
     if (!(static_cast<bool>(tasks) && ...)) fatal_error("gather() of an empty Task (no memory for a coroutine frame?)");
     (get_event_loop().start(tasks.state()), ...);  // started in argument order
-    std::vector<detail::TaskState*> states{&tasks.state()...};  // named: g++ 12, PITFALLS.md
+    std::vector<detail::TaskState*> states{&tasks.state()...};  // named: g++ 12 (docs/TOOLCHAIN.md)
     co_await detail::wait_all_or_first_failure(std::move(states));
     co_return std::tuple<detail::gathered_t<Ts>...>(detail::take_result(tasks)...);
 }

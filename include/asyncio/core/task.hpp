@@ -64,7 +64,7 @@ public:
     static Task<T> get_return_object_on_allocation_failure() noexcept;
 #endif
 
-    // The helpers are out of line on purpose (g++ 12 -Wmismatched-new-delete, PITFALLS.md).
+    // The helpers are out of line on purpose (g++ 12 -Wmismatched-new-delete, docs/TOOLCHAIN.md).
     static void* operator new(std::size_t size) noexcept(!ASYNCIO_EXCEPTIONS) { return TaskState::allocate(size); }
     // The sized form: the frame's size comes back here, so the task's state need not keep it.
     static void operator delete(void* frame, std::size_t size) noexcept { TaskState::frame_destroyed(frame, size); }
