@@ -31,6 +31,7 @@ ASYNCIO_WEAK_HANDLER(PORT1_IRQHandler);
 ASYNCIO_WEAK_HANDLER(TIMER0_IRQHandler);
 ASYNCIO_WEAK_HANDLER(TIMER1_IRQHandler);
 ASYNCIO_WEAK_HANDLER(DUALTIMER_IRQHandler);
+ASYNCIO_WEAK_HANDLER(ETHERNET_IRQHandler);
 ASYNCIO_WEAK_HANDLER(Spare_IRQHandler);
 #undef ASYNCIO_WEAK_HANDLER
 }
@@ -66,7 +67,11 @@ __attribute__((section(".isr_vector"), used)) const Vector g_vector_table[16 + 3
     TIMER0_IRQHandler,     // 8: CMSDK timer 0
     TIMER1_IRQHandler,     // 9: CMSDK timer 1
     DUALTIMER_IRQHandler,  // 10: dual timer
-    Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler,  // 11..15
+    Spare_IRQHandler,      // 11
+    Spare_IRQHandler,      // 12: UART 0..2 overflow
+    ETHERNET_IRQHandler,   // 13: Ethernet (LAN9118; embedded/net/lan9118.cpp)
+    Spare_IRQHandler,      // 14
+    Spare_IRQHandler,      // 15
     Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler,  // 16..20
     Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler,  // 21..25
     Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler, Spare_IRQHandler,  // 26..30
