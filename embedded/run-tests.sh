@@ -5,6 +5,8 @@
 #              exceptions, the profile's own tests (tests/core/noexceptions/core_noexc_test.cpp)
 #   blink      two tasks blinking at different rates (checks its own timing)
 #   capacity   fills RAM with sleeping tasks until memory runs out, cleanly
+#   net_probe  (mps2-an385, exceptions profile) lwIP on the emulated LAN9118 with QEMU's user
+#              networking: DHCP, then HTTP requests from the host (net/probe-test.sh)
 # then prints the flash/RAM sizes (arm-none-eabi-size) and "N passed, M failed".
 #
 #   embedded/run-tests.sh                           # every board, both profiles
@@ -12,8 +14,11 @@
 #   PROFILES="noexceptions" embedded/run-tests.sh   # one profile
 #   JOBS=4 QEMU_TIMEOUT=60 embedded/run-tests.sh
 #
+#   NET_PROBE=0 embedded/run-tests.sh               # skip the network probe
+#
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
-# qemu-system-arm cmake (Debian 12). Build trees: embedded/build-<board>[-noexc].
+# qemu-system-arm cmake (Debian 12); the network probe also curl and python3, and the first
+# configure for mps2-an385 fetches lwIP from Debian's archive (scripts/fetch-lwip.sh). Build trees: embedded/build-<board>[-noexc].
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,6 +26,7 @@ BOARDS="${BOARDS:-mps2-an385 mps2-an386 microbit}"
 PROGRAMS="${PROGRAMS:-core_test blink capacity}"
 QEMU_TIMEOUT="${QEMU_TIMEOUT:-60}"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
+NET_PROBE="${NET_PROBE:-1}"
 
 missing=()
 for tool in arm-none-eabi-g++ arm-none-eabi-size qemu-system-arm cmake; do
@@ -93,6 +99,21 @@ for profile in $profiles; do
             read -r text data bss _ < <(arm-none-eabi-size "$build/$program.elf" | tail -1)
             sizes+=("$(printf '%-11s %-13s %-10s %8s %6s %6s' "$board" "$profile" "$program" "$text" "$data" "$bss")")
         done
+        if [ "$NET_PROBE" = "1" ] && [ "$board" = "mps2-an385" ] && [ "$profile" = "exceptions" ] \
+                && [ -f "$build/net_probe.elf" ]; then
+            if "$here/net/probe-test.sh" "$build/net_probe.elf" >"$build/net_probe.test.log" 2>&1; then
+                passed=$((passed + 1))
+                echo "[  OK  ] $board/net_probe"
+                sed 's/^/    /' "$build/net_probe.test.log" | grep -v "probe-test.sh: ok" || true
+            else
+                failed=$((failed + 1))
+                failures+=("$board/net_probe: failed (log: $build/net_probe.test.log)")
+                echo "[ FAIL ] $board/net_probe"
+                sed 's/^/    | /' "$build/net_probe.test.log" | tail -30
+            fi
+            read -r text data bss _ < <(arm-none-eabi-size "$build/net_probe.elf" | tail -1)
+            sizes+=("$(printf '%-11s %-13s %-10s %8s %6s %6s' "$board" "$profile" "net_probe" "$text" "$data" "$bss")")
+        fi
     done
 done
 

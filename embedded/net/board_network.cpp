@@ -110,6 +110,8 @@ Stats stats() {
     for (int pool = 0; pool < MEMP_MAX; ++pool) s.memp_errors += memp_errors(static_cast<memp_t>(pool));
     s.pbuf_pool_errors = memp_errors(MEMP_PBUF_POOL);
     s.tcp_pcb_errors = memp_errors(MEMP_TCP_PCB);
+    s.tcp_seg_errors = memp_errors(MEMP_TCP_SEG);
+    s.pbuf_ref_errors = memp_errors(MEMP_PBUF);
     s.heap_errors = lwip_stats.mem.err;
     s.heap_used = lwip_stats.mem.used;
     s.heap_max = lwip_stats.mem.max;

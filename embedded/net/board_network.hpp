@@ -44,6 +44,8 @@ struct Stats {
     std::uint32_t memp_errors = 0;   ///< failed allocations from all of lwIP's fixed pools
     std::uint32_t pbuf_pool_errors = 0;  ///< ... of which from the RX pbuf pool
     std::uint32_t tcp_pcb_errors = 0;    ///< ... of which from the TCP pcb pool
+    std::uint32_t tcp_seg_errors = 0;    ///< ... of which from the TCP segment pool (tcp_write)
+    std::uint32_t pbuf_ref_errors = 0;   ///< ... of which from PBUF_REF/ROM (tcp_write, no COPY)
     std::uint32_t heap_errors = 0;   ///< failed mem_malloc()s (MEM_SIZE heap: tcp_write COPY data)
     std::uint32_t heap_used = 0;     ///< bytes of the heap in use now
     std::uint32_t heap_max = 0;      ///< the most bytes of the heap ever in use

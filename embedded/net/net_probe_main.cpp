@@ -28,8 +28,8 @@ namespace {
 
 constexpr u16_t kPort = 80;
 constexpr int kMaxConnections = 8;
-constexpr u8_t kPollInterval = 4;  // tcp_poll: every 4 x 500 ms
-constexpr u8_t kIdlePolls = 5;     // a connection quiet for 10 s is aborted
+constexpr u8_t kPollInterval = 1;  // tcp_poll: every 500 ms (retries a write that found no heap)
+constexpr u8_t kIdlePolls = 20;    // a connection quiet for 10 s is aborted
 constexpr std::uint32_t kDhcpTimeoutMs = 15000;
 constexpr std::uint32_t kBigSize = 64 * 1024;
 
@@ -62,7 +62,9 @@ struct Connection {
     std::uint8_t spaces = 0;        ///< spaces seen on the request line (the target is after one)
     std::uint32_t tail = 0;         ///< the last 4 bytes received, to find the blank line
     bool responding = false;
+    bool header_queued = false;
     bool copy = false;
+    const char* header = nullptr;   ///< the answer's head (the whole answer when there is no body)
     std::uint8_t idle_polls = 0;
     std::uint32_t body_sent = 0;
     std::uint32_t body_size = 0;
@@ -71,6 +73,7 @@ struct Connection {
 Connection g_connections[kMaxConnections];
 struct tcp_pcb* g_listener = nullptr;
 std::uint32_t g_accepted = 0, g_refused = 0, g_failed = 0, g_served = 0, g_idle_aborts = 0;
+std::uint32_t g_write_waits = 0;  ///< tcp_write() answered ERR_MEM (out of heap or queue)
 bool g_quit = false;
 std::uint32_t g_quit_at = 0;
 
@@ -106,11 +109,13 @@ char* append_stats(char* out) {
         {"rx_dropped", s.rx_dropped},     {"rx_errors", s.rx_errors},
         {"tx_errors", s.tx_errors},       {"interrupts", s.interrupts},
         {"memp_errors", s.memp_errors},   {"pbuf_pool_errors", s.pbuf_pool_errors},
-        {"tcp_pcb_errors", s.tcp_pcb_errors}, {"heap_errors", s.heap_errors},
+        {"tcp_pcb_errors", s.tcp_pcb_errors}, {"tcp_seg_errors", s.tcp_seg_errors},
+        {"pbuf_ref_errors", s.pbuf_ref_errors}, {"heap_errors", s.heap_errors},
         {"heap_max", s.heap_max},         {"pbuf_pool_max", s.pbuf_pool_max},
         {"tcp_pcb_max", s.tcp_pcb_max},   {"accepted", g_accepted},
         {"served", g_served},             {"refused", g_refused},
         {"failed", g_failed},             {"idle_aborts", g_idle_aborts},
+        {"write_waits", g_write_waits},
     };
     for (const auto& field : fields) {
         out = append(out, field.name);
@@ -151,9 +156,22 @@ err_t fail(Connection& c) {
     return ERR_ABRT;
 }
 
-/// Queues as much of the body as the send buffer and the queue take, sends, and closes once
-/// everything is queued (lwIP sends the FIN after the data).
+/// Queues the header, then as much of the body as the send buffer, the queue and the heap take,
+/// and sends. Out of heap (ERR_MEM) it stops: the sent callback, or the poll timer when nothing
+/// of this connection is in flight, tries again. Closes once everything is queued (lwIP sends
+/// the FIN after the data).
 err_t send_more(Connection& c) {
+    if (!c.header_queued) {
+        u8_t flags = TCP_WRITE_FLAG_COPY;
+        if (c.body_size != 0) flags |= TCP_WRITE_FLAG_MORE;
+        const err_t err = tcp_write(c.pcb, c.header, static_cast<u16_t>(std::strlen(c.header)), flags);
+        if (err == ERR_MEM) {
+            ++g_write_waits;
+            return ERR_OK;
+        }
+        if (err != ERR_OK) return fail(c);
+        c.header_queued = true;
+    }
     while (c.body_sent < c.body_size) {
         std::uint32_t n = c.body_size - c.body_sent;
         if (n > TCP_MSS) n = TCP_MSS;
@@ -163,11 +181,15 @@ err_t send_more(Connection& c) {
         u8_t flags = c.copy ? u8_t{TCP_WRITE_FLAG_COPY} : u8_t{0};
         if (c.body_sent + n < c.body_size) flags |= TCP_WRITE_FLAG_MORE;
         const err_t err = tcp_write(c.pcb, data, static_cast<u16_t>(n), flags);
-        if (err == ERR_MEM) break;  // the sent callback or the poll timer tries again
+        if (err == ERR_MEM) {
+            ++g_write_waits;
+            break;
+        }
         if (err != ERR_OK) return fail(c);
         c.body_sent += n;
     }
-    if (tcp_output(c.pcb) != ERR_OK) return fail(c);
+    // ERR_MEM here (no heap for a header) is retried by lwIP's timers: not an error.
+    tcp_output(c.pcb);
     if (c.body_sent == c.body_size) {
         ++g_served;
         return finish(c);
@@ -175,34 +197,32 @@ err_t send_more(Connection& c) {
     return ERR_OK;
 }
 
+/// Chooses the answer for the request target; /stats is built into the connection's buffer.
 err_t respond(Connection& c) {
     c.responding = true;
     c.target[c.target_length] = '\0';
-    const char* header = kNotFound;
-    char stats[512];
+    c.header = kNotFound;
     if (std::strcmp(c.target, "/") == 0) {
-        header = kHello;
+        c.header = kHello;
     } else if (std::strcmp(c.target, "/big") == 0 || std::strcmp(c.target, "/bigcopy") == 0) {
-        header = kBigHeader;
+        c.header = kBigHeader;
         c.body_size = kBigSize;
         c.copy = c.target[4] != '\0';
     } else if (std::strcmp(c.target, "/stats") == 0) {
-        char* body = append_stats(stats + 128);
-        *body++ = '\n';
-        char* head = append(stats, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ");
-        head = append(head, static_cast<std::uint32_t>(body - (stats + 128)));
-        head = append(head, "\r\n\r\n");
-        std::memmove(head, stats + 128, static_cast<std::size_t>(body - (stats + 128)));
-        *(head + (body - (stats + 128))) = '\0';
-        header = stats;
+        static char stats[512];  // one /stats answer at a time is plenty for a probe
+        char body[400];
+        char* end = append_stats(body);
+        *end++ = '\n';
+        char* p = append(stats, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ");
+        p = append(p, static_cast<std::uint32_t>(end - body));
+        p = append(p, "\r\n\r\n");
+        std::memcpy(p, body, static_cast<std::size_t>(end - body));
+        p[end - body] = '\0';
+        c.header = stats;
     } else if (std::strcmp(c.target, "/quit") == 0) {
-        header = kBye;
+        c.header = kBye;
         g_quit = true;
     }
-    const auto length = static_cast<u16_t>(std::strlen(header));
-    u8_t flags = TCP_WRITE_FLAG_COPY;
-    if (c.body_size != 0) flags |= TCP_WRITE_FLAG_MORE;
-    if (tcp_write(c.pcb, header, length, flags) != ERR_OK) return fail(c);
     return send_more(c);
 }
 

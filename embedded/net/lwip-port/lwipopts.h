@@ -6,14 +6,18 @@
    back-end, the application's callbacks); the Ethernet interrupt handler touches the controller's
    registers and a flag, never a pbuf or a pool, so no lightweight protection is needed.
 
-   RAM budget (static, .bss; measured on the built probe, docs/EMBEDDED.md has the table):
-     PBUF_POOL   10 x 1,536 B  = 15.0 KiB   received frames (one full frame per pbuf)
-     MEM_SIZE                    16.0 KiB   the heap: data copied by tcp_write, headers of sent
-                                            segments and ACKs, ARP queue, struct dhcp
-     TCP pcbs    16 + 2 listen   ~3.4 KiB   8 live connections + TIME_WAIT ones + the listener
-     TCP segs    32              ~0.7 KiB   queued segments, all connections together
-     the rest                    ~2 KiB     PBUF_REF/ROM, UDP pcbs, timeouts, ARP, DNS, stats
-   ~37 KiB in all, well inside the 60 KiB the network may take.
+   RAM budget, all static (.bss), as measured in net_probe.elf's map (arm-none-eabi-gcc 12, -Os):
+     PBUF_POOL   10 x 1,532 B   15,323 B  received frames, one whole frame per pbuf (1,516 B of
+                                          payload: 1,514 + the 2 pad bytes, and a struct pbuf)
+     MEM_SIZE                   16,403 B  the heap: tcp_write(COPY) data, headers of every sent
+                                          segment and ACK, the ARP queue, struct dhcp
+     TCP pcbs    16 x 156 B      2,499 B  8 live connections, the rest for TIME_WAIT
+     TCP segs    48 x 16 B         771 B  queued segments of all connections together
+     PBUF_REF    32 x 16 B         515 B  data written without COPY
+     the rest                    1,098 B  listen and UDP pcbs, timeouts, ARP table, DNS, stats
+   36,609 B (35.8 KiB) for lwIP, plus ~100 B for the driver: well inside the 60 KiB the network
+   may take. The pool needs only a few pbufs at once (the driver hands each frame to lwIP as it
+   is read, and the controller's own RX FIFO holds 10 KiB more); the heap is what runs short.
 
    What the heap means for 8 connections: each may queue TCP_SND_BUF (5,840 B) of copied data,
    but the 16 KiB are shared, so about two connections can have a full send buffer at a time;
@@ -33,11 +37,11 @@
 /* ---- memory ---- */
 #define MEM_ALIGNMENT               4
 #define MEM_SIZE                    (16 * 1024)
-#define MEMP_NUM_PBUF               16  /* PBUF_REF/ROM: tcp_write() without COPY, one per write */
+#define MEMP_NUM_PBUF               32  /* PBUF_REF/ROM: one per segment written without COPY */
 #define MEMP_NUM_UDP_PCB            4   /* DHCP, DNS, two spare */
 #define MEMP_NUM_TCP_PCB            16  /* 8 live connections, the rest for TIME_WAIT (120 s) */
 #define MEMP_NUM_TCP_PCB_LISTEN     2
-#define MEMP_NUM_TCP_SEG            32  /* >= TCP_SND_QUEUELEN; shared by all connections */
+#define MEMP_NUM_TCP_SEG            48  /* >= TCP_SND_QUEUELEN; 8 connections x ~6 queued */
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)  /* + the link check */
 #define PBUF_POOL_SIZE              10  /* full-frame RX pbufs; TCP_WND must fit (init.c) */
 
