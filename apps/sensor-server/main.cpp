@@ -1,6 +1,7 @@
-// sensor-server: the live sensor dashboard. See --help.
+// sensor-server on Linux: the command line, the OS's device facts, SIGINT/SIGTERM. The board's
+// main builds Options and DeviceInfo in code and serves the same App.
 #include "app.hpp"
-#include "network_info.hpp"
+#include "linux_device.hpp"
 #include "options.hpp"
 #include "sampler.hpp"
 #include "sensors.hpp"
@@ -9,7 +10,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <exception>
 
 namespace {
@@ -42,7 +42,7 @@ asyncio::Task<int> serve(Options options) {
     Sampler sampler(make_sensor(options.sensor),
                     std::chrono::duration_cast<std::chrono::milliseconds>(seconds(options.interval_s)), options.history);
     sampler.sample_once();
-    App app(options, sampler, read_network_info());
+    App app(options, sampler, linux_device_info());
     http::HttpServer server(app.router(), server_options(options));
     app.attach(server);
     co_await server.start(options.host, options.port);

@@ -1,3 +1,4 @@
+// Linux only: the network facts from the OS, read each time they are asked for.
 #include "network_info.hpp"
 
 #include <arpa/inet.h>
@@ -6,6 +7,8 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -43,8 +46,11 @@ std::string read_gateway() {
         std::string interface, destination, gateway;
         if (!(fields >> interface >> destination >> gateway)) continue;
         if (destination != "00000000") continue;
+        std::uint32_t value = 0;
+        const auto [end, error] = std::from_chars(gateway.data(), gateway.data() + gateway.size(), value, 16);
+        if (error != std::errc{} || end != gateway.data() + gateway.size()) continue;
         in_addr address{};
-        address.s_addr = static_cast<in_addr_t>(std::stoul(gateway, nullptr, 16));
+        address.s_addr = value;
         char text[INET_ADDRSTRLEN] = {};
         inet_ntop(AF_INET, &address, text, sizeof text);
         return text;
@@ -52,11 +58,13 @@ std::string read_gateway() {
     return {};
 }
 
+/// The first IPv4 name server of /etc/resolv.conf (the facts are dotted text, as on the device).
 std::string read_dns() {
     std::ifstream resolv("/etc/resolv.conf");
     std::string key, value;
     while (resolv >> key) {
-        if (key == "nameserver" && resolv >> value) return value;
+        in_addr address{};
+        if (key == "nameserver" && resolv >> value && inet_pton(AF_INET, value.c_str(), &address) == 1) return value;
         std::getline(resolv, value);
     }
     return {};
@@ -65,7 +73,7 @@ std::string read_dns() {
 }  // namespace
 
 NetworkInfo read_network_info() {
-    NetworkInfo info;
+    NetworkInfo info{{}, {}, {}, {}, {}};  // empty until found
     char name[256] = {};
     if (gethostname(name, sizeof name - 1) == 0) info.hostname = name;
     read_interface(info);

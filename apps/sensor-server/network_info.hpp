@@ -1,21 +1,12 @@
 #pragma once
-// The device's network facts the lecture reads on the ESP32 (network.WLAN().ifconfig()):
-// host name, IP address, netmask, gateway and DNS server.
+// Linux only: the network facts read from the OS (the board reads its lwIP netif instead).
 
-#include <string>
+#include "device_info.hpp"
 
 namespace sensor_server {
 
-struct NetworkInfo {
-    std::string hostname;
-    std::string ip;
-    std::string netmask;
-    std::string gateway;
-    std::string dns;
-};
-
-/// Reads them from the OS (gethostname, getifaddrs, /proc/net/route, /etc/resolv.conf). A fact
-/// that cannot be found is "unknown".
+/// Reads them now (gethostname, getifaddrs, /proc/net/route, /etc/resolv.conf). A fact that
+/// cannot be found is "unknown".
 [[nodiscard]] NetworkInfo read_network_info();
 
 }  // namespace sensor_server

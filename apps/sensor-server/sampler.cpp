@@ -1,10 +1,18 @@
 #include "sampler.hpp"
 
 #include <asyncio/core/sleep.hpp>
-#include <asyncio/core/to_thread.hpp>
 
 #include <cstdio>
 #include <stdexcept>
+
+// A blocking sensor is read on a worker thread where the platform has threads. Not on a board:
+// ASYNCIO_NO_THREADS, or a libstdc++ built without them (newlib's has no std::thread).
+#if !defined(ASYNCIO_NO_THREADS) && (!defined(__GLIBCXX__) || defined(_GLIBCXX_HAS_GTHREADS))
+#define SENSOR_SERVER_READS_ON_A_THREAD 1
+#include <asyncio/core/to_thread.hpp>
+#else
+#define SENSOR_SERVER_READS_ON_A_THREAD 0
+#endif
 
 namespace sensor_server {
 
@@ -22,12 +30,14 @@ asyncio::Task<> Sampler::run() {
     for (;;) {
         co_await asyncio::sleep(m_interval);
         try {
+#if SENSOR_SERVER_READS_ON_A_THREAD
             if (m_sensor->blocking()) {
                 SensorSource* sensor = m_sensor.get();
                 store(co_await asyncio::to_thread([sensor] { return sensor->read(); }));
-            } else {
-                store(m_sensor->read());
+                continue;
             }
+#endif
+            store(m_sensor->read());
         } catch (const std::runtime_error& error) {
             ++m_read_errors;
             std::fprintf(stderr, "sensor-server: reading the sensor failed: %s\n", error.what());

@@ -1,17 +1,14 @@
+// The portable sources: sim and fixed. (Linux adds its own in linux_sensor.cpp.)
 #include "sensors.hpp"
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <cmath>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <numbers>
 #include <random>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 namespace sensor_server {
 
@@ -20,10 +17,14 @@ namespace {
 /// Rounds to the 0.01 a real sensor resolves, so the JSON reads 21.53, not 21.528917.
 double hundredths(double value) { return std::round(value * 100.0) / 100.0; }
 
+/// Named "fixed:VALUE" (the shortest text of the value), so the device facts say which value.
 class FixedSensor final : public SensorSource {
 public:
-    explicit FixedSensor(double value) : m_value(value) {}
-    std::string_view name() const noexcept override { return "fixed"; }
+    explicit FixedSensor(double value) : m_value(value) {
+        char text[32];
+        m_name.append(text, std::to_chars(text, text + sizeof text, value).ptr);
+    }
+    std::string_view name() const noexcept override { return m_name; }
     Reading read() override {
         Reading reading;
         reading.ts_ms = unix_ms();
@@ -33,6 +34,7 @@ public:
 
 private:
     double m_value;
+    std::string m_name = "fixed:";
 };
 
 /// Each quantity follows a daily sine (warmest mid-afternoon) plus a slow random walk that is
@@ -74,86 +76,14 @@ private:
     double m_pressure_walk = 0;
 };
 
-std::optional<double> read_number(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    double value = 0;
-    if (in >> value) return value;
-    return std::nullopt;
-}
-
-/// The host's own sensors: the first thermal zone or hwmon temperature, the load average and
-/// the available memory.
-class LinuxSensor final : public SensorSource {
-public:
-    LinuxSensor() {
-        m_temperature_file = find_temperature_file();
-        if (m_temperature_file.empty() && !std::filesystem::exists("/proc/loadavg")) {
-            throw std::runtime_error(
-                "--sensor linux: this host has no temperature sensor (no /sys/class/thermal/thermal_zone*/temp, "
-                "no /sys/class/hwmon/hwmon*/temp*_input) and no /proc/loadavg");
-        }
-    }
-    std::string_view name() const noexcept override { return "linux"; }
-    [[nodiscard]] bool has_temperature() const noexcept { return !m_temperature_file.empty(); }
-
-    Reading read() override {
-        Reading reading;
-        reading.ts_ms = unix_ms();
-        if (!m_temperature_file.empty()) {
-            if (auto millidegrees = read_number(m_temperature_file)) {
-                reading.add("temperature_c", hundredths(*millidegrees / 1000.0));
-            }
-        }
-        std::ifstream loadavg("/proc/loadavg");
-        double load = 0;
-        if (loadavg >> load) reading.add("load_1m", load);
-        if (auto available = memory_available_mib()) reading.add("mem_available_mib", *available);
-        return reading;
-    }
-
-private:
-    static std::filesystem::path find_temperature_file() {
-        namespace fs = std::filesystem;
-        std::error_code error;
-        for (const char* root : {"/sys/class/thermal", "/sys/class/hwmon"}) {
-            for (const auto& entry : fs::directory_iterator(root, error)) {
-                for (const char* name : {"temp", "temp1_input"}) {
-                    const fs::path candidate = entry.path() / name;
-                    if (read_number(candidate)) return candidate;
-                }
-            }
-        }
-        return {};
-    }
-    static std::optional<double> memory_available_mib() {
-        std::ifstream meminfo("/proc/meminfo");
-        std::string key;
-        double kib = 0;
-        std::string unit;
-        while (meminfo >> key >> kib >> unit) {
-            if (key == "MemAvailable:") return std::round(kib / 1024.0);
-        }
-        return std::nullopt;
-    }
-
-    std::filesystem::path m_temperature_file;
-};
-
 }  // namespace
 
 std::unique_ptr<SensorSource> make_simulated_sensor(unsigned seed) { return std::make_unique<SimulatedSensor>(seed); }
 
-std::unique_ptr<SensorSource> make_sensor(std::string_view spec) {
-    if (spec == "sim") return make_simulated_sensor(std::random_device{}());
-    if (spec == "linux") {
-        auto sensor = std::make_unique<LinuxSensor>();
-        if (!sensor->has_temperature()) {
-            std::fprintf(stderr,
-                         "sensor-server: --sensor linux: no temperature sensor on this host "
-                         "(/sys/class/thermal, /sys/class/hwmon); reporting load and memory only\n");
-        }
-        return sensor;
-    }
+std::unique_ptr<SensorSource> make_fixed_sensor(double celsius) { return std::make_unique<FixedSensor>(celsius); }
+
+std::unique_ptr<SensorSource> make_portable_sensor(std::string_view spec, unsigned seed) {
+    if (spec == "sim") return make_simulated_sensor(seed);
     if (spec.starts_with("fixed:")) {
         const std::string_view text = spec.substr(6);
         double value = 0;
@@ -161,9 +91,9 @@ std::unique_ptr<SensorSource> make_sensor(std::string_view spec) {
         if (text.empty() || error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
             throw std::invalid_argument("--sensor fixed:VALUE needs a number, got '" + std::string(text) + "'");
         }
-        return std::make_unique<FixedSensor>(value);
+        return make_fixed_sensor(value);
     }
-    throw std::invalid_argument("unknown --sensor '" + std::string(spec) + "' (use sim, fixed:VALUE or linux)");
+    return nullptr;
 }
 
 }  // namespace sensor_server
