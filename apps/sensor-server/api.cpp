@@ -1,4 +1,4 @@
-// The JSON API, /metrics and /debug/tasks.
+// The JSON API (/api/sensor, /api/history, /api/device), /metrics and /debug/tasks.
 #include "app.hpp"
 
 #include <asyncio/core/frame_allocator.hpp>
@@ -7,8 +7,9 @@
 #include <bit>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
-#include <fstream>
+#include <cstdio>
 #include <string>
 
 namespace sensor_server {
@@ -52,18 +53,6 @@ void metric(std::string& out, std::string_view name, std::string_view type, doub
     out.push_back(' ');
     append_number(out, value);
     out.push_back('\n');
-}
-
-double resident_bytes() {
-    std::ifstream status("/proc/self/status");
-    std::string key;
-    double kib = 0;
-    std::string unit;
-    while (status >> key) {
-        if (key == "VmRSS:" && status >> kib) return kib * 1024.0;
-        std::getline(status, unit);
-    }
-    return 0;
 }
 
 bool same_reading(const Reading& a, const Reading& b) noexcept {
@@ -112,6 +101,35 @@ void App::api_history(const http::ServerRequest&, http::Response& response) cons
     json_headers(response);
 }
 
+void App::api_device(const http::ServerRequest&, http::Response& response) const {
+    const NetworkInfo network = this->network();
+    std::string& out = response.body();
+    out.clear();
+    const auto field = [&out](std::string_view name, std::string_view value) {
+        out.append(out.empty() ? "{\"" : ",\"").append(name).append("\":");
+        append_json_string(out, value);
+    };
+    field("hostname", network.hostname);
+    field("ip", network.ip);
+    field("netmask", network.netmask);
+    field("gateway", network.gateway);
+    field("dns", network.dns);
+    field("sensor", m_sampler.sensor().name());
+    out.append(",\"interval_s\":");
+    append_number(out, m_options.interval_s);
+    out.append(",\"uptime_s\":");
+    append_number(out, std::round(uptime_s() * 1000.0) / 1000.0);  // to the millisecond
+    field("platform", m_device.platform);
+    out.append(",\"free_heap_bytes\":");
+    if (const auto bytes = free_heap_bytes()) {
+        append_number(out, *bytes);
+    } else {
+        out.append("null");
+    }
+    out.push_back('}');
+    json_headers(response);
+}
+
 void App::metrics(const http::ServerRequest&, http::Response& response) const {
     std::string& out = response.body();
     out.clear();
@@ -149,7 +167,12 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
     metric(out, "asyncio_loop_longest_step_seconds", "gauge", seconds(loop.stats().longest_step));
     metric(out, "asyncio_coroutine_frames", "gauge", static_cast<double>(asyncio::frame_stats().live_frames));
     metric(out, "asyncio_coroutine_frame_bytes", "gauge", static_cast<double>(asyncio::frame_stats().live_bytes));
-    metric(out, "process_resident_memory_bytes", "gauge", resident_bytes());
+    if (m_device.resident_memory_bytes) {
+        if (const auto bytes = m_device.resident_memory_bytes()) {
+            metric(out, "process_resident_memory_bytes", "gauge", static_cast<double>(*bytes));
+        }
+    }
+    if (const auto bytes = free_heap_bytes()) metric(out, "device_free_heap_bytes", "gauge", static_cast<double>(*bytes));
     response.set_content_type("text/plain; version=0.0.4; charset=utf-8");
     add_no_store_headers(response);
 }

@@ -1,15 +1,31 @@
 #include "app.hpp"
 
+#include <asyncio/core/loop.hpp>
+
+#include <chrono>
+
 namespace sensor_server {
 
+namespace {
+DeviceInfo fixed_network(NetworkInfo network) {
+    DeviceInfo device;
+    device.network = [network = std::move(network)] { return network; };
+    return device;
+}
+}  // namespace
+
 App::App(const Options& options, Sampler& sampler, NetworkInfo network)
-    : m_options(options), m_sampler(sampler), m_network(std::move(network)) {
+    : App(options, sampler, fixed_network(std::move(network))) {}
+
+App::App(const Options& options, Sampler& sampler, DeviceInfo device)
+    : m_options(options), m_sampler(sampler), m_device(std::move(device)), m_started(asyncio::get_event_loop().time()) {
     // Handlers are plain lambdas calling members; the coroutine ones pass what they need as
-    // parameters (a capturing coroutine lambda would dangle, PITFALLS.md).
+    // parameters (a capturing coroutine lambda would dangle, docs/TOOLCHAIN.md).
     m_router.get("/", [this](const auto& req, auto& res) { dashboard(req, res); });
     m_router.get_prefix("/static/", [this](const auto& req, auto& res) { static_asset(req, res); });
     m_router.get("/api/sensor", [this](const auto& req, auto& res) { api_sensor(req, res); });
     m_router.get("/api/history", [this](const auto& req, auto& res) { api_history(req, res); });
+    m_router.get("/api/device", [this](const auto& req, auto& res) { api_device(req, res); });
     m_router.get("/metrics", [this](const auto& req, auto& res) { metrics(req, res); });
     m_router.get("/debug/tasks", [this](const auto& req, auto& res) { debug_tasks(req, res); });
     m_router.get("/healthz", [](const auto&, auto& res) {
@@ -18,6 +34,17 @@ App::App(const Options& options, Sampler& sampler, NetworkInfo network)
     });
     m_router.stream("/events", [this](http::OwnedRequest req, asyncio::Stream& stream) { return events(std::move(req), stream); });
     m_router.stream("/ws", [this](http::OwnedRequest req, asyncio::Stream& stream) { return websocket(std::move(req), stream); });
+}
+
+NetworkInfo App::network() const { return m_device.network ? m_device.network() : NetworkInfo{}; }
+
+double App::uptime_s() const {
+    if (m_device.uptime_s) return m_device.uptime_s();
+    return std::chrono::duration<double>(asyncio::get_event_loop().time() - m_started).count();
+}
+
+std::optional<std::size_t> App::free_heap_bytes() const {
+    return m_device.free_heap_bytes ? m_device.free_heap_bytes() : std::nullopt;
 }
 
 void App::end_live_streams() noexcept {

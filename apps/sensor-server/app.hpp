@@ -1,16 +1,21 @@
 #pragma once
 // sensor-server's routes: the dashboard, the JSON API, live readings (SSE and WebSocket),
 // metrics and introspection. Each group lives in its own file: dashboard.cpp, api.cpp, live.cpp.
+// Portable: the same App runs on Linux and on a board; what differs is in DeviceInfo, given by
+// each main.
 
-#include "network_info.hpp"
+#include "device_info.hpp"
 #include "options.hpp"
 #include "sampler.hpp"
 
 #include <asyncio/core/event.hpp>
+#include <asyncio/core/platform.hpp>
 #include <asyncio/http/router.hpp>
 #include <asyncio/http/server.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace sensor_server {
 
@@ -18,6 +23,9 @@ namespace http = asyncio::http;
 
 class App {
 public:
+    /// Call on the loop's thread: the uptime DeviceInfo does not give is counted from here.
+    App(const Options& options, Sampler& sampler, DeviceInfo device);
+    /// Network facts that never change and nothing else known (tests, benchmarks).
     App(const Options& options, Sampler& sampler, NetworkInfo network);
 
     [[nodiscard]] const http::Router& router() const noexcept { return m_router; }
@@ -33,15 +41,21 @@ private:
     // api.cpp
     void api_sensor(const http::ServerRequest& request, http::Response& response) const;
     void api_history(const http::ServerRequest& request, http::Response& response) const;
+    void api_device(const http::ServerRequest& request, http::Response& response) const;
     void metrics(const http::ServerRequest& request, http::Response& response) const;
     void debug_tasks(const http::ServerRequest& request, http::Response& response) const;
     // live.cpp
     asyncio::Task<> events(http::OwnedRequest request, asyncio::Stream& stream);
     asyncio::Task<> websocket(http::OwnedRequest request, asyncio::Stream& stream);
 
+    [[nodiscard]] NetworkInfo network() const;
+    [[nodiscard]] double uptime_s() const;
+    [[nodiscard]] std::optional<std::size_t> free_heap_bytes() const;
+
     Options m_options;
     Sampler& m_sampler;
-    NetworkInfo m_network;
+    DeviceInfo m_device;
+    asyncio::TimePoint m_started;  ///< loop time at construction: uptime when m_device has none
     http::Router m_router;
     const http::HttpServer* m_server = nullptr;
     asyncio::Event m_live_streams_ended;

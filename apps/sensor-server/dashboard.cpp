@@ -6,7 +6,9 @@
 #include <asyncio/http/request_parser.hpp>
 
 #include <charconv>
-#include <ctime>
+#include <cmath>
+#include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,12 +44,54 @@ std::string format_value(const Reading& reading, std::string_view name) {
     return value ? shortest_number(*value) : "\u2014";  // an em dash: this sensor lacks it
 }
 
+/// Unix milliseconds as "2024-11-25T15:53:20Z", without gmtime_r (not every C library has it).
 std::string iso_time(std::int64_t unix_ms) {
-    const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
+    std::int64_t seconds = unix_ms / 1000;
+    if (unix_ms % 1000 < 0) --seconds;
+    std::int64_t days = seconds / 86400;
+    std::int64_t second_of_day = seconds % 86400;
+    if (second_of_day < 0) {
+        second_of_day += 86400;
+        --days;
+    }
+    // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
+    days += 719468;
+    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const std::int64_t day_of_era = days - era * 146097;
+    const std::int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    const std::int64_t month_index = (5 * day_of_year + 2) / 153;  // March = 0
+    const std::int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    const std::int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
+    const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+    char text[128];  // room for any long long, so the compiler sees no truncation
+    std::snprintf(text, sizeof text, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", static_cast<long long>(year),
+                  static_cast<long long>(month), static_cast<long long>(day),
+                  static_cast<long long>(second_of_day / 3600), static_cast<long long>(second_of_day / 60 % 60),
+                  static_cast<long long>(second_of_day % 60));
+    return text;
+}
+
+/// "3 d 4 h", "2 h 5 min", "4 min 3 s", "12 s": what the panel shows (app.js formats it alike).
+std::string uptime_text(double seconds) {
+    const auto s = static_cast<long long>(seconds > 0 ? seconds : 0);
+    char text[96];
+    if (s >= 86400) {
+        std::snprintf(text, sizeof text, "%lld d %lld h", s / 86400, s / 3600 % 24);
+    } else if (s >= 3600) {
+        std::snprintf(text, sizeof text, "%lld h %lld min", s / 3600, s / 60 % 60);
+    } else if (s >= 60) {
+        std::snprintf(text, sizeof text, "%lld min %lld s", s / 60, s % 60);
+    } else {
+        std::snprintf(text, sizeof text, "%lld s", s);
+    }
+    return text;
+}
+
+/// "123.4 KiB" (app.js formats it alike).
+std::string kib_text(std::size_t bytes) {
     char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
     return text;
 }
 
@@ -79,16 +123,24 @@ std::string render(std::string_view page, Lookup lookup) {
 void App::dashboard(const http::ServerRequest&, http::Response& response) const {
     const Asset* page = find_asset("index.html");
     const Reading& latest = m_sampler.history().latest().reading;
+    const NetworkInfo network = this->network();
+    const std::optional<std::size_t> free_heap = free_heap_bytes();
+    const double uptime = uptime_s();
     response.html(render(page->body, [&](std::string_view name) -> std::optional<std::string> {
         if (name == "temperature_c" || name == "humidity_pct" || name == "pressure_hpa") return format_value(latest, name);
         if (name == "ts_iso") return iso_time(latest.ts_ms);
         if (name == "sensor") return std::string(m_sampler.sensor().name());
         if (name == "interval_s") return shortest_number(m_options.interval_s);
-        if (name == "hostname") return m_network.hostname;
-        if (name == "ip") return m_network.ip;
-        if (name == "netmask") return m_network.netmask;
-        if (name == "gateway") return m_network.gateway;
-        if (name == "dns") return m_network.dns;
+        if (name == "hostname") return network.hostname;
+        if (name == "ip") return network.ip;
+        if (name == "netmask") return network.netmask;
+        if (name == "gateway") return network.gateway;
+        if (name == "dns") return network.dns;
+        if (name == "platform") return m_device.platform;
+        if (name == "uptime_s") return shortest_number(std::floor(uptime));
+        if (name == "uptime") return uptime_text(uptime);
+        if (name == "free_heap") return free_heap ? kib_text(*free_heap) : std::string();
+        if (name == "free_heap_hidden") return free_heap ? std::string() : std::string("hidden");
         return std::nullopt;
     }));
     response.set_header("Content-Security-Policy", kContentSecurityPolicy);

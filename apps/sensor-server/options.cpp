@@ -12,8 +12,9 @@ namespace sensor_server {
 std::string usage() {
     return R"(Usage: sensor-server [OPTIONS]
 
-Serves live sensor readings: a dashboard at /, JSON at /api/sensor and /api/history, Server-Sent
-Events at /events, WebSocket at /ws, Prometheus metrics at /metrics, /healthz and /debug/tasks.
+Serves live sensor readings: a dashboard at /, JSON at /api/sensor and /api/history, the device's
+facts (address, netmask, gateway, DNS, uptime) at /api/device, Server-Sent Events at /events,
+WebSocket at /ws, Prometheus metrics at /metrics, /healthz and /debug/tasks.
 
 Options:
   --host H               address to listen on (default 127.0.0.1: this machine only;

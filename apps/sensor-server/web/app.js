@@ -1,6 +1,7 @@
 // sensor-server dashboard: live values over Server-Sent Events (/events), a chart of recent
-// history (/api/history) drawn on a <canvas>. No libraries, no inline code (the page's CSP
-// forbids it), no external requests. Without this script the server-rendered values still show.
+// history (/api/history) drawn on a <canvas>, the device panel kept current from /api/device.
+// No libraries, no inline code (the page's CSP forbids it), no external requests. Without this
+// script the server-rendered values still show.
 'use strict';
 
 (() => {
@@ -9,6 +10,7 @@
   const RETRY_MIN = 2000;  // ms before re-opening an EventSource the browser gave up on
   const RETRY_MAX = 30000;
   const OFFLINE_AFTER = 15000;  // ms of failed reconnects before the status says "offline"
+  const DEVICE_EVERY = 30000;   // ms between /api/device reads (DHCP may change the address)
 
   const $ = (id) => document.getElementById(id);
 
@@ -44,6 +46,15 @@
     if (s < 7200) return `${Math.round(s / 60)} min`;
     if (s < 172800) return `${+(s / 3600).toFixed(1)} h`;
     return `${+(s / 86400).toFixed(1)} days`;
+  }
+
+  // "3 d 4 h", "2 h 5 min", "4 min 3 s", "12 s" (dashboard.cpp renders the same on the server).
+  function uptimeFmt(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    if (s >= 86400) return `${Math.floor(s / 86400)} d ${Math.floor(s / 3600) % 24} h`;
+    if (s >= 3600) return `${Math.floor(s / 3600)} h ${Math.floor(s / 60) % 60} min`;
+    if (s >= 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
+    return `${s} s`;
   }
 
   // ---- state ----
@@ -140,6 +151,46 @@
     drawSoon();
   }
 
+  // ---- device panel ----
+  // The uptime counts on between reads of /api/device, from the last value the server gave.
+  let uptimeBase = parseFloat($('uptime').dataset.s);
+  let uptimeAt = performance.now();
+  let deviceTimer = 0;
+
+  function showUptime() {
+    if (Number.isFinite(uptimeBase)) $('uptime').textContent = uptimeFmt(uptimeBase + (performance.now() - uptimeAt) / 1000);
+  }
+
+  function showDevice(d) {
+    for (const key of ['hostname', 'ip', 'netmask', 'gateway', 'dns', 'sensor', 'platform']) {
+      if (typeof d[key] === 'string') $(key).textContent = d[key];
+    }
+    if (typeof d.interval_s === 'number') $('interval_s').textContent = String(d.interval_s);
+    if (typeof d.uptime_s === 'number') {
+      uptimeBase = d.uptime_s;
+      uptimeAt = performance.now();
+      $('uptime').dataset.s = String(Math.floor(d.uptime_s));
+      showUptime();
+    }
+    const heap = typeof d.free_heap_bytes === 'number' && Number.isFinite(d.free_heap_bytes);
+    $('free_heap-row').hidden = !heap;
+    if (heap) $('free_heap').textContent = `${(d.free_heap_bytes / 1024).toFixed(1)} KiB`;
+  }
+
+  async function loadDevice() {
+    clearTimeout(deviceTimer);
+    try {
+      const res = await fetch('/api/device', { cache: 'no-store', headers: { Accept: 'application/json' } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const body = await res.json();
+      if (!body || typeof body !== 'object') throw new Error('unexpected device format');
+      showDevice(body);
+    } catch (err) {
+      console.warn('device:', err);
+    }
+    deviceTimer = setTimeout(loadDevice, DEVICE_EVERY);
+  }
+
   // ---- connection ----
   function setStatus(state) {
     $('status').textContent = state;
@@ -162,7 +213,11 @@
     if (source) source.close();
     setStatus('reconnecting');
     const es = source = new EventSource('/events');
-    es.onopen = () => { retry = RETRY_MIN; downSince = 0; setStatus('live'); };
+    es.onopen = () => {
+      // After an outage the device may have restarted or got a new address: read it again.
+      if (downSince) loadDevice();
+      retry = RETRY_MIN; downSince = 0; setStatus('live');
+    };
     es.onmessage = onEvent;
     es.addEventListener('reading', onEvent);
     es.onerror = () => {
@@ -471,4 +526,6 @@
   buildPicker();
   connect();
   loadHistory();
+  loadDevice();
+  setInterval(showUptime, 1000);
 })();
