@@ -236,6 +236,18 @@ class DashboardInChromium(unittest.TestCase):
                 ts_first = await cdp.evaluate(TEXT.format("ts"))
                 await cdp.poll(TEXT.format("ts"), lambda v: v != ts_first, timeout=5)
 
+                # The device panel shows what /api/device says, and its uptime counts on.
+                device = get_json(srv.port, "/api/device")
+                for element in ("hostname", "ip", "netmask", "gateway", "dns", "sensor", "platform"):
+                    shown = await cdp.evaluate(TEXT.format(element))
+                    self.assertEqual(shown, device[element], element)
+                self.assertEqual(float(await cdp.evaluate(TEXT.format("interval_s"))), device["interval_s"])
+                self.assertTrue(await cdp.evaluate("document.getElementById('free_heap-row').hidden"),
+                                "no free-heap row where the platform does not know it")
+                uptime = await cdp.evaluate(TEXT.format("uptime"))
+                self.assertRegex(uptime, r"^\d+ (s|min \d+ s|h \d+ min|d \d+ h)$")
+                await cdp.poll(TEXT.format("uptime"), lambda v: v != uptime, timeout=3)
+
                 # The chart is shown and drawn (some non-transparent pixels on the canvas).
                 self.assertFalse(await cdp.evaluate("document.getElementById('history').hidden"))
                 await asyncio.sleep(2.0)  # a few seconds of history for the screenshot

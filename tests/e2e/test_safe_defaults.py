@@ -16,6 +16,7 @@ CACHE_CONTROL = {
     "/": "no-store",
     "/api/sensor": "no-store",
     "/api/history": "no-store",
+    "/api/device": "no-store",
     "/metrics": "no-store",
     "/healthz": "no-store",
     "/debug/tasks": "no-store",
@@ -27,7 +28,7 @@ CACHE_CONTROL = {
 # Paths next to, around or outside the compiled-in assets: none is a file, none lists anything.
 NOT_SERVED = ["/static", "/static/", "/static/.", "/static/..", "/static/app.js/", "/static/APP.JS",
               "/static/app.js.gz", "/static/%61pp.js", "//static/app.js", "/./static/app.js", "/index.html",
-              "/app.js", "/.env", "/.git/config", "/etc/passwd", "/proc/self/environ", "/api/", "/api/sensor/",
+              "/app.js", "/.env", "/.git/config", "/etc/passwd", "/proc/self/environ", "/api/", "/api/sensor/", "/api/device/",
               "/static/../../../../proc/self/cmdline", "/%2e%2e/%2e%2e/etc/passwd"]
 
 SCRIPT = "<script>alert(1)</script>"
