@@ -111,7 +111,9 @@ asyncio::Task<> report_memory() {
         const std::string line = "MEMORY heap_in_use=" + std::to_string(heap_in_use()) +
                                  " heap_peak=" + std::to_string(heap_peak()) +
                                  " stack_high_water=" + std::to_string(board::stack_high_water()) +
-                                 " sockets=" + std::to_string(asyncio::lwip::socket_counts().in_use);
+                                 " sockets=" + std::to_string(asyncio::lwip::socket_counts().in_use) +
+                                 " rx_dropped=" + std::to_string(board_net::stats().rx_dropped) +
+                                 " lwip_pool_errors=" + std::to_string(board_net::stats().memp_errors);
         if (line != last) print_line(line);
         last = line;
     }

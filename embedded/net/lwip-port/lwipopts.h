@@ -48,6 +48,10 @@
 /* ---- link layer ---- */
 #define LWIP_ARP                    1
 #define ARP_TABLE_SIZE              8
+/* Every packet to a host whose address is being resolved waits (not only the last one): the
+   answers to a burst of connections from a new peer are not lost to retransmission. */
+#define ARP_QUEUEING                1
+#define MEMP_NUM_ARP_QUEUE          16
 #define ETH_PAD_SIZE                2   /* with the LAN9118's RXDOFF=2: IP header word-aligned */
 #define LWIP_NETIF_STATUS_CALLBACK  1
 #define LWIP_NETIF_LINK_CALLBACK    0

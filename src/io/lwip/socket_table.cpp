@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace asyncio::detail::lwip {
@@ -20,9 +21,13 @@ void notify(Socket& socket, bool readable, bool writable) noexcept {
     if (socket.handle != nullptr) socket.handle->on_events(readable, writable, socket.peer_closed, socket.pcb == nullptr);
 }
 
+/// Received data is kept in a buffer of at most this capacity while it is read; a larger one
+/// (a burst of a whole window) is given back once read.
+constexpr std::size_t kKeepReceiveCapacity = 2 * 1024;
+
 void free_received(Socket& socket) noexcept {
-    if (socket.received != nullptr) pbuf_free(socket.received);
-    socket.received = nullptr;
+    std::string().swap(socket.received);
+    socket.received_start = 0;
 }
 
 /// Stops every callback of `pcb` from reaching the socket (lwIP keeps a closed pcb for a while,
@@ -41,10 +46,16 @@ err_t on_received(void* arg, tcp_pcb* /*pcb*/, pbuf* p, err_t /*err*/) {
     auto& socket = *static_cast<Socket*>(arg);
     if (p == nullptr) {
         socket.peer_closed = true;
-    } else if (socket.received == nullptr) {
-        socket.received = p;
     } else {
-        pbuf_cat(socket.received, p);  // at most TCP_WND bytes: the window opens only as they are read
+        try {
+            socket.received.erase(0, std::exchange(socket.received_start, 0));  // drop what was read
+            const std::size_t old_size = socket.received.size();
+            socket.received.resize(old_size + p->tot_len);
+            pbuf_copy_partial(p, socket.received.data() + old_size, p->tot_len, 0);
+        } catch (...) {
+            return ERR_MEM;  // out of heap: lwIP keeps `p` and delivers it again from its timer
+        }
+        pbuf_free(p);
     }
     notify(socket, true, false);
     return ERR_OK;
@@ -279,11 +290,17 @@ Endpoint peer_endpoint(const Socket& socket) noexcept {
 }
 
 std::size_t read_received(Socket& socket, char* buffer, std::size_t size) noexcept {
-    if (socket.received == nullptr || size == 0) return 0;
-    const auto wanted = static_cast<u16_t>(std::min<std::size_t>(size, socket.received->tot_len));
-    const u16_t copied = pbuf_copy_partial(socket.received, buffer, wanted, 0);
-    socket.received = pbuf_free_header(socket.received, copied);  // nullptr once all is read
-    if (socket.pcb != nullptr) tcp_recved(socket.pcb, copied);
+    const std::size_t copied = std::min(size, socket.received.size() - socket.received_start);
+    if (copied == 0) return 0;
+    std::memcpy(buffer, socket.received.data() + socket.received_start, copied);
+    socket.received_start += copied;
+    if (socket.received_start == socket.received.size()) {
+        if (socket.received.capacity() > kKeepReceiveCapacity) std::string().swap(socket.received);
+        socket.received.clear();
+        socket.received_start = 0;
+    }
+    // The window reopens by what the application took (at most TCP_WND in all, so a u16_t).
+    if (socket.pcb != nullptr) tcp_recved(socket.pcb, static_cast<u16_t>(copied));
     return copied;
 }
 

@@ -13,13 +13,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #ifndef ASYNCIO_LWIP_MAX_SOCKETS
 #define ASYNCIO_LWIP_MAX_SOCKETS 16
 #endif
 
 struct tcp_pcb;
-struct pbuf;
 
 namespace asyncio::detail::lwip {
 
@@ -34,7 +34,11 @@ struct Socket {
 
     Kind kind = Kind::free;
     tcp_pcb* pcb = nullptr;      ///< nullptr once lwIP has freed it (reset, abort) or it was closed
-    pbuf* received = nullptr;    ///< received bytes not read yet (a chain; at most TCP_WND)
+    /// Received bytes not read yet, from `received_start` on: at most TCP_WND, since the window
+    /// reopens only as they are read. Copied out of lwIP's pbufs at once, because those come from
+    /// the driver's small receive pool, which a few idle connections would otherwise pin.
+    std::string received;
+    std::size_t received_start = 0;
     int error = 0;               ///< errno value the next receive/send reports (sticky)
     bool peer_closed = false;    ///< the peer's FIN arrived: reading ends after `received`
     bool write_shut = false;     ///< shutdown_write() was called
@@ -85,8 +89,8 @@ struct Endpoint {
 [[nodiscard]] Endpoint local_endpoint(const Socket& socket) noexcept;
 [[nodiscard]] Endpoint peer_endpoint(const Socket& socket) noexcept;
 
-/// Copies up to `size` received bytes into `buffer`, frees them and reopens the receive window
-/// by as much. Returns how many were copied (0 when nothing is buffered).
+/// Copies up to `size` received bytes into `buffer` and reopens the receive window by as much.
+/// Returns how many were copied (0 when nothing is buffered).
 std::size_t read_received(Socket& socket, char* buffer, std::size_t size) noexcept;
 
 /// True once since the last call if any callback made a socket ready (the poller then does not

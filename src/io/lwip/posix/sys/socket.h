@@ -43,7 +43,7 @@ struct sockaddr_storage {
 #define SO_KEEPALIVE 0x0008
 #define SO_ERROR 0x1007
 
-#define SOMAXCONN 8
+#define SOMAXCONN 32
 #define MSG_NOSIGNAL 0
 
 #define SHUT_RD 0
