@@ -11,7 +11,26 @@
 #include <system_error>
 #include <unistd.h>
 
+// IPv6 where the socket headers have it. lwIP built without IPv6 (ESP-IDF's CONFIG_LWIP_IPV6=n)
+// has no sockaddr_in6, INET6_ADDRSTRLEN or IPV6_V6ONLY, and its AF_INET6 is AF_UNSPEC: the build
+// then takes IPv4 only, and an IPv6 address is an EAFNOSUPPORT error at run time.
+#ifndef ASYNCIO_HAS_IPV6
+#if defined(INET6_ADDRSTRLEN) && defined(IPV6_V6ONLY)
+#define ASYNCIO_HAS_IPV6 1
+#else
+#define ASYNCIO_HAS_IPV6 0
+#endif
+#endif
+
 namespace asyncio {
+
+namespace {
+#if ASYNCIO_HAS_IPV6
+constexpr std::size_t kHostTextSize = INET6_ADDRSTRLEN;
+#else
+constexpr std::size_t kHostTextSize = INET_ADDRSTRLEN;
+#endif
+}  // namespace
 
 Address::Address(const sockaddr* address, socklen_t length) noexcept : m_length(length) {
     if (length > sizeof m_storage) length = m_length = sizeof m_storage;
@@ -30,33 +49,48 @@ char* format_ipv4(const sockaddr_storage& storage, char* out) noexcept {
     return out;
 }
 
-/// Writes the host part at `out` (room for INET6_ADDRSTRLEN); returns its end.
+/// Writes the host part at `out` (room for kHostTextSize); returns its end.
 char* format_host(const sockaddr_storage& storage, char* out) noexcept {
     if (storage.ss_family == AF_INET) return format_ipv4(storage, out);
+#if ASYNCIO_HAS_IPV6
     if (storage.ss_family == AF_INET6 &&
         inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, out, INET6_ADDRSTRLEN) != nullptr) {
         return out + std::strlen(out);
     }
+#endif
     return out;
+}
+
+/// Whether the address is IPv6. Not `family() == AF_INET6` alone: without IPv6, lwIP's AF_INET6
+/// is AF_UNSPEC, the family of an empty Address.
+bool is_ipv6(const sockaddr_storage& storage) noexcept {
+#if ASYNCIO_HAS_IPV6
+    return storage.ss_family == AF_INET6;
+#else
+    (void)storage;
+    return false;
+#endif
 }
 }  // namespace
 
 std::string Address::host() const {
-    char text[INET6_ADDRSTRLEN];
+    char text[kHostTextSize];
     return std::string(text, format_host(m_storage, text));
 }
 
 std::uint16_t Address::port() const noexcept {
     if (m_storage.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&m_storage)->sin_port);
+#if ASYNCIO_HAS_IPV6
     if (m_storage.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&m_storage)->sin6_port);
+#endif
     return 0;
 }
 
 std::string Address::to_string() const {
     if (empty()) return {};
-    char text[INET6_ADDRSTRLEN + 9];  // "[" host "]:" port
+    char text[kHostTextSize + 9];  // "[" host "]:" port
     char* out = text;
-    const bool v6 = m_storage.ss_family == AF_INET6;
+    const bool v6 = is_ipv6(m_storage);
     if (v6) *out++ = '[';
     out = format_host(m_storage, out);
     if (v6) *out++ = ']';
@@ -156,8 +190,10 @@ IoResult accept(int listener, Address* peer) noexcept {
 IoResult bind_and_listen(int fd, const Address& address, int backlog) noexcept {
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#if ASYNCIO_HAS_IPV6
     // An IPv6 listener takes IPv6 only, so "::" and "0.0.0.0" can both be bound on one port.
     if (address.family() == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+#endif
     if (::bind(fd, address.data(), address.size()) < 0) return {-1, errno};
     return result_of(::listen(fd, backlog));
 }
@@ -191,6 +227,53 @@ IoResult set_option(int fd, int level, int name, int value) noexcept {
     return result_of(::setsockopt(fd, level, name, &value, sizeof value));
 }
 
+namespace {
+/// getaddrinfo()'s error in words. Not gai_strerror(): lwIP (ESP-IDF) has none. The same table
+/// on every system, each code where the system has it; any other is "name lookup failed (EAI n)".
+std::string name_lookup_error(int status) {
+    struct Known {
+        int code;
+        const char* text;
+    };
+    static constexpr Known known[] = {
+#ifdef EAI_AGAIN
+        {EAI_AGAIN, "temporary failure in name resolution"},
+#endif
+#ifdef EAI_BADFLAGS
+        {EAI_BADFLAGS, "invalid flags"},
+#endif
+#ifdef EAI_FAIL
+        {EAI_FAIL, "name lookup failed"},
+#endif
+#ifdef EAI_FAMILY
+        {EAI_FAMILY, "address family not supported"},
+#endif
+#ifdef EAI_MEMORY
+        {EAI_MEMORY, "out of memory"},
+#endif
+#ifdef EAI_NODATA
+        {EAI_NODATA, "no address for this name"},
+#endif
+#ifdef EAI_NONAME
+        {EAI_NONAME, "name or service not known"},
+#endif
+#ifdef EAI_SERVICE
+        {EAI_SERVICE, "service not supported for this socket type"},
+#endif
+#ifdef EAI_SOCKTYPE
+        {EAI_SOCKTYPE, "socket type not supported"},
+#endif
+#ifdef EAI_OVERFLOW
+        {EAI_OVERFLOW, "buffer overflow"},
+#endif
+    };
+    for (const Known& entry : known) {
+        if (entry.code == status) return entry.text;
+    }
+    return "name lookup failed (EAI " + std::to_string(status) + ")";
+}
+}  // namespace
+
 std::vector<Address> resolve(const std::string& host, std::uint16_t port, int type, bool passive, std::string& error) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
@@ -201,7 +284,7 @@ std::vector<Address> resolve(const std::string& host, std::uint16_t port, int ty
     const int status = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
     std::vector<Address> addresses;
     if (status != 0) {
-        error = "getaddrinfo(" + host + "): " + gai_strerror(status);
+        error = "getaddrinfo(" + host + "): " + name_lookup_error(status);
         return addresses;
     }
     for (addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
@@ -218,12 +301,20 @@ std::vector<Address> resolve_numeric(const std::string& host, std::uint16_t port
         v4.sin_port = htons(port);
         return {Address(reinterpret_cast<sockaddr*>(&v4), sizeof v4)};
     }
+#if ASYNCIO_HAS_IPV6
     sockaddr_in6 v6{};
     if (::inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) == 1) {
         v6.sin6_family = AF_INET6;
         v6.sin6_port = htons(port);
         return {Address(reinterpret_cast<sockaddr*>(&v6), sizeof v6)};
     }
+#else
+    // No host name has a ':'; an IPv6 address always has. Said now, not left to a name lookup.
+    if (host.find(':') != std::string::npos) {
+        throw std::system_error(EAFNOSUPPORT, std::system_category(),
+                                "IPv6 address '" + host + "': this build has no IPv6 (lwIP without LWIP_IPV6)");
+    }
+#endif
     return {};
 }
 

@@ -53,7 +53,8 @@ IoResult set_option(int fd, int level, int name, int value) noexcept;
 /// getaddrinfo(). Blocks: call it through to_thread when the host is a name.
 /// Returns the error text in `error` (empty on success).
 std::vector<Address> resolve(const std::string& host, std::uint16_t port, int type, bool passive, std::string& error);
-/// Parses a numeric IPv4/IPv6 host without any lookup; empty when `host` is a name.
+/// Parses a numeric IPv4/IPv6 host without any lookup; empty when `host` is a name. In a build
+/// without IPv6 (lwIP without LWIP_IPV6), an IPv6 address throws std::system_error(EAFNOSUPPORT).
 std::vector<Address> resolve_numeric(const std::string& host, std::uint16_t port);
 
 }  // namespace asyncio::detail
