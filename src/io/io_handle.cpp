@@ -67,7 +67,7 @@ bool IoWait::cancel_wait() noexcept {
 }
 
 Poller& Poller::current() {
-    auto* poller = dynamic_cast<Poller*>(&get_event_loop().platform());
+    Poller* poller = get_event_loop().platform().as_poller();
     if (poller == nullptr) throw InvalidStateError("sockets need a loop running on the OS poller");
     return *poller;
 }

@@ -14,6 +14,10 @@
 
 namespace asyncio {
 
+namespace detail {
+class Poller;  // the io layer's (asyncio/io/poller.hpp); the core only passes a pointer on
+}  // namespace detail
+
 /// Time as the loop sees it: nanoseconds since an arbitrary, platform-chosen origin.
 using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::nanoseconds;
@@ -60,12 +64,19 @@ public:
     virtual void wait(std::optional<Duration> timeout) = 0;
 
     /// Makes a current or the next `wait()` return. Safe from any thread and, on a
-    /// microcontroller, from an interrupt handler.
+    /// microcontroller, from an interrupt handler: mark the override ASYNCIO_ISR_ATTR
+    /// (core/config.hpp) where interrupt code must sit in a particular memory (IRAM on ESP-IDF).
     virtual void wake() noexcept = 0;
 
     /// Whether anything outside the loop's own queues (I/O registrations, signal handlers) can
     /// still wake it: the loop uses this to tell an idle wait from a deadlock.
     virtual bool has_pending_io() const noexcept { return false; }
+
+    /// This platform as the io layer's poller, or nullptr when it is none (a VirtualClock, a
+    /// microcontroller's tick platform). detail::Poller overrides it; nothing else should. It is
+    /// how sockets find their loop's poller without dynamic_cast, so the library needs no RTTI
+    /// (ESP-IDF compiles with -fno-rtti unless CONFIG_COMPILER_CXX_RTTI is set).
+    virtual detail::Poller* as_poller() noexcept { return nullptr; }
 };
 
 /// The platform `run()` and `get_event_loop()` use: the io layer's poller on hosted systems, the

@@ -124,8 +124,10 @@ public:
     virtual void update_interest(IoHandle& handle) noexcept = 0;
 
     /// The poller of the running loop; InvalidStateError if that loop runs on another platform
-    /// (a VirtualClock, say).
+    /// (a VirtualClock, say). Asks Platform::as_poller(): no RTTI needed.
     static Poller& current();
+
+    Poller* as_poller() noexcept final { return this; }
 
 protected:
     using WaitingList = IntrusiveList<IoHandle, TaggedHook<PollerWaitingTag>>;
