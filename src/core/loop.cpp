@@ -283,7 +283,8 @@ void EventLoop::call_soon_threadsafe(std::function<void()> callback) {
     notify_threadsafe();
 }
 
-void EventLoop::notify_threadsafe() noexcept {
+// On ThreadSafeFlag::set()'s path from an interrupt handler: in IRAM on ESP-IDF (config.hpp).
+ASYNCIO_ISR_ATTR void EventLoop::notify_threadsafe() noexcept {
     m_threadsafe_pending.store(true, std::memory_order_release);
     m_platform->wake();
 }

@@ -1,10 +1,12 @@
+#include <asyncio/core/config.hpp>
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/thread_safe_flag.hpp>
 
 namespace asyncio {
 
-void ThreadSafeFlag::set() noexcept {
+// In IRAM on ESP-IDF (ASYNCIO_ISR_ATTR), as is all it calls: an interrupt handler runs it.
+ASYNCIO_ISR_ATTR void ThreadSafeFlag::set() noexcept {
     m_flag.store(true, std::memory_order_seq_cst);
     // Join the current epoch (again, should a waiter have ended it meanwhile). All seq_cst: a
     // stop_waiting() either sees this call counted and waits for it, or this call sees the

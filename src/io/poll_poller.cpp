@@ -5,6 +5,7 @@
 //
 // This file is the same on Linux and ESP-IDF; the clock and the making of the wake-up descriptor
 // are the port's (poll_port.hpp), so `ASYNCIO_POLLER=poll` on Linux tests what the ESP32 runs.
+#include <asyncio/core/config.hpp>
 #include <asyncio/io/poller.hpp>
 
 #include "poll_port.hpp"
@@ -54,8 +55,9 @@ public:
     }
 
     /// One 8-byte count, as an eventfd requires. Lock-free and async-signal-safe on Linux; on
-    /// ESP-IDF the eventfd was made with EFD_SUPPORT_ISR, so an interrupt handler may call it.
-    void wake() noexcept override {
+    /// ESP-IDF the eventfd was made with EFD_SUPPORT_ISR, so an interrupt handler may call it
+    /// (through ThreadSafeFlag::set(): in IRAM there, config.hpp).
+    ASYNCIO_ISR_ATTR void wake() noexcept override {
         const std::uint64_t one = 1;
         [[maybe_unused]] auto written = ::write(m_wakeup, &one, sizeof one);
     }

@@ -22,3 +22,16 @@
 #if ASYNCIO_EXCEPTIONS && !(defined(__cpp_exceptions) || defined(__EXCEPTIONS))
 #error "ASYNCIO_EXCEPTIONS=1 needs C++ exceptions (remove -fno-exceptions)"
 #endif
+
+// ASYNCIO_ISR_ATTR marks the functions an interrupt handler runs through ThreadSafeFlag::set():
+// set() itself, EventLoop::notify_threadsafe() and the platform's wake(). On ESP-IDF it is
+// IRAM_ATTR, which places them in internal RAM as ESP-IDF wants of interrupt code; elsewhere it is
+// empty. A build may define it itself (to an attribute, or to nothing).
+#ifndef ASYNCIO_ISR_ATTR
+#if defined(ESP_PLATFORM)
+#include <esp_attr.h>
+#define ASYNCIO_ISR_ATTR IRAM_ATTR
+#else
+#define ASYNCIO_ISR_ATTR
+#endif
+#endif
