@@ -1,5 +1,6 @@
 // The JSON API (/api/sensor, /api/history, /api/device), /metrics and /debug/tasks.
 #include "app.hpp"
+#include "number_text.hpp"
 
 #include <asyncio/core/frame_allocator.hpp>
 #include <asyncio/core/loop.hpp>
@@ -36,12 +37,6 @@ void append_json_string(std::string& out, std::string_view text) {
         }
     }
     out.push_back('"');
-}
-
-template <class Number>
-void append_number(std::string& out, Number value) {
-    char text[32];
-    out.append(text, std::to_chars(text, text + sizeof text, value).ptr);
 }
 
 double seconds(asyncio::Duration duration) { return std::chrono::duration<double>(duration).count(); }

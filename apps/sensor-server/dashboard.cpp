@@ -1,9 +1,11 @@
 // GET / (the dashboard, rendered with the current values so it shows without JavaScript) and
 // /static/* (assets compiled into the binary, gzip-compressed at build time).
 #include "app.hpp"
+#include "number_text.hpp"
 #include "web_assets.hpp"
 
 #include <asyncio/http/request_parser.hpp>
+#include <asyncio/http/utc_time.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -34,41 +36,18 @@ void append_html_escaped(std::string& out, std::string_view text) {
     }
 }
 
-std::string shortest_number(double value) {
-    char text[32];
-    return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
-}
-
 std::string format_value(const Reading& reading, std::string_view name) {
     const auto value = reading.get(name);
-    return value ? shortest_number(*value) : "\u2014";  // an em dash: this sensor lacks it
+    return value ? number_text(*value) : "\u2014";  // an em dash: this sensor lacks it
 }
 
-/// Unix milliseconds as "2024-11-25T15:53:20Z", without gmtime_r (not every C library has it).
+/// Unix milliseconds as "2024-11-25T15:53:20Z".
 std::string iso_time(std::int64_t unix_ms) {
-    std::int64_t seconds = unix_ms / 1000;
-    if (unix_ms % 1000 < 0) --seconds;
-    std::int64_t days = seconds / 86400;
-    std::int64_t second_of_day = seconds % 86400;
-    if (second_of_day < 0) {
-        second_of_day += 86400;
-        --days;
-    }
-    // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
-    days += 719468;
-    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const std::int64_t day_of_era = days - era * 146097;
-    const std::int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-    const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    const std::int64_t month_index = (5 * day_of_year + 2) / 153;  // March = 0
-    const std::int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    const std::int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
-    const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+    const std::int64_t seconds = unix_ms / 1000 - (unix_ms % 1000 < 0 ? 1 : 0);  // floor
+    const asyncio::http::UtcTime t = asyncio::http::utc_time(seconds);
     char text[128];  // room for any long long, so the compiler sees no truncation
-    std::snprintf(text, sizeof text, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", static_cast<long long>(year),
-                  static_cast<long long>(month), static_cast<long long>(day),
-                  static_cast<long long>(second_of_day / 3600), static_cast<long long>(second_of_day / 60 % 60),
-                  static_cast<long long>(second_of_day % 60));
+    std::snprintf(text, sizeof text, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(t.year), t.month, t.day,
+                  t.hour, t.minute, t.second);
     return text;
 }
 
@@ -130,14 +109,14 @@ void App::dashboard(const http::ServerRequest&, http::Response& response) const 
         if (name == "temperature_c" || name == "humidity_pct" || name == "pressure_hpa") return format_value(latest, name);
         if (name == "ts_iso") return iso_time(latest.ts_ms);
         if (name == "sensor") return std::string(m_sampler.sensor().name());
-        if (name == "interval_s") return shortest_number(m_options.interval_s);
+        if (name == "interval_s") return number_text(m_options.interval_s);
         if (name == "hostname") return network.hostname;
         if (name == "ip") return network.ip;
         if (name == "netmask") return network.netmask;
         if (name == "gateway") return network.gateway;
         if (name == "dns") return network.dns;
         if (name == "platform") return m_device.platform;
-        if (name == "uptime_s") return shortest_number(std::floor(uptime));
+        if (name == "uptime_s") return number_text(std::floor(uptime));
         if (name == "uptime") return uptime_text(uptime);
         if (name == "free_heap") return free_heap ? kib_text(*free_heap) : std::string();
         if (name == "free_heap_hidden") return free_heap ? std::string() : std::string("hidden");

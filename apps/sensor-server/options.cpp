@@ -1,4 +1,5 @@
 #include "options.hpp"
+#include "number_text.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -39,9 +40,7 @@ namespace {
 
 double parse_seconds(std::string_view flag, const std::string& text, double minimum) {
     double value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
-        value < minimum) {
+    if (!parse_number(text, value) || value < minimum) {
         throw std::invalid_argument(std::string(flag) + " needs a number of seconds >= " + std::to_string(minimum) +
                                     ", got '" + text + "'");
     }

@@ -1,4 +1,5 @@
 #include "reading.hpp"
+#include "number_text.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -16,15 +17,6 @@ std::optional<double> Reading::get(std::string_view name) const noexcept {
     }
     return std::nullopt;
 }
-
-namespace {
-template <class Number>
-void append_number(std::string& out, Number value) {
-    char text[32];
-    const auto end = std::to_chars(text, text + sizeof text, value).ptr;
-    out.append(text, end);
-}
-}  // namespace
 
 void append_json(std::string& out, const Reading& reading) {
     out.append("{\"ts\":");

@@ -1,8 +1,9 @@
 #include "sampler.hpp"
 
+#include <asyncio/core/loop.hpp>
 #include <asyncio/core/sleep.hpp>
 
-#include <cstdio>
+#include <string>
 #include <stdexcept>
 
 // A blocking sensor is read on a worker thread where the platform has threads. Not on a board:
@@ -40,7 +41,7 @@ asyncio::Task<> Sampler::run() {
             store(m_sensor->read());
         } catch (const std::runtime_error& error) {
             ++m_read_errors;
-            std::fprintf(stderr, "sensor-server: reading the sensor failed: %s\n", error.what());
+            asyncio::report_error(std::string("sensor-server: reading the sensor failed: ") + error.what());
         }
     }
 }

@@ -1,5 +1,6 @@
 // The portable sources: sim and fixed. (Linux adds its own in linux_sensor.cpp.)
 #include "sensors.hpp"
+#include "number_text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -21,8 +22,7 @@ double hundredths(double value) { return std::round(value * 100.0) / 100.0; }
 class FixedSensor final : public SensorSource {
 public:
     explicit FixedSensor(double value) : m_value(value) {
-        char text[32];
-        m_name.append(text, std::to_chars(text, text + sizeof text, value).ptr);
+        append_number(m_name, value);
     }
     std::string_view name() const noexcept override { return m_name; }
     Reading read() override {
@@ -59,11 +59,11 @@ public:
     }
 
 private:
+    /// The hour of the day in UTC: a board has no time zone (and localtime_r would link the C
+    /// library's time zone parser into its firmware).
     static double hour_of_day() {
-        const std::time_t now = std::time(nullptr);
-        std::tm local{};
-        localtime_r(&now, &local);
-        return local.tm_hour + local.tm_min / 60.0 + local.tm_sec / 3600.0;
+        const auto second_of_day = static_cast<long long>(std::time(nullptr)) % 86400;
+        return static_cast<double>(second_of_day < 0 ? second_of_day + 86400 : second_of_day) / 3600.0;
     }
     double step(double walk, double size, double bound) {
         const double pulled = walk * 0.98;  // mean reversion keeps it within ~bound
@@ -87,8 +87,7 @@ std::unique_ptr<SensorSource> make_portable_sensor(std::string_view spec, unsign
     if (spec.starts_with("fixed:")) {
         const std::string_view text = spec.substr(6);
         double value = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (text.empty() || error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
+        if (!parse_number(text, value)) {
             throw std::invalid_argument("--sensor fixed:VALUE needs a number, got '" + std::string(text) + "'");
         }
         return make_fixed_sensor(value);

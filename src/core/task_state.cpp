@@ -291,3 +291,5 @@ void TaskState::finish() noexcept {
 void asyncio::set_error_reporter(std::function<void(const std::string&)> reporter) {
     detail::reporter() = std::move(reporter);
 }
+
+void asyncio::report_error(const std::string& message) noexcept { detail::report(message); }

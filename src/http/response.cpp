@@ -1,4 +1,5 @@
 #include <asyncio/http/response.hpp>
+#include <asyncio/http/utc_time.hpp>
 
 #include "word_scan.hpp"
 
@@ -184,15 +185,48 @@ void append_response(std::string& out, const Response& response, bool head_reque
     if (has_body) out.append(response.body());
 }
 
+namespace {
+/// IMF-fixdate (RFC 9110 5.6.7), "Sun, 06 Nov 1994 08:49:37 GMT", into `out` (29 bytes).
+std::size_t format_http_date(std::time_t now, char* out) noexcept {
+    constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const UtcTime t = utc_time(static_cast<std::int64_t>(now));
+    char* p = out;
+    auto text = [&p](const char* s) {
+        while (*s != '\0') *p++ = *s++;
+    };
+    auto two_digits = [&p](int value) {
+        *p++ = static_cast<char>('0' + value / 10);
+        *p++ = static_cast<char>('0' + value % 10);
+    };
+    text(kDays[t.weekday]);
+    text(", ");
+    two_digits(t.day);
+    *p++ = ' ';
+    text(kMonths[t.month - 1]);
+    *p++ = ' ';
+    const auto year = static_cast<int>(t.year % 10000);
+    two_digits(year / 100);
+    two_digits(year % 100);
+    *p++ = ' ';
+    two_digits(t.hour);
+    *p++ = ':';
+    two_digits(t.minute);
+    *p++ = ':';
+    two_digits(t.second);
+    text(" GMT");
+    return static_cast<std::size_t>(p - out);
+}
+}  // namespace
+
 std::string_view http_date() noexcept {
     thread_local std::time_t cached_second = 0;
     thread_local std::array<char, 32> cached_text{};
     thread_local std::size_t cached_length = 0;
     const std::time_t now = std::time(nullptr);
     if (now != cached_second) {
-        std::tm utc{};
-        gmtime_r(&now, &utc);
-        cached_length = std::strftime(cached_text.data(), cached_text.size(), "%a, %d %b %Y %H:%M:%S GMT", &utc);
+        cached_length = format_http_date(now, cached_text.data());
         cached_second = now;
     }
     return {cached_text.data(), cached_length};

@@ -169,7 +169,10 @@ EventLoop& get_event_loop();
 /// The loop running on this thread, or nullptr.
 EventLoop* running_loop() noexcept;
 
-/// Where diagnostics go (failed tasks nobody awaited, stalls). Default: a line on stderr.
+/// Where diagnostics go (failed tasks nobody awaited, stalls). Default: a line on stderr (on a
+/// board, its console).
 void set_error_reporter(std::function<void(const std::string&)> reporter);
+/// Writes one diagnostic line of the application's to the same place.
+void report_error(const std::string& message) noexcept;
 
 }  // namespace asyncio
