@@ -76,10 +76,13 @@ NetworkInfo network_now() {
     return info;
 }
 
-/// Heap bytes in use now (newlib's allocator).
-std::size_t heap_in_use() { return static_cast<std::size_t>(mallinfo().uordblks); }
+/// newlib's heap figures. _mallinfo_r, not mallinfo(): the latter's object file also holds
+/// malloc_stats(), which links a whole printf.
+struct mallinfo heap_figures() { return _mallinfo_r(_REENT); }
+/// Heap bytes in use now.
+std::size_t heap_in_use() { return static_cast<std::size_t>(heap_figures().uordblks); }
 /// The most the heap has ever taken from RAM: newlib's arena never shrinks.
-std::size_t heap_peak() { return static_cast<std::size_t>(mallinfo().arena); }
+std::size_t heap_peak() { return static_cast<std::size_t>(heap_figures().arena); }
 
 DeviceInfo device_info() {
     DeviceInfo device;

@@ -1,5 +1,6 @@
 #pragma once
-// IPv4/IPv6 socket addresses for the bare-metal lwIP build (see sys/socket.h beside this file).
+// IPv4 socket addresses for the bare-metal lwIP build (see sys/socket.h beside this file). No
+// IPv6 types: the io layer then builds IPv4 only (src/io/has_ipv6.hpp).
 
 #include <stdint.h>
 #include <sys/socket.h>
@@ -23,29 +24,13 @@ struct sockaddr_in {
     char sin_zero[8];
 };
 
-struct in6_addr {
-    uint8_t s6_addr[16];
-};
-
-struct sockaddr_in6 {
-    uint8_t sin6_len;
-    sa_family_t sin6_family;
-    in_port_t sin6_port;
-    uint32_t sin6_flowinfo;
-    struct in6_addr sin6_addr;
-    uint32_t sin6_scope_id;
-};
-
 #define IPPROTO_IP 0
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
-#define IPPROTO_IPV6 41
-#define IPV6_V6ONLY 27
 
 #define INADDR_ANY ((in_addr_t)0x00000000UL)
 #define INADDR_LOOPBACK ((in_addr_t)0x7f000001UL)
 #define INET_ADDRSTRLEN 16
-#define INET6_ADDRSTRLEN 46
 
 // Cortex-M is little-endian; lwIP's def.h may define these as macros of its own first.
 #ifndef htons

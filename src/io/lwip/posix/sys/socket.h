@@ -3,7 +3,7 @@
 // is lwIP's raw API: newlib has no socket headers, and lwIP's own (lwip/sockets.h) exist only with
 // its socket layer, which needs an RTOS. The io layer's public headers speak this vocabulary
 // (Address is a sockaddr_storage); src/io/lwip/socket_ops_lwip.cpp gives it meaning over pcbs.
-// Only IPv4 is carried; the IPv6 types exist so that portable code compiles.
+// Only IPv4 is carried.
 
 #include <stdint.h>
 #include <sys/types.h>
