@@ -10,7 +10,8 @@ packages_for() {
     test)     echo "curl python3-websockets chromium" ;;
     bench)    echo "wrk nginx-light libboost1.81-dev valgrind python3" ;;
     fuzz)     echo "clang libclang-rt-14-dev" ;;
-    embedded) echo "gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm" ;;
+    # The board tests talk to the emulated board as users do: curl, Python, websockets, Chromium.
+    embedded) echo "gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm cmake python3 curl python3-websockets chromium" ;;
     *) echo "deps.sh: unknown group '$1'" >&2; exit 2 ;;
   esac
 }
