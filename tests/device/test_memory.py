@@ -1,0 +1,206 @@
+"""A thousand requests (every route, keep-alive and not, a few event streams and WebSockets), all
+answered; on the board, the heap in use and the socket count come back to where they were.
+
+How the leak check reads the board: the board prints a MEMORY line (heap_in_use, heap_peak,
+stack_high_water, sockets) at most once a second, whenever a figure changed. Once every client
+connection is closed and no new line has come for a few seconds, the last line is the board's
+state now ("settled").
+
+What legitimately changes: the history ring is allocated in full at start and lwIP's memory is
+static (not the C heap), but the server keeps memory for reuse on purpose: free lists of receive
+and write buffers and of request exchanges, whose response bodies keep their capacity (up to a
+bound). An /api/history answer grows with the ring until it holds 120 readings, and the free
+lists grow to the most requests ever in progress at once. So the check:
+
+1. waits until /api/history holds its 120 readings (two minutes after boot);
+2. warms up with rounds of the same mix until the settled heap repeats (bounded: it must);
+   every settle ends with the same fixed requests, one connection at a time, so that the free
+   lists (LIFO) end in the same state;
+3. 1,000 requests; settled sockets must be the idle count seen at boot, and heap_in_use the
+   warm-up figure, exactly;
+4. only if the heap differs: another 1,000 requests. A leak changes it again; a free list that
+   reached a new high-water mark in step 3 (a busier moment than any in the warm-up) does not.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unittest
+
+from client import RawConnection, RawWebSocket, SSEClient, get, metrics, wait_until
+from target import DeviceTestCase
+
+THREADS = 4
+HISTORY = 120        # the board keeps 120 readings, one a second
+WARM_UP_ROUNDS = 5
+CYCLE = ["/api/sensor", "/", "/api/history", "/api/device", "/metrics", "/healthz", "/static/app.js",
+         "/static/style.css", "/nope", "/static/favicon.svg"]  # keep-alive part of one cycle: 10 requests
+SINGLE = ["/api/sensor", "/healthz", "/api/history", "/api/device", "/"]  # 5 with the client closing first
+CLOSING = ["/api/sensor", "/metrics", "/", "/healthz", "/api/history"]    # 5 with Connection: close
+REQUESTS_PER_CYCLE = len(CYCLE) + len(SINGLE) + len(CLOSING)             # 20
+
+
+def expected_status(path: str) -> int:
+    return 404 if path == "/nope" else 200
+
+
+class Workload:
+    """`requests` requests in cycles of 20, spread over THREADS threads; every 5th cycle of the
+    first thread also opens an event stream and a WebSocket, reads one reading from each and
+    closes. (Only one thread does: the server notices that an event-stream client has gone only
+    when a write to it fails, an interval or two later, and until then its connection counts
+    against the board's 12.)"""
+
+    def __init__(self, port: int, requests: int):
+        self.port = port
+        self.cycles = requests // REQUESTS_PER_CYCLE
+        self.done = 0
+        self.streams = 0
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def run(self, timeout: float = 180) -> None:
+        shares = [self.cycles // THREADS + (1 if n < self.cycles % THREADS else 0) for n in range(THREADS)]
+        threads = [threading.Thread(target=self.worker, args=(n, share), daemon=True) for n, share in enumerate(shares)]
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
+        if any(thread.is_alive() for thread in threads):
+            self.errors.append(f"the workload did not finish within {timeout} s")
+
+    def check(self, what: str, status: int, path: str) -> None:
+        if status != expected_status(path):
+            raise AssertionError(f"{what} {path}: {status}, expected {expected_status(path)}")
+        with self.lock:
+            self.done += 1
+
+    def worker(self, number: int, cycles: int) -> None:
+        try:
+            for cycle in range(cycles):
+                with RawConnection(self.port, timeout=15) as c:  # keep-alive
+                    for path in CYCLE:
+                        c.request("GET", path)
+                        self.check("keep-alive", c.read_response().status, path)
+                for path in SINGLE:  # http.client, closed by the client after the response
+                    self.check("single", get(self.port, path, timeout=15).status, path)
+                for path in CLOSING:  # the server closes after the response
+                    with RawConnection(self.port, timeout=15) as c:
+                        c.request("GET", path, {"Connection": "close"})
+                        self.check("close", c.read_response().status, path)
+                        if not c.closed_within(10):
+                            raise AssertionError(f"Connection: close {path}: the connection stayed open")
+                if number == 0 and cycle % 5 == 0:
+                    with SSEClient(self.port, timeout=10) as sse:
+                        sse.next_event(timeout=10)
+                    ws = RawWebSocket(self.port, timeout=10)
+                    try:
+                        opcode, _, _ = ws.read_frame(timeout=10)  # the next reading
+                        if opcode != 0x1:
+                            raise AssertionError(f"/ws: first frame opcode {opcode}")
+                    finally:
+                        ws.close()
+                    with self.lock:
+                        self.streams += 2
+        except Exception as error:  # noqa: BLE001  (collected, reported by the test)
+            try:
+                now = metrics(self.port)
+                state = {k: v for k, v in now.items() if k.startswith(("http_connections", "sensor_live"))}
+            except Exception as again:  # noqa: BLE001
+                state = f"(no /metrics: {again!r})"
+            with self.lock:
+                self.errors.append(f"thread {number}: {error!r}; server state then: {state}")
+
+
+class Requests(DeviceTestCase):
+    def workload(self, requests: int) -> Workload:
+        # Event streams of earlier tests (a browser's) are let go first: they hold connections
+        # until the server's next write to them fails.
+        wait_until(lambda: metrics(self.port)["sensor_live_subscribers"] == 0, timeout=15, interval=0.2,
+                   message="no live subscribers left")
+        started = time.monotonic()
+        work = Workload(self.port, requests)
+        work.run()
+        elapsed = time.monotonic() - started
+        self.assertEqual(work.errors, [])
+        self.assertEqual(work.done, work.cycles * REQUESTS_PER_CYCLE)
+        print(f"\n    {work.done} requests and {work.streams} event streams/WebSockets in {elapsed:.1f} s "
+              f"({work.done / elapsed:.0f} requests/s)", end=" ", flush=True)
+        return work
+
+    def test_a_thousand_mixed_requests_are_answered(self):
+        self.workload(1000)
+        resp = get(self.port, "/healthz", timeout=10)
+        self.assertEqual((resp.status, resp.body.strip()), (200, b"ok"))
+
+    def test_no_heap_or_socket_leak_after_a_thousand_requests(self):
+        self.require_board("the MEMORY lines of the board's console")
+        board = self.target
+        idle = board.boot_memory.sockets
+        self.wait_for_full_history()
+
+        rounds = []
+        for _ in range(WARM_UP_ROUNDS):  # warm-up: until the idle figure repeats
+            self.workload(300)
+            rounds.append(self.settle(idle))
+            self.assertEqual(rounds[-1].sockets, idle, "sockets back to the idle count after the warm-up")
+            if len(rounds) >= 2 and rounds[-1].heap_in_use == rounds[-2].heap_in_use:
+                break
+        else:
+            self.fail(f"the idle heap kept changing over {WARM_UP_ROUNDS} warm-up rounds of 300 requests: "
+                      f"{[m.heap_in_use for m in rounds]} B")
+        before = rounds[-1]
+        self.workload(1000)
+        after = self.settle(idle)
+        memories = board.memory_lines()
+        peak = max(m.heap_peak for m in memories)
+        stack = max(m.stack_high_water for m in memories)
+        print(f"\n    heap_in_use {board.boot_memory.heap_in_use} B at boot, {[m.heap_in_use for m in rounds]} B "
+              f"after the warm-up rounds, {after.heap_in_use} B after 1,000 requests; heap_peak {peak} B, "
+              f"stack_high_water {stack} B, sockets {after.sockets} (idle {idle})", end=" ", flush=True)
+        self.assertEqual(after.sockets, idle, "sockets back to the idle count after 1,000 requests")
+        if after.heap_in_use == before.heap_in_use:
+            return
+        self.workload(1000)
+        again = self.settle(idle)
+        print(f"\n    heap_in_use {again.heap_in_use} B after another 1,000 requests", end=" ", flush=True)
+        self.assertEqual(again.sockets, idle)
+        self.assertEqual(again.heap_in_use, after.heap_in_use,
+                         f"the idle heap changes with every 1,000 requests: {before.heap_in_use} -> "
+                         f"{after.heap_in_use} -> {again.heap_in_use} B")
+        print(f"(a one-off change of {after.heap_in_use - before.heap_in_use:+d} B in the first run: a free "
+              f"list reaching a new high-water mark, not a leak)", end=" ", flush=True)
+
+    def wait_for_full_history(self) -> None:
+        """Until the history ring is full (120 readings, one a second from boot): before that,
+        /api/history answers grow with it, and so do the bodies the server's free list of
+        request exchanges keeps for reuse."""
+        def full() -> bool:
+            body = get(self.port, "/api/history", timeout=10).json()
+            readings = body if isinstance(body, list) else next(v for v in body.values() if isinstance(v, list))
+            return len(readings) >= HISTORY
+        wait_until(full, timeout=HISTORY + 60, interval=2.0, message=f"{HISTORY} readings in /api/history")
+
+    def settle(self, idle_sockets: int, timeout: float = 45.0):
+        """Ends with the same fixed sequence of requests, one connection at a time, so that the
+        board's free lists (receive and write buffers, request exchanges: memory kept for reuse
+        by design, in LIFO order) end in the same state; then the settled MEMORY figures once
+        the socket count is back to `idle_sockets` (bounded)."""
+        for _ in range(3):
+            with RawConnection(self.port, timeout=15) as c:
+                for path in CYCLE:
+                    c.request("GET", path)
+                    self.assertEqual(c.read_response().status, expected_status(path), path)
+        since = time.monotonic()
+        deadline = since + timeout
+        while True:
+            memory = self.target.settled_memory(since, timeout=timeout)
+            if memory.sockets == idle_sockets or time.monotonic() > deadline:
+                return memory
+            time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    unittest.main()
