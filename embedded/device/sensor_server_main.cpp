@@ -43,7 +43,7 @@ Options board_options() {
     options.port = 80;
     options.sensor = "sim";
     options.interval_s = 1.0;
-    options.history = 120;
+    options.history = 60;  // a minute at one reading a second: 9 KB of RAM
     options.max_connections = 12;
     return options;
 }

@@ -4,6 +4,7 @@
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/loop.hpp>
 #include <asyncio/http/chunked_decoder.hpp>
+#include <asyncio/io/detail/buffer_pool.hpp>  // ASYNCIO_SMALL_BUFFERS
 
 #include <optional>
 #include <system_error>
@@ -106,10 +107,16 @@ std::string shed_response() {
     return out;
 }
 
+#if ASYNCIO_SMALL_BUFFERS
+// A microcontroller (io/detail/buffer_pool.hpp): keep next to nothing beyond what is in use.
+constexpr std::size_t kMaxFreeExchanges = 2;
+constexpr std::size_t kMaxPooledBody = 2 * 1024;
+#else
 /// Exchanges a server keeps for reuse beyond those in use (each about 2.3 KiB).
 constexpr std::size_t kMaxFreeExchanges = 32;
 /// A pooled response whose body grew beyond this (a large page) gives that memory back.
 constexpr std::size_t kMaxPooledBody = 64 * 1024;
+#endif
 
 }  // namespace
 

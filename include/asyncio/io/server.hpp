@@ -80,10 +80,18 @@ private:
     std::shared_ptr<State> m_state;
 };
 
+/// The default listen backlog: the system's largest (SOMAXCONN), so that bursts of connections
+/// are not dropped; 16 where the socket headers name none (lwIP's).
+#ifdef SOMAXCONN
+inline constexpr int kDefaultBacklog = SOMAXCONN;
+#else
+inline constexpr int kDefaultBacklog = 16;
+#endif
+
 /// Listens on host:port ("0.0.0.0", "::", "localhost", a name, or "" for every interface; port 0
-/// picks a free port, reported by Server::port()). `backlog` defaults to SOMAXCONN so bursts of
+/// picks a free port, reported by Server::port()). `backlog` defaults to kDefaultBacklog so bursts of
 /// connections are not dropped by the kernel. Throws std::system_error if it cannot listen.
 [[nodiscard]] Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port,
-                                        int backlog = SOMAXCONN);
+                                        int backlog = kDefaultBacklog);
 
 }  // namespace asyncio

@@ -7,7 +7,8 @@
 // - gai_strerror: lwIP's netdb.h has getaddrinfo() and EAI_* codes but no gai_strerror();
 // - sockaddr_in6, INET6_ADDRSTRLEN, IPV6_V6ONLY: lwIP defines them only when LWIP_IPV6 is on;
 // - AF_INET6 (and PF_INET6) is AF_UNSPEC there, as lwIP defines it without IPv6;
-// - SOCK_NONBLOCK, SOCK_CLOEXEC, accept4: lwIP has none (flags are set with fcntl()).
+// - SOCK_NONBLOCK, SOCK_CLOEXEC, accept4: lwIP has none (flags are set with fcntl());
+// - SOMAXCONN: lwIP 2.1.3's sockets.h does not define it.
 // Not a model of lwIP's behaviour: the sockets still are Linux's.
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -24,5 +25,6 @@
 #define PF_INET6 AF_INET6
 #undef SOCK_NONBLOCK
 #undef SOCK_CLOEXEC
+#undef SOMAXCONN
 
 #pragma GCC poison gai_strerror sockaddr_in6 accept4

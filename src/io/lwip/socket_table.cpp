@@ -61,13 +61,21 @@ err_t on_received(void* arg, tcp_pcb* /*pcb*/, pbuf* p, err_t /*err*/) {
     return ERR_OK;
 }
 
+/// Acknowledged data left lwIP's heap: this socket may send more, and so may every socket whose
+/// last send found that heap full (it is shared by all connections).
 err_t on_sent(void* arg, tcp_pcb* /*pcb*/, u16_t /*length*/) {
     notify(*static_cast<Socket*>(arg), false, true);
+    for (Socket& starved : g_sockets) {
+        if (starved.write_starved) {
+            starved.write_starved = false;
+            notify(starved, false, true);
+        }
+    }
     return ERR_OK;
 }
 
 /// Every 2 s while the connection lives: a writer that waits although nothing is in flight (the
-/// heap was short when it tried) gets another chance, since no sent callback will come.
+/// heap was short when it tried) gets another chance even if no connection's data is acknowledged.
 err_t on_poll(void* arg, tcp_pcb* /*pcb*/) {
     auto& socket = *static_cast<Socket*>(arg);
     if (socket.handle != nullptr && socket.handle->wants_write()) notify(socket, false, true);
@@ -252,7 +260,10 @@ int send_some(Socket& socket, const char* data, std::size_t size, std::size_t& s
         room /= 2;
         written = tcp_write(socket.pcb, data, static_cast<u16_t>(room), TCP_WRITE_FLAG_COPY);
     }
-    if (written == ERR_MEM) return EAGAIN;  // the sent (or poll) callback says when to try again
+    if (written == ERR_MEM) {
+        socket.write_starved = true;  // any sent callback (or this pcb's poll) says when to try again
+        return EAGAIN;
+    }
     if (written != ERR_OK) return EPIPE;    // not connected any more (ERR_CONN)
     tcp_output(socket.pcb);
     sent = room;

@@ -43,6 +43,7 @@ struct Socket {
     bool peer_closed = false;    ///< the peer's FIN arrived: reading ends after `received`
     bool write_shut = false;     ///< shutdown_write() was called
     bool connecting = false;     ///< tcp_connect() sent the SYN, no answer yet
+    bool write_starved = false;  ///< a send found lwIP's heap full: retried when any pcb frees some
     IoHandle* handle = nullptr;  ///< the poller's handle of this descriptor, told of readiness
     // A listener's accepted connections, oldest first (descriptors).
     std::array<std::int16_t, kMaxPending> pending{};
