@@ -154,6 +154,8 @@ std::vector<Address> resolve(const std::string& host, std::uint16_t port, int /*
 
 }  // namespace asyncio::detail
 
+#if ASYNCIO_LWIP_POSIX_VOCABULARY  // a bare-metal build: no C library has these
+
 extern "C" int inet_pton(int family, const char* text, void* address) {
     if (family != AF_INET) {
         errno = EAFNOSUPPORT;
@@ -187,3 +189,5 @@ extern "C" int fcntl(int fd, int command, ...) {
     }
     return command == F_GETFL ? O_RDWR | O_NONBLOCK : 0;
 }
+
+#endif  // ASYNCIO_LWIP_POSIX_VOCABULARY

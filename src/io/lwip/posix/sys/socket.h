@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/// These headers are in use (not a C library's own): socket_ops_lwip.cpp then also defines the
+/// few functions they declare (inet_pton, inet_ntop) and fcntl() for sockets.
+#define ASYNCIO_LWIP_POSIX_VOCABULARY 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif
