@@ -94,7 +94,7 @@ class Routes(DeviceTestCase):
         body = resp.json()
         readings = body if isinstance(body, list) else next(v for v in body.values() if isinstance(v, list))
         self.assertGreaterEqual(len(readings), 1)
-        self.assertLessEqual(len(readings), 120, "the board keeps 120 readings")
+        self.assertLessEqual(len(readings), 120, "the history is bounded (the board keeps at most 120)")
         stamps = [r["ts"] for r in readings]
         self.assertEqual(stamps, sorted(stamps), "oldest first")
         for reading in readings:
