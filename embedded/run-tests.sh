@@ -7,6 +7,8 @@
 #   capacity   fills RAM with sleeping tasks until memory runs out, cleanly
 #   net_probe  (mps2-an385, exceptions profile) lwIP on the emulated LAN9118 with QEMU's user
 #              networking: DHCP, then HTTP requests from the host (net/probe-test.sh)
+#   sensor_server (mps2-an385, exceptions profile) the web server on the board, tested from the
+#              host with curl, Python, websockets and Chromium (tests/device/run_device_tests.py)
 # then prints the flash/RAM sizes (arm-none-eabi-size) and "N passed, M failed".
 #
 #   embedded/run-tests.sh                           # every board, both profiles
@@ -14,7 +16,7 @@
 #   PROFILES="noexceptions" embedded/run-tests.sh   # one profile
 #   JOBS=4 QEMU_TIMEOUT=60 embedded/run-tests.sh
 #
-#   NET_PROBE=0 embedded/run-tests.sh               # skip the network probe
+#   NET_PROBE=0 embedded/run-tests.sh               # skip the network tests (probe, sensor-server)
 #
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
 # qemu-system-arm cmake (Debian 12); the network probe also curl and python3, and the first
@@ -74,6 +76,32 @@ run_program() {  # board build_dir program
     grep -h "^MEASURE" "$log" | sed "s|^|    $board/$program |" || true
 }
 
+# A board program tested from the host over QEMU's network (the program's own script boots it):
+# one pass or failure, its log beside the program, and its size in the table.
+run_host_test() {  # board build program command...
+    local board="$1" build="$2" program="$3"
+    shift 3
+    local elf="$build/$program.elf" log="$build/$program.test.log"
+    if [ ! -f "$elf" ]; then
+        failed=$((failed + 1))
+        failures+=("$board/$program: not built")
+        echo "[ FAIL ] $board/$program: not built"
+        return
+    fi
+    if "$@" >"$log" 2>&1; then
+        passed=$((passed + 1))
+        echo "[  OK  ] $board/$program ($(grep -E '^[0-9]+ passed' "$log" | tail -1))"
+        grep -E "^(MEASURE|DHCP|MEMORY|    )" "$log" | sed 's/^/    /' | tail -12 || true
+    else
+        failed=$((failed + 1))
+        failures+=("$board/$program: failed (log: $log)")
+        echo "[ FAIL ] $board/$program"
+        sed 's/^/    | /' "$log" | tail -40
+    fi
+    read -r text data bss _ < <(arm-none-eabi-size "$elf" | tail -1)
+    sizes+=("$(printf '%-11s %-13s %-10s %8s %6s %6s' "$board" "exceptions" "$(basename "$program")" "$text" "$data" "$bss")")
+}
+
 for profile in $profiles; do
     for board in $BOARDS; do
         build="$here/build-$board"
@@ -99,20 +127,10 @@ for profile in $profiles; do
             read -r text data bss _ < <(arm-none-eabi-size "$build/$program.elf" | tail -1)
             sizes+=("$(printf '%-11s %-13s %-10s %8s %6s %6s' "$board" "$profile" "$program" "$text" "$data" "$bss")")
         done
-        if [ "$NET_PROBE" = "1" ] && [ "$board" = "mps2-an385" ] && [ "$profile" = "exceptions" ] \
-                && [ -f "$build/net_probe.elf" ]; then
-            if "$here/net/probe-test.sh" "$build/net_probe.elf" >"$build/net_probe.test.log" 2>&1; then
-                passed=$((passed + 1))
-                echo "[  OK  ] $board/net_probe"
-                sed 's/^/    /' "$build/net_probe.test.log" | grep -v "probe-test.sh: ok" || true
-            else
-                failed=$((failed + 1))
-                failures+=("$board/net_probe: failed (log: $build/net_probe.test.log)")
-                echo "[ FAIL ] $board/net_probe"
-                sed 's/^/    | /' "$build/net_probe.test.log" | tail -30
-            fi
-            read -r text data bss _ < <(arm-none-eabi-size "$build/net_probe.elf" | tail -1)
-            sizes+=("$(printf '%-11s %-13s %-10s %8s %6s %6s' "$board" "$profile" "net_probe" "$text" "$data" "$bss")")
+        if [ "$NET_PROBE" = "1" ] && [ "$board" = "mps2-an385" ] && [ "$profile" = "exceptions" ]; then
+            run_host_test "$board" "$build" net_probe "$here/net/probe-test.sh" "$build/net_probe.elf"
+            run_host_test "$board" "$build" device/sensor_server \
+                /usr/bin/python3 "$here/../tests/device/run_device_tests.py" "$build/device/sensor_server.elf"
         fi
     done
 done

@@ -108,9 +108,9 @@ std::string shed_response() {
 }
 
 #if ASYNCIO_SMALL_BUFFERS
-// A microcontroller (io/detail/buffer_pool.hpp): keep next to nothing beyond what is in use.
-constexpr std::size_t kMaxFreeExchanges = 2;
-constexpr std::size_t kMaxPooledBody = 2 * 1024;
+// A microcontroller (io/detail/buffer_pool.hpp): nothing is kept beyond what is in use.
+constexpr std::size_t kMaxFreeExchanges = 0;
+constexpr std::size_t kMaxPooledBody = 0;
 #else
 /// Exchanges a server keeps for reuse beyond those in use (each about 2.3 KiB).
 constexpr std::size_t kMaxFreeExchanges = 32;

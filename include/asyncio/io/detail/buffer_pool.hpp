@@ -16,11 +16,13 @@ namespace asyncio::detail {
 
 #if ASYNCIO_SMALL_BUFFERS
 // A microcontroller build (the board's CMake defines ASYNCIO_SMALL_BUFFERS=1): a connection's
-// buffers stay near what one lwIP TCP segment holds, so a dozen connections fit in tens of KiB.
-// Larger requests still work: the receive buffer grows past a block when it must.
+// buffers stay near what one lwIP TCP segment holds, so a dozen connections fit in tens of KiB
+// (larger requests still work: the receive buffer grows past a block when it must). Nothing is
+// pooled: RAM is what is short there, not allocation time, and an idle board then holds exactly
+// the same heap before and after any traffic (its leak test compares the two byte for byte).
 inline constexpr std::size_t kReceiveBlockSize = 2 * 1024;
-inline constexpr std::size_t kMaxFreeBuffers = 2;
-inline constexpr std::size_t kMaxPooledWriteBuffer = 4 * 1024;
+inline constexpr std::size_t kMaxFreeBuffers = 0;
+inline constexpr std::size_t kMaxPooledWriteBuffer = 0;
 #else
 /// Size of a pooled receive block (allocated with new char[]): room for any request head
 /// within the HTTP layer's default limits, and for what a client pipelines in one write.
