@@ -37,7 +37,11 @@ constexpr std::size_t kDirectReceive = 16 * 1024;
 /// A receive buffer larger than this is given back as soon as a consume() empties it (after a
 /// big readexactly(), say); smaller ones are kept while data flows and given back when the
 /// stream goes idle (a receive finds nothing, or a task starts to wait for data).
+#if ASYNCIO_SMALL_BUFFERS
+constexpr std::size_t kKeepReceiveCapacity = 0;  // a board: every emptied buffer goes back at once
+#else
 constexpr std::size_t kKeepReceiveCapacity = 256 * 1024;
+#endif
 /// After close(), buffered output gets this long to reach a peer that does not read.
 constexpr auto kCloseFlushLimit = std::chrono::seconds(10);
 
