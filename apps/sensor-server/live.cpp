@@ -86,9 +86,11 @@ asyncio::Task<> App::events(http::OwnedRequest request, asyncio::Stream& stream)
 
 namespace {
 
-/// Sends every new reading to the WebSocket until the topic closes or a send fails.
+/// Sends what is queued already (the current reading) at once, then every new reading to the
+/// WebSocket until the topic closes or a send fails.
 asyncio::Task<> forward_readings(asyncio::Topic<Sample>::Subscription& subscription, http::WebSocket& socket,
                                  asyncio::Duration write_timeout) {
+    co_await asyncio::wait_for(socket.flush(), write_timeout);
     std::string json;
     for (;;) {
         std::optional<Sample> sample = co_await subscription.get();  // named: g++ 12

@@ -158,6 +158,20 @@ class WebSocketReadings(ServerTestCase, unittest.TestCase):
         self.assertEqual(stamps, sorted(stamps))
         self.assertGreaterEqual(len(set(stamps)), 5, "new readings, not the same one again")
 
+    def test_current_reading_at_once(self):
+        # One reading a minute: a new client still gets the current reading at once, as /events
+        # does, not after the next sample.
+        async def scenario(port):
+            async with websockets.connect(f"ws://127.0.0.1:{port}/ws", open_timeout=5, close_timeout=3,
+                                          ping_interval=None) as ws:
+                started = time.monotonic()
+                first = await asyncio.wait_for(ws.recv(), 5)
+                return first, time.monotonic() - started
+        with running_server("--sensor", "fixed:7.25", "--interval", "60") as srv:
+            first, elapsed = self.run_async(scenario(srv.port))
+        self.assertLess(elapsed, 1.0)
+        self.assertEqual(json.loads(first)["temperature_c"], 7.25)
+
     def test_ping_is_answered(self):
         async def scenario():
             async with websockets.connect(self.ws_url(), open_timeout=5, close_timeout=3,
