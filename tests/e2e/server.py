@@ -170,10 +170,19 @@ class SensorServer:
             _started.pop(self.proc.pid, None)
 
     # -- output ----------------------------------------------------------------------------
+    def _output_complete(self) -> None:
+        """Once the process has exited, what it wrote last may still be in the pipes: let the
+        reader threads take it (they end at EOF) before the output is read."""
+        if self.proc is not None and self.proc.poll() is not None:
+            for thread in self._readers:
+                thread.join(timeout=2)
+
     def stdout(self) -> str:
+        self._output_complete()
         return "".join(self._stdout)
 
     def stderr(self) -> str:
+        self._output_complete()
         return "".join(self._stderr)
 
     # -- what the process uses (from /proc) ----------------------------------------------------
