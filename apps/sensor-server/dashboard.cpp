@@ -145,11 +145,12 @@ void App::static_asset(const http::ServerRequest& request, http::Response& respo
         return;
     }
     response.set_content_type(asset->content_type);
+    // Compiled in: sent from where it is, not copied into the response first.
     if (gzip) {
         response.set_header("Content-Encoding", "gzip");
-        response.body().assign(asset->gzip_body);
+        response.set_static_body(asset->gzip_body);
     } else {
-        response.body().assign(asset->body);
+        response.set_static_body(asset->body);
     }
 }
 

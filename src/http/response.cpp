@@ -132,7 +132,7 @@ void Response::set_header(std::string_view name, std::string_view value) {
 void Response::set(int code, std::string_view type, std::string_view body) {
     status = code;
     m_content_type.assign(type);
-    m_body.assign(body);
+    this->body().assign(body);
 }
 
 void Response::error(int code, std::string_view detail) {
@@ -147,6 +147,7 @@ void Response::reset() noexcept {
     m_content_type.clear();
     m_headers.clear();
     m_body.clear();
+    m_static_body.reset();
 }
 
 void append_response(std::string& out, const Response& response, bool head_request, bool keep_alive,
@@ -170,7 +171,7 @@ void append_response(std::string& out, const Response& response, bool head_reque
         }
         if (!body_forbidden(response.status) || head_request) {
             head.literal("Content-Length: ");
-            head.number(response.body().size());
+            head.number(response.body_view().size());
             head.literal("\r\n");
         }
         if (!keep_alive) {
@@ -182,7 +183,7 @@ void append_response(std::string& out, const Response& response, bool head_reque
         head.text(response.extra_headers());
         head.literal("\r\n");
     }
-    if (has_body) out.append(response.body());
+    if (has_body) out.append(response.body_view());
 }
 
 namespace {

@@ -257,7 +257,7 @@ void HttpServer::Connection::log(TimePoint started) const {
                          m_exchange->request.method,
                          m_exchange->request.target,
                          m_exchange->response.status,
-                         m_exchange->response.body().size(),
+                         m_exchange->response.body_view().size(),
                          get_event_loop().time() - started};
     options().access_log(entry);
 }

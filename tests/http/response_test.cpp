@@ -8,6 +8,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace {
 
@@ -76,6 +78,35 @@ TEST(ResponseTest, KeepAliveResponseBytes) {
               "HTTP/1.1 200 OK\r\nDate: <date>\r\nServer: sensor-server\r\nContent-Type: application/json\r\n"
               "Content-Length: 8\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n"
               R"({"ts":1})");
+}
+
+TEST(ResponseTest, AStaticBodyIsSentAsAnOwnedOneWould) {
+    static constexpr std::string_view kPage = "<!doctype html><p>compiled in</p>";
+    Response owned;
+    owned.set_content_type("text/html");
+    owned.body().assign(kPage);
+    Response borrowed;
+    borrowed.set_content_type("text/html");
+    borrowed.set_static_body(kPage);
+    EXPECT_EQ(serialised(borrowed, false, true), serialised(owned, false, true));
+    EXPECT_EQ(serialised(borrowed, true, true), serialised(owned, true, true));  // HEAD: length, no body
+}
+
+TEST(ResponseTest, AStaticBodyGivesWayToBodyAndReset) {
+    Response response;
+    response.set_static_body("static");
+    EXPECT_EQ(response.body_view(), "static");
+    response.body().append("owned");  // taking the owned body drops the static one
+    EXPECT_EQ(response.body_view(), "owned");
+    response.set_static_body("again");
+    EXPECT_EQ(response.body_view(), "again");
+    EXPECT_TRUE(std::as_const(response).body().empty());
+    response.reset();
+    EXPECT_EQ(response.body_view(), "");
+    response.text("error page");  // set() replaces a static body too
+    response.set_static_body("x");
+    response.text("plain");
+    EXPECT_EQ(response.body_view(), "plain");
 }
 
 TEST(ResponseTest, ClosingHeadAndHttp10Variants) {

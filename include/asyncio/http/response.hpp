@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,9 +46,21 @@ public:
     void set_content_type(std::string_view type) { m_content_type.assign(type); }
     [[nodiscard]] std::string_view content_type() const noexcept { return m_content_type; }
 
-    /// The body, to append to (body().append(...)) or replace.
-    [[nodiscard]] std::string& body() noexcept { return m_body; }
+    /// The body, to append to (body().append(...)) or replace. Taking it drops a static body.
+    [[nodiscard]] std::string& body() noexcept {
+        m_static_body.reset();
+        return m_body;
+    }
+    /// The owned body (empty while a static body is set).
     [[nodiscard]] const std::string& body() const noexcept { return m_body; }
+    /// A body sent without being copied into the response: constant data that outlives it (a
+    /// compiled-in page). Replaces the body until body() or reset().
+    void set_static_body(std::string_view body) noexcept {
+        m_body.clear();
+        m_static_body = body;
+    }
+    /// What is sent: the static body if one is set, else body().
+    [[nodiscard]] std::string_view body_view() const noexcept { return m_static_body ? *m_static_body : m_body; }
 
     /// Sets status, Content-Type and body in one call.
     void text(std::string_view body, int code = 200) { set(code, "text/plain; charset=utf-8", body); }
@@ -69,6 +82,7 @@ private:
     std::string m_content_type;
     std::string m_headers;
     std::string m_body;
+    std::optional<std::string_view> m_static_body;
 };
 
 /// Appends the serialised response to `out`: status line, Date, Server, Content-Type,
