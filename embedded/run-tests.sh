@@ -90,7 +90,9 @@ run_host_test() {  # board build program command...
     fi
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
-        echo "[  OK  ] $board/$program ($(grep -E '^[0-9]+ passed' "$log" | tail -1))"
+        local summary
+        summary="$(grep -E '^[0-9]+ passed' "$log" | tail -1)"
+        echo "[  OK  ] $board/$program${summary:+ ($summary)}"
         grep -E "^(MEASURE|DHCP|MEMORY|    )" "$log" | sed 's/^/    /' | tail -12 || true
     else
         failed=$((failed + 1))
