@@ -26,6 +26,9 @@ asyncio::Task<Pair> connected_pair() {
     pair.acceptor = co_await start_acceptor();
     pair.client = co_await asyncio::open_connection("127.0.0.1", pair.acceptor.server.port());
     pair.server = co_await asyncio::wait_for(pair.acceptor.accepted->get(), 5s);
+    // Only this connection: the listener goes (no task waits on it any more).
+    pair.acceptor.server.close();
+    co_await asyncio::wait_for(pair.acceptor.server.wait_closed(), 5s);
     co_return pair;
 }
 
@@ -34,8 +37,6 @@ asyncio::Task<> close_pair(Pair& pair) {
     pair.server.close();
     co_await asyncio::wait_for(pair.client.wait_closed(), 5s);
     co_await asyncio::wait_for(pair.server.wait_closed(), 5s);
-    pair.acceptor.server.close();
-    co_await asyncio::wait_for(pair.acceptor.server.wait_closed(), 5s);
 }
 
 }  // namespace lwip_test

@@ -66,7 +66,8 @@ struct Acceptor {
 /// start_server() on 127.0.0.1, port 0; each accepted Stream waits in `accepted`.
 asyncio::Task<Acceptor> start_acceptor();
 
-/// A connected pair: the client's Stream and the server's, over the loopback.
+/// A connected pair: the client's Stream and the server's, over the loopback (the server that
+/// accepted it is closed already).
 struct Pair {
     Acceptor acceptor;
     asyncio::Stream client;
@@ -74,7 +75,7 @@ struct Pair {
 };
 asyncio::Task<Pair> connected_pair();
 
-/// Closes both streams and the server and waits until they are closed.
+/// Closes both streams and waits until they are closed.
 asyncio::Task<> close_pair(Pair& pair);
 
 }  // namespace lwip_test
