@@ -83,10 +83,11 @@ err_t on_poll(void* arg, tcp_pcb* /*pcb*/) {
 }
 
 /// lwIP has freed the pcb already (reset, abort, retransmission time-out): never touch it.
+/// What was received before is still read first, then the error reported (as Linux does: the
+/// answer a server sends before its reset, such as a 413 or 431, is not lost); release() frees it.
 void on_error(void* arg, err_t error) {
     auto& socket = *static_cast<Socket*>(arg);
     socket.pcb = nullptr;
-    free_received(socket);  // as a kernel drops its receive queue on a reset
     if (error == ERR_CLSD) {
         socket.peer_closed = true;  // both sides closed: only EOF is left to read
     } else if (socket.connecting) {
