@@ -1,6 +1,7 @@
 """Connections: many requests on one keep-alive connection; eight busy clients while slow ones
 hold unfinished requests (answered when finished within the header time-out, 408 after it);
-clients that reset in the middle of a large response do not disturb the board."""
+clients that reset in the middle of a large response do not disturb the board; a client beyond the
+board's 12 connections gets 503 and the board serves again once they leave."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import threading
 import time
 import unittest
 
-from client import ConnectionClosed, RawConnection, get, metrics
+from client import ConnectionClosed, RawConnection, get, metrics, wait_until
 from target import DeviceTestCase
 
 HEADER_TIMEOUT = 20.0  # the contract's default: headers not complete within 20 s -> 408 and close
@@ -113,6 +114,31 @@ class Resets(DeviceTestCase):
         finally:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
+
+    def test_a_client_beyond_the_cap_gets_503_and_the_board_recovers(self):
+        # The board takes 12 connections at once (its sockets and RAM are sized for that). Twelve
+        # clients each hold an unfinished request; the thirteenth is told to come back later.
+        wait_until(lambda: metrics(self.port)["http_connections_active"] == 1, timeout=15, interval=0.2,
+                   message="only the /metrics request itself open")
+        holders = []
+        try:
+            for _ in range(12):
+                holder = RawConnection(self.port, timeout=10)
+                holder.send(b"GET /api/sensor HTTP/1.1\r\nHost: board\r\n")  # no blank line yet
+                holders.append(holder)
+            time.sleep(1.0)  # every holder accepted by the board
+            refused = get(self.port, "/healthz", timeout=10)
+            self.assertEqual(refused.status, 503)
+            self.assertIsNotNone(refused.header("Retry-After"))
+            # The holders are still served once they finish their requests.
+            for holder in holders[:3]:
+                holder.send(b"\r\n")
+                self.assertEqual(holder.read_response().status, 200)
+        finally:
+            for holder in holders:
+                holder.close()
+        wait_until(lambda: get(self.port, "/healthz", timeout=10).status == 200, timeout=15, interval=0.5,
+                   message="served again once the holders left")
 
     def test_clients_resetting_mid_response_do_not_disturb_the_board(self):
         full = {target: get(self.port, target, timeout=10) for target in ("/", "/api/history", "/static/app.js")}
