@@ -71,13 +71,7 @@ public:
         forget(handle);
     }
 
-    void update_interest(IoHandle& handle) noexcept override {
-        if (handle.has_waiters()) {
-            if (!is_waiting(handle)) m_waiting.push_back(handle);
-        } else {
-            stop_waiting(handle);
-        }
-    }
+    void update_interest(IoHandle& handle) noexcept override { track_waiting(m_waiting, handle); }
 
 private:
     /// The wake-up descriptor first, then every handle a task waits on, for what it waits.

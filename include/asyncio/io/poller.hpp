@@ -137,6 +137,15 @@ protected:
     }
     static void stop_waiting(IoHandle& handle) noexcept { static_cast<TaggedHook<PollerWaitingTag>&>(handle).unlink(); }
     static void forget(IoHandle& handle) noexcept { static_cast<TaggedHook<PollerRegistryTag>&>(handle).unlink(); }
+    /// For back-ends that watch only the handles somebody waits on (update_interest()): keeps
+    /// `handle` in `waiting` exactly while a task waits on it.
+    static void track_waiting(WaitingList& waiting, IoHandle& handle) noexcept {
+        if (!handle.has_waiters()) {
+            stop_waiting(handle);
+        } else if (!is_waiting(handle)) {
+            waiting.push_back(handle);
+        }
+    }
     /// In a back-end's destructor: every handle still registered forgets the poller.
     static void detach_all(RegistryList& handles) noexcept {
         while (!handles.empty()) handles.pop_front().detach_poller();

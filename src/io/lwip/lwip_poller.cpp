@@ -64,13 +64,7 @@ public:
         forget(handle);
     }
 
-    void update_interest(IoHandle& handle) noexcept override {
-        if (handle.has_waiters()) {
-            if (!is_waiting(handle)) m_waiting.push_back(handle);
-        } else {
-            stop_waiting(handle);
-        }
-    }
+    void update_interest(IoHandle& handle) noexcept override { track_waiting(m_waiting, handle); }
 
 private:
     /// Frames in, then lwIP's timers: its callbacks tell the sockets' handles what happened.
