@@ -11,6 +11,9 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
+#include <string>
+#include <system_error>
 
 namespace {
 
@@ -45,7 +48,15 @@ asyncio::Task<int> serve(Options options) {
     App app(options, sampler, linux_device_info());
     http::HttpServer server(app.router(), server_options(options));
     app.attach(server);
-    co_await server.start(options.host, options.port);
+    try {
+        co_await server.start(options.host, options.port);
+    } catch (const std::system_error& error) {
+        // A name that does not resolve, or an address that is not this machine's: a bad --host,
+        // said once (not getaddrinfo's text joined to errno's) and, like every bad flag, exit 2.
+        if (error.code() != std::errc::address_not_available) throw;
+        throw std::invalid_argument("--host '" + options.host +
+                                    "' is neither an address of this machine nor a name that resolves to one");
+    }
     std::printf("sensor-server: serving http://%s:%u/ (sensor %s, every %g s)\n",
                 options.host.find(':') != std::string::npos ? ("[" + options.host + "]").c_str() : options.host.c_str(),
                 server.port(), std::string(sampler.sensor().name()).c_str(), options.interval_s);

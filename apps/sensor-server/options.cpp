@@ -41,7 +41,8 @@ namespace {
 double parse_seconds(std::string_view flag, const std::string& text, double minimum) {
     double value = 0;
     if (!parse_number(text, value) || value < minimum) {
-        throw std::invalid_argument(std::string(flag) + " needs a number of seconds >= " + std::to_string(minimum) +
+        // number_text: "0.01" as a person writes it, not std::to_string's "0.010000".
+        throw std::invalid_argument(std::string(flag) + " needs a number of seconds >= " + number_text(minimum) +
                                     ", got '" + text + "'");
     }
     return value;

@@ -69,6 +69,33 @@ class BadFlags(unittest.TestCase):
                 self.assertIn(mention, done.stderr)
                 self.assertNotIn("serving", done.stdout)
 
+    def test_limits_in_messages_are_written_as_a_person_writes_them(self):
+        cases = ((["--interval", "-1"], ">= 0.01,", "0.010000"), (["--header-timeout", "0"], ">= 0.001,", "0.001000"))
+        for args, limit, as_to_string in cases:
+            with self.subTest(args=args):
+                done = run_binary("--port", "0", *args, timeout=5)
+                self.assertEqual(done.returncode, 2, done.stderr)
+                self.assertIn(limit, done.stderr)
+                self.assertNotIn(as_to_string, done.stderr)
+
+    def test_host_that_is_no_address_here_exits_2_with_one_message(self):
+        # "not-an-ip" does not resolve; 192.0.2.1 (TEST-NET-1) resolves but is not this machine's.
+        for host in ("not-an-ip", "192.0.2.1"):
+            with self.subTest(host=host):
+                done = run_binary("--port", "0", "--host", host, timeout=15)
+                self.assertEqual(done.returncode, 2, f"stdout {done.stdout!r} stderr {done.stderr!r}")
+                lines = done.stderr.splitlines()
+                self.assertEqual(len(lines), 2, f"one reason, then the --help hint: {lines}")
+                self.assertIn("--host", lines[0])
+                self.assertIn(f"'{host}'", lines[0])
+                self.assertNotIn("getaddrinfo", lines[0], "one clear text, not two joined")
+                self.assertNotIn("serving", done.stdout)
+
+    def test_host_name_localhost_still_serves(self):
+        with running_server("--host", "localhost", "--port", "0", "--sensor", "fixed:1") as srv:
+            self.assertEqual(srv.host, "localhost")
+            self.assertEqual(get(srv.port, "/healthz").status, 200)
+
     def test_flag_equals_value_form(self):
         with running_server("--sensor=fixed:4.5", "--interval=0.5") as srv:
             self.assertEqual(get_json(srv.port, "/api/sensor")["temperature_c"], 4.5)
