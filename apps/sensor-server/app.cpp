@@ -23,6 +23,7 @@ App::App(const Options& options, Sampler& sampler, DeviceInfo device)
     // parameters (a capturing coroutine lambda would dangle, docs/TOOLCHAIN.md).
     m_router.get("/", [this](const auto& req, auto& res) { dashboard(req, res); });
     m_router.get_prefix("/static/", [this](const auto& req, auto& res) { static_asset(req, res); });
+    m_router.get("/favicon.ico", [this](const auto& req, auto& res) { favicon(req, res); });
     m_router.get("/api/sensor", [this](const auto& req, auto& res) { api_sensor(req, res); });
     m_router.get("/api/history", [this](const auto& req, auto& res) { api_history(req, res); });
     m_router.get("/api/device", [this](const auto& req, auto& res) { api_device(req, res); });

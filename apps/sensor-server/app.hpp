@@ -38,6 +38,7 @@ private:
     // dashboard.cpp
     void dashboard(const http::ServerRequest& request, http::Response& response) const;
     void static_asset(const http::ServerRequest& request, http::Response& response) const;
+    void favicon(const http::ServerRequest& request, http::Response& response) const;
     // api.cpp
     void api_sensor(const http::ServerRequest& request, http::Response& response) const;
     void api_history(const http::ServerRequest& request, http::Response& response) const;

@@ -1,5 +1,5 @@
 // GET / (the dashboard, rendered with the current values so it shows without JavaScript) and
-// /static/* (assets compiled into the binary, gzip-compressed at build time).
+// /static/* (assets compiled into the binary, gzip-compressed at build time), and /favicon.ico.
 #include "app.hpp"
 #include "number_text.hpp"
 #include "web_assets.hpp"
@@ -126,8 +126,10 @@ void App::dashboard(const http::ServerRequest&, http::Response& response) const 
     add_no_store_headers(response);
 }
 
-void App::static_asset(const http::ServerRequest& request, http::Response& response) const {
-    const Asset* asset = find_asset(request.path);  // exact match only: no traversal possible
+namespace {
+
+/// A compiled-in asset (nullptr or a template: 404) with its validator and caching headers.
+void serve_asset(const Asset* asset, const http::ServerRequest& request, http::Response& response) {
     if (asset == nullptr || asset->gzip_body.empty()) {
         response.error(404);
         add_security_headers(response);
@@ -152,6 +154,20 @@ void App::static_asset(const http::ServerRequest& request, http::Response& respo
     } else {
         response.set_static_body(asset->body);
     }
+}
+
+}  // namespace
+
+void App::static_asset(const http::ServerRequest& request, http::Response& response) const {
+    serve_asset(find_asset(request.path), request, response);  // exact match only: no traversal possible
+}
+
+// Browsers ask for /favicon.ico on their own (for pages without <link rel="icon">: /api/sensor or
+// /metrics opened in a tab). It gets the SVG itself, not a 301 to /static/favicon.svg: browsers
+// go by the Content-Type, not the name, so one request does, and a permanent redirect would stay
+// cached in browsers even if a real .ico came later. Same ETag and caching as the static copy.
+void App::favicon(const http::ServerRequest& request, http::Response& response) const {
+    serve_asset(find_asset("/static/favicon.svg"), request, response);
 }
 
 }  // namespace sensor_server

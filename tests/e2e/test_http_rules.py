@@ -18,6 +18,7 @@ STATIC = {
     "/static/app.js": ("javascript", b"EventSource"),
     "/static/style.css": ("text/css", b"{"),
     "/static/favicon.svg": ("image/svg+xml", b"<svg"),
+    "/favicon.ico": ("image/svg+xml", b"<svg"),  # what browsers ask for unprompted: the same SVG
 }
 
 ROUTES = ["/", "/api/sensor", "/api/history", "/metrics", "/healthz", "/debug/tasks", *STATIC]
@@ -309,6 +310,16 @@ class HttpRules(ServerTestCase, unittest.TestCase):
                 self.assertIn("Accept-Encoding", packed.header("Vary") or "")
                 self.assertEqual(gzip.decompress(packed.body), plain.body)
                 self.assertEqual(packed.header("Content-Type"), plain.header("Content-Type"))
+
+    def test_favicon_ico_is_the_svg_favicon_with_its_headers(self):
+        svg = get(self.srv.port, "/static/favicon.svg")
+        ico = get(self.srv.port, "/favicon.ico")
+        self.assertEqual(ico.status, 200, "browsers ask for /favicon.ico: no 404 in their console")
+        self.assertEqual(ico.body, svg.body)
+        for name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Referrer-Policy", "X-Content-Type-Options"):
+            with self.subTest(header=name):
+                self.assertTrue(ico.header(name), name)
+                self.assertEqual(ico.header(name), svg.header(name))
 
     def test_gzip_is_not_sent_when_refused(self):
         resp = get(self.srv.port, "/static/app.js", {"Accept-Encoding": "identity"})

@@ -23,6 +23,7 @@ CACHE_CONTROL = {
     "/static/app.js": "no-cache",
     "/static/style.css": "no-cache",
     "/static/favicon.svg": "no-cache",
+    "/favicon.ico": "no-cache",
 }
 
 # Paths next to, around or outside the compiled-in assets: none is a file, none lists anything.
