@@ -41,10 +41,17 @@ void append_json_string(std::string& out, std::string_view text) {
 
 double seconds(asyncio::Duration duration) { return std::chrono::duration<double>(duration).count(); }
 
-/// Prometheus text format: one "# TYPE" line then the sample.
-void metric(std::string& out, std::string_view name, std::string_view type, double value, std::string_view labels = {}) {
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n").append(name);
-    if (!labels.empty()) out.append("{").append(labels).append("}");
+/// Prometheus text format: a family's "# HELP" and "# TYPE" lines, once before its samples.
+/// `help` is plain text (no backslash, no line break: the format would need them escaped).
+void metric_family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+/// A family of one sample: its HELP and TYPE lines, then the sample.
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value) {
+    metric_family(out, name, type, help);
+    out.append(name);
     out.push_back(' ');
     append_number(out, value);
     out.push_back('\n');
@@ -130,44 +137,70 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
     out.clear();
     const Reading& latest = m_sampler.history().latest().reading;
     for (std::size_t i = 0; i < latest.count; ++i) {
-        metric(out, "sensor_" + std::string(latest.quantities[i].name), "gauge", latest.quantities[i].value);
+        const std::string name(latest.quantities[i].name);
+        metric(out, "sensor_" + name, "gauge", "The latest reading of " + name + " (the unit is in the name).",
+               latest.quantities[i].value);
     }
-    metric(out, "sensor_reading_timestamp_seconds", "gauge", static_cast<double>(latest.ts_ms) / 1000.0);
-    metric(out, "sensor_read_errors_total", "counter", static_cast<double>(m_sampler.read_errors()));
-    metric(out, "sensor_live_subscribers", "gauge", static_cast<double>(m_sampler.topic().subscriber_count()));
+    metric(out, "sensor_reading_timestamp_seconds", "gauge", "When the latest reading was taken, Unix time in seconds.",
+           static_cast<double>(latest.ts_ms) / 1000.0);
+    metric(out, "sensor_read_errors_total", "counter", "Sensor reads that failed.",
+           static_cast<double>(m_sampler.read_errors()));
+    metric(out, "sensor_live_subscribers", "gauge", "Live clients (/events and /ws) receiving readings.",
+           static_cast<double>(m_sampler.topic().subscriber_count()));
     if (m_server != nullptr) {
         const http::ServerStats& stats = m_server->stats();
-        out.append("# TYPE http_responses_total counter\n");
+        metric_family(out, "http_responses_total", "counter", "HTTP responses sent, by status class.");
         for (std::size_t kind = 1; kind <= 5; ++kind) {
             out.append("http_responses_total{code=\"").append(std::to_string(kind)).append("xx\"} ");
             append_number(out, stats.responses_by_class[kind]);
             out.push_back('\n');
         }
-        metric(out, "http_requests_total", "counter", static_cast<double>(stats.requests));
-        metric(out, "http_connections_active", "gauge", static_cast<double>(stats.active_connections));
-        metric(out, "http_connections_accepted_total", "counter", static_cast<double>(stats.connections_accepted));
-        metric(out, "http_connections_rejected_total", "counter", static_cast<double>(stats.connections_rejected));
-        metric(out, "http_idle_connections_closed_for_room_total", "counter", static_cast<double>(stats.idle_closed_for_room));
+        metric(out, "http_requests_total", "counter", "HTTP requests received.", static_cast<double>(stats.requests));
+        metric(out, "http_connections_active", "gauge", "Open HTTP connections.",
+               static_cast<double>(stats.active_connections));
+        metric(out, "http_connections_accepted_total", "counter", "HTTP connections accepted.",
+               static_cast<double>(stats.connections_accepted));
+        metric(out, "http_connections_rejected_total", "counter",
+               "Connections answered 503: over the connection cap with none idle.",
+               static_cast<double>(stats.connections_rejected));
+        metric(out, "http_idle_connections_closed_for_room_total", "counter",
+               "Idle keep-alive connections closed to make room at the connection cap.",
+               static_cast<double>(stats.idle_closed_for_room));
         const asyncio::AcceptStats accepting = m_server->accept_stats();
-        metric(out, "http_connections_shed_total", "counter", static_cast<double>(accepting.shed));
-        metric(out, "http_accept_backoffs_total", "counter", static_cast<double>(accepting.backoffs));
-        metric(out, "http_timeouts_total", "counter", static_cast<double>(stats.timeouts));
-        metric(out, "http_bad_requests_total", "counter", static_cast<double>(stats.bad_requests));
-        metric(out, "http_received_bytes_total", "counter", static_cast<double>(stats.bytes_received));
+        metric(out, "http_connections_shed_total", "counter",
+               "Connections accepted only to be refused: out of file descriptors for too long.",
+               static_cast<double>(accepting.shed));
+        metric(out, "http_accept_backoffs_total", "counter",
+               "Pauses of the accept loop while out of file descriptors or memory.",
+               static_cast<double>(accepting.backoffs));
+        metric(out, "http_timeouts_total", "counter", "Connections closed by the header, idle or write time-out.",
+               static_cast<double>(stats.timeouts));
+        metric(out, "http_bad_requests_total", "counter", "Requests the parser rejected (answered 4xx or 5xx).",
+               static_cast<double>(stats.bad_requests));
+        metric(out, "http_received_bytes_total", "counter", "Bytes received from HTTP clients.",
+               static_cast<double>(stats.bytes_received));
     }
     const asyncio::EventLoop& loop = asyncio::get_event_loop();
-    metric(out, "asyncio_tasks", "gauge", static_cast<double>(loop.task_count()));
-    metric(out, "asyncio_loop_steps_total", "counter", static_cast<double>(loop.stats().steps));
-    metric(out, "asyncio_loop_stalls_total", "counter", static_cast<double>(loop.stats().stalls));
-    metric(out, "asyncio_loop_longest_step_seconds", "gauge", seconds(loop.stats().longest_step));
-    metric(out, "asyncio_coroutine_frames", "gauge", static_cast<double>(asyncio::frame_stats().live_frames));
-    metric(out, "asyncio_coroutine_frame_bytes", "gauge", static_cast<double>(asyncio::frame_stats().live_bytes));
+    metric(out, "asyncio_tasks", "gauge", "Tasks alive on the event loop.", static_cast<double>(loop.task_count()));
+    metric(out, "asyncio_loop_steps_total", "counter", "Task steps and callbacks the event loop ran.",
+           static_cast<double>(loop.stats().steps));
+    metric(out, "asyncio_loop_stalls_total", "counter", "Steps that held the event loop longer than the stall threshold.",
+           static_cast<double>(loop.stats().stalls));
+    metric(out, "asyncio_loop_longest_step_seconds", "gauge",
+           "The longest a single step held the event loop (its task: /debug/tasks).", seconds(loop.stats().longest_step));
+    metric(out, "asyncio_coroutine_frames", "gauge", "Coroutine frames alive.",
+           static_cast<double>(asyncio::frame_stats().live_frames));
+    metric(out, "asyncio_coroutine_frame_bytes", "gauge", "Bytes held by the coroutine frames alive.",
+           static_cast<double>(asyncio::frame_stats().live_bytes));
     if (m_device.resident_memory_bytes) {
         if (const auto bytes = m_device.resident_memory_bytes()) {
-            metric(out, "process_resident_memory_bytes", "gauge", static_cast<double>(*bytes));
+            metric(out, "process_resident_memory_bytes", "gauge", "Resident memory of this process in bytes.",
+                   static_cast<double>(*bytes));
         }
     }
-    if (const auto bytes = free_heap_bytes()) metric(out, "device_free_heap_bytes", "gauge", static_cast<double>(*bytes));
+    if (const auto bytes = free_heap_bytes()) {
+        metric(out, "device_free_heap_bytes", "gauge", "Free heap of the device in bytes.", static_cast<double>(*bytes));
+    }
     response.set_content_type("text/plain; version=0.0.4; charset=utf-8");
     add_no_store_headers(response);
 }

@@ -71,6 +71,38 @@ class FixedSensorApi(ServerTestCase, unittest.TestCase):
         self.assertGreaterEqual(second["http_requests_total"] - first["http_requests_total"], 5,
                                 "five requests later the counter grew by at least five")
 
+    def test_every_metric_family_has_help_and_type_before_its_samples(self):
+        text = get(self.srv.port, "/metrics").text
+        samples = parse_prometheus(text)  # strict: HELP and TYPE lines must be well formed too
+        helps, types, seen = {}, {}, []
+        for line in text.splitlines():
+            if line.startswith("# HELP "):
+                name, _, help_text = line[len("# HELP "):].partition(" ")
+                self.assertNotIn(name, helps, f"one HELP line per family: {name}")
+                self.assertTrue(help_text.strip(), f"{name}: empty HELP")
+                helps[name] = help_text
+            elif line.startswith("# TYPE "):
+                name = line.split()[2]
+                self.assertNotIn(name, types, f"one TYPE line per family: {name}")
+                self.assertIn(name, helps, f"{name}: HELP comes before TYPE")
+                types[name] = line.split()[3]
+            elif line and not line.startswith("#"):
+                family = line.split("{")[0].split(" ")[0]
+                self.assertIn(family, helps, f"{family}: a sample without HELP before it")
+                self.assertIn(family, types, f"{family}: a sample without TYPE before it")
+                seen.append(family)
+        self.assertEqual(set(helps), set(seen), "no HELP without samples")
+        # The names dashboards, the soak script and other tests read: never renamed.
+        for name in ("sensor_temperature_c", "sensor_reading_timestamp_seconds", "sensor_read_errors_total",
+                     "sensor_live_subscribers", 'http_responses_total{code="2xx"}', "http_requests_total",
+                     "http_connections_active", "http_connections_accepted_total", "http_connections_rejected_total",
+                     "http_idle_connections_closed_for_room_total", "http_connections_shed_total",
+                     "http_accept_backoffs_total", "http_timeouts_total", "http_bad_requests_total",
+                     "http_received_bytes_total", "asyncio_tasks", "asyncio_loop_steps_total",
+                     "asyncio_loop_stalls_total", "asyncio_loop_longest_step_seconds", "asyncio_coroutine_frames",
+                     "asyncio_coroutine_frame_bytes", "process_resident_memory_bytes"):
+            self.assertIn(name, samples)
+
     def test_debug_tasks_lists_the_sampler(self):
         doc = get_json(self.srv.port, "/debug/tasks")
         tasks = doc["tasks"] if isinstance(doc, dict) else doc
