@@ -6,6 +6,7 @@
 
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/event.hpp>
+#include <asyncio/core/task.hpp>
 #include <asyncio/core/task_group.hpp>
 #include <asyncio/core/timeout.hpp>
 #include <asyncio/http/websocket.hpp>
@@ -13,6 +14,7 @@
 #include <charconv>
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace sensor_server {
 
@@ -43,9 +45,26 @@ asyncio::Duration seconds(double value) {
     return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(value));
 }
 
+/// "/events 127.0.0.1:51234": the route and the client, the name of a live stream's tasks in
+/// /debug/tasks and in the loop's longest-step and stall reports (rather than "Task-60").
+std::string task_name(std::string_view route, const http::OwnedRequest& request, std::string_view half = {}) {
+    std::string name(route);
+    name.append(" ").append(request.peer);
+    if (!half.empty()) name.append(" ").append(half);
+    return name;
+}
+
+/// Names the connection's task (the server's, running this handler) after the stream it now
+/// carries until it closes. Only live streams are named: a short request would pay an
+/// allocation for a name nobody sees.
+void name_connection_task(std::string_view route, const http::OwnedRequest& request) {
+    if (asyncio::TaskRef task = asyncio::current_task()) task.set_name(task_name(route, request));
+}
+
 }  // namespace
 
 asyncio::Task<> App::events(http::OwnedRequest request, asyncio::Stream& stream) {
+    name_connection_task("/events", request);
     auto subscription = m_sampler.topic().subscribe(kLiveBacklog);
     const History& history = m_sampler.history();
     std::uint64_t sent_id = last_event_id(request);
@@ -128,6 +147,7 @@ asyncio::Task<> signal_end(asyncio::Task<> half, asyncio::Event& ended) {
 asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stream) {
     auto socket = co_await http::WebSocket::accept(request, stream);
     if (!socket) co_return;
+    name_connection_task("/ws", request);
     auto subscription = m_sampler.topic().subscribe(kLiveBacklog);
     if (!m_sampler.history().empty()) {
         std::string json;
@@ -140,8 +160,10 @@ asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stre
     // without a reset, is noticed only there: the reader alone would wait for it for ever).
     asyncio::Event half_ended;
     asyncio::Task<> sender = asyncio::create_task(
-        signal_end(forward_readings(subscription, *socket, seconds(m_options.write_timeout_s)), half_ended));
-    asyncio::Task<> reader = asyncio::create_task(signal_end(read_until_closed(*socket), half_ended));
+        signal_end(forward_readings(subscription, *socket, seconds(m_options.write_timeout_s)), half_ended),
+        task_name("/ws", request, "sender"));
+    asyncio::Task<> reader =
+        asyncio::create_task(signal_end(read_until_closed(*socket), half_ended), task_name("/ws", request, "reader"));
     try {
         co_await half_ended.wait();
     } catch (const asyncio::CancelledError&) {

@@ -269,5 +269,24 @@ class WebSocketReadings(ServerTestCase, unittest.TestCase):
                    message="every WebSocket subscriber released")
 
 
+class LiveTaskNames(ServerTestCase, unittest.TestCase):
+    FLAGS = ("--sensor", "sim", "--interval", "0.1")
+
+    def test_live_stream_tasks_are_named_by_route_and_peer(self):
+        ws = RawWebSocket(self.srv.port)
+        try:
+            with SSEClient(self.srv.port) as sse:
+                sse.next_event(timeout=3)
+                ws.read_frame(timeout=3)
+                sse_peer = "%s:%d" % sse.conn.sock.getsockname()
+                ws_peer = "%s:%d" % ws.conn.sock.getsockname()
+                names = {task["name"] for task in get_json(self.srv.port, "/debug/tasks")["tasks"]}
+                for name in (f"/events {sse_peer}", f"/ws {ws_peer}", f"/ws {ws_peer} sender",
+                             f"/ws {ws_peer} reader"):
+                    self.assertIn(name, names, "not Task-<n>: /debug/tasks says which client it serves")
+        finally:
+            ws.close()
+
+
 if __name__ == "__main__":
     unittest.main()
