@@ -91,7 +91,7 @@ run_host_test() {  # board build program command...
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
         local summary
-        summary="$(grep -E '^[0-9]+ passed' "$log" | tail -1)"
+        summary="$(grep -E '^[0-9]+ passed' "$log" | tail -1 || true)"
         echo "[  OK  ] $board/$program${summary:+ ($summary)}"
         grep -E "^(MEASURE|DHCP|MEMORY|    )" "$log" | sed 's/^/    /' | tail -12 || true
     else
