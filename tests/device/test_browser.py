@@ -40,12 +40,7 @@ class DashboardInChromium(DeviceTestCase):
                                       ping_interval=None) as ws:
             cdp = DevTools(ws)
             try:
-                for domain in ("Page", "Runtime", "Log"):
-                    await cdp.send(f"{domain}.enable")
-                await cdp.send("Emulation.setDeviceMetricsOverride", width=1200, height=900, deviceScaleFactor=1,
-                               mobile=False)
-                await cdp.send("Page.navigate", url=f"{self.base_url}/")
-                await cdp.wait_for_event("Page.loadEventFired", timeout=30)
+                await cdp.open_desktop_page(f"{self.base_url}/", timeout=30)  # the board is slower
                 self.assertIn("Sensor dashboard", await cdp.evaluate("document.title"))
                 await cdp.poll(TEXT.format("status"), lambda v: v == "live", timeout=20)
 

@@ -145,6 +145,16 @@ class DevTools:
             raise AssertionError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    async def open_desktop_page(self, url: str, timeout: float) -> None:
+        """Enables the domains the tests read (Page, Runtime, Log), sets a 1200x900 desktop
+        viewport and loads `url`, returning once its load event fired."""
+        for domain in ("Page", "Runtime", "Log"):
+            await self.send(f"{domain}.enable")
+        await self.send("Emulation.setDeviceMetricsOverride", width=1200, height=900, deviceScaleFactor=1,
+                        mobile=False)
+        await self.send("Page.navigate", url=url)
+        await self.wait_for_event("Page.loadEventFired", timeout=timeout)
+
     async def wait_for_event(self, method: str, timeout: float):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -208,12 +218,7 @@ class DashboardInChromium(unittest.TestCase):
                                       ping_interval=None) as ws:
             cdp = DevTools(ws)
             try:
-                for domain in ("Page", "Runtime", "Log"):
-                    await cdp.send(f"{domain}.enable")
-                await cdp.send("Emulation.setDeviceMetricsOverride", width=1200, height=900, deviceScaleFactor=1,
-                               mobile=False)
-                await cdp.send("Page.navigate", url=url)
-                await cdp.wait_for_event("Page.loadEventFired", timeout=15)
+                await cdp.open_desktop_page(url, timeout=15)
 
                 # The server rendered the values into the page; the script then goes live.
                 title = await cdp.evaluate("document.title")
