@@ -33,6 +33,13 @@ public:
     QueueEmpty() : std::runtime_error("queue is empty") {}
 };
 
+/// `Queue::put`/`put_nowait` after `shutdown()`, and `get`/`get_nowait` on a queue that is shut
+/// down and empty (at once after `shutdown(true)`).
+class QueueShutDown : public std::runtime_error {
+public:
+    QueueShutDown() : std::runtime_error("queue is shut down") {}
+};
+
 /// `Stream::readexactly` met the end of the stream first; `partial` holds what was read.
 class IncompleteReadError : public std::runtime_error {
 public:
