@@ -6,36 +6,20 @@
 
 namespace asyncio {
 
+/// Waits for notify(), which unlinks the waiter before waking it.
 class Condition::NotifyWait final : public detail::ListWait {
 public:
     explicit NotifyWait(Condition& condition) noexcept : m_condition(condition) {}
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_condition.m_waiters, handle); }
-#if ASYNCIO_EXCEPTIONS
-    void await_resume() const {
-        // Notified, then cancelled before it could run: the notification goes to the next
-        // waiter instead of being lost with this one (CPython 3.13 does the same).
-        if (m_notified && cancel_pending()) m_condition.wake_waiters(1);
-        end_wait();
-    }
-#else
-    void await_resume() noexcept {
-        m_notified = false;  // received
-        end_wait();
-    }
-    /// Unwound after notify() chose it, before it ran: the notification goes to the next waiter.
-    ~NotifyWait() {
-        if (m_notified) m_condition.wake_waiters(1);
-    }
-#endif
-    bool m_notified = false;  ///< set by notify(), which unlinked this waiter
+    void await_resume() const { end_wait(); }
 
 private:
     Condition& m_condition;
 };
 
 #if ASYNCIO_EXCEPTIONS
-Task<> Condition::wait() {
+Task<bool> Condition::wait() {
     if (!m_lock->locked()) throw InvalidStateError("Condition::wait() without holding the lock");
     m_lock->release();
     std::exception_ptr failure;
@@ -50,19 +34,41 @@ Task<> Condition::wait() {
             co_await m_lock->acquire();
             break;
         } catch (const CancelledError&) {
-            failure = std::current_exception();
+            failure = std::current_exception();  // the latest one is rethrown, as in CPython
         }
     }
-    if (failure) std::rethrow_exception(failure);
+    if (failure) {
+        // Cancelled, perhaps just after notify() chose this waiter: another one gets a
+        // notification instead, lest it be lost (CPython 3.13 does the same).
+        wake_waiters(1);
+        std::rethrow_exception(failure);
+    }
+    co_return true;
 }
 #else
-Task<> Condition::wait() {
+namespace {
+/// Unwound inside Condition::wait(), perhaps just after notify() chose this waiter: another
+/// waiter gets a notification instead, lest it be lost (CPython 3.13 does the same).
+struct PassNotificationOnIfUnwound {
+    Condition& condition;
+    void (*wake_one)(Condition&) noexcept;
+    bool finished = false;
+    ~PassNotificationOnIfUnwound() {
+        if (!finished) wake_one(condition);
+    }
+};
+}  // namespace
+
+Task<bool> Condition::wait() {
     if (!m_lock->locked()) fatal_error("Condition::wait() without holding the lock");
     m_lock->release();
     // Cancelled at either await, the task is unwound: the caller's LockGuard then sees that the
     // lock is not its task's and leaves it alone (lock.hpp).
+    PassNotificationOnIfUnwound pass_on{*this, [](Condition& condition) noexcept { condition.wake_waiters(1); }};
     co_await NotifyWait(*this);
     co_await m_lock->acquire();
+    pass_on.finished = true;
+    co_return true;
 }
 #endif
 
@@ -72,11 +78,7 @@ void Condition::notify(std::size_t n) {
 }
 
 void Condition::wake_waiters(std::size_t n) noexcept {
-    for (; n > 0 && !m_waiters.empty(); --n) {
-        auto& waiter = static_cast<NotifyWait&>(m_waiters.pop_front());
-        waiter.m_notified = true;
-        waiter.notify();
-    }
+    for (; n > 0 && !m_waiters.empty(); --n) m_waiters.pop_front().notify();
 }
 
 }  // namespace asyncio

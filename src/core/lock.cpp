@@ -5,27 +5,45 @@
 namespace asyncio {
 
 bool Lock::try_acquire() noexcept {
-    // Waiters imply the lock is held or handed over, so a free lock has no queue to jump.
-    if (m_locked) return false;
-    m_locked = true;
-#if !ASYNCIO_EXCEPTIONS
-    m_owner = detail::current_task_state();
-#endif
+    // FIFO: while anybody waits (even a woken waiter about to take it), a newcomer queues.
+    if (m_locked || !m_waiters.empty()) return false;
+    take();
     return true;
 }
 
 void Lock::release() {
     if (!m_locked) detail::fail<InvalidStateError>("Lock is not acquired");
+    m_locked = false;
 #if !ASYNCIO_EXCEPTIONS
     m_owner = nullptr;
 #endif
-    if (m_waiters.empty()) {
-        m_locked = false;
+    wake_first();
+}
+
+void Lock::take() noexcept {
+    m_locked = true;
+#if !ASYNCIO_EXCEPTIONS
+    m_owner = detail::current_task_state();
+#endif
+}
+
+void Lock::wake_first() noexcept {
+    if (m_waiters.empty()) return;
+    auto& first = static_cast<AcquireOperation&>(m_waiters.front());
+    if (first.m_woken) return;  // already on its way to take the lock
+    first.m_woken = true;
+    first.notify();  // stays in the queue, first, until it runs
+}
+
+void Lock::AcquireOperation::leave_queue(bool cancelled) noexcept {
+    unlink();
+    if (!cancelled) {
+        m_lock.take();  // it was woken first in the queue with the lock free: nobody took it since
         return;
     }
-    auto& next = static_cast<AcquireOperation&>(m_waiters.pop_front());
-    next.m_granted = true;  // stays locked: ownership passes to `next`
-    next.notify();
+    // Should this waiter have been woken, the lock is free with others still queued: wake the
+    // next one (a no-op when the lock is held, or the first waiter is woken already).
+    if (!m_lock.m_locked) m_lock.wake_first();
 }
 
 }  // namespace asyncio

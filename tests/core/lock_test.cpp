@@ -64,8 +64,8 @@ asyncio::Task<std::string> no_barging() {
     co_await lock.acquire();
     auto waiter = asyncio::create_task(lock_user(&lock, &trace, "w"));
     co_await asyncio::sleep(0);  // w queues
-    lock.release();              // handed to w, which has not run yet
-    std::string seen = lock.locked() ? "locked" : "free";
+    lock.release();              // frees it and wakes w, which has not run yet
+    std::string seen = lock.locked() ? "locked" : "free";  // free, as in CPython 3.13
     seen += lock.try_acquire() ? ", barged in" : ", try_acquire refused";
     co_await waiter;
     seen += lock.try_acquire() ? ", then acquired" : ", then refused";
@@ -73,8 +73,8 @@ asyncio::Task<std::string> no_barging() {
     co_return seen;
 }
 
-TEST(Lock, ReleaseHandsTheLockToTheWaiterSoNobodyCanBargeIn) {
-    EXPECT_EQ(run_virtual(no_barging()), "locked, try_acquire refused, then acquired");
+TEST(Lock, ReleaseWakesTheFirstWaiterAndNobodyCanBargeInAheadOfIt) {
+    EXPECT_EQ(run_virtual(no_barging()), "free, try_acquire refused, then acquired");
 }
 
 asyncio::Task<std::string> guard_releases_on_exception() {
@@ -126,7 +126,7 @@ asyncio::Task<> cancel_queued_waiter(Trace* trace) {
     co_await asyncio::sleep(0);
     b.cancel();  // b leaves the queue
     co_await asyncio::sleep(0);
-    lock.release();  // straight to c
+    lock.release();  // wakes c
     co_await c;
     trace->push_back(lock.locked() ? "locked" : "unlocked");
 }
@@ -137,22 +137,22 @@ TEST(Lock, ACancelledWaiterLeavesTheQueue) {
     EXPECT_EQ(trace, (Trace{"b cancelled, lock held", "c has", "unlocked"}));
 }
 
-asyncio::Task<> cancel_after_handover(Trace* trace) {
+asyncio::Task<> cancel_after_wake_up(Trace* trace) {
     asyncio::Lock lock;
     co_await lock.acquire();
     auto b = asyncio::create_task(acquirer(&lock, trace, "b"));
     auto c = asyncio::create_task(acquirer(&lock, trace, "c"));
     co_await asyncio::sleep(0);
-    lock.release();  // handed to b...
-    b.cancel();      // ...which is cancelled before it runs: it passes the lock on to c
+    lock.release();  // wakes b...
+    b.cancel();      // ...which is cancelled before it runs: it wakes c instead
     co_await c;
     trace->push_back(lock.locked() ? "locked" : "unlocked");
 }
 
-TEST(Lock, AWaiterCancelledAfterBeingHandedTheLockPassesItOn) {
+TEST(Lock, AWaiterCancelledAfterBeingWokenWakesTheNextOne) {
     Trace trace;
-    run_virtual(cancel_after_handover(&trace));
-    EXPECT_EQ(trace, (Trace{"b cancelled, lock held", "c has", "unlocked"}));
+    run_virtual(cancel_after_wake_up(&trace));
+    EXPECT_EQ(trace, (Trace{"b cancelled, lock free", "c has", "unlocked"}));
 }
 
 asyncio::Task<std::string> acquire_with_timeout() {

@@ -107,7 +107,7 @@ asyncio::Task<> cancel_waiters(Trace* trace) {
     co_await asyncio::sleep(0);
     b.cancel();  // while queued: leaves the queue
     co_await asyncio::sleep(0);
-    sem.release();  // handed to c...
+    sem.release();  // reserves the slot for c and wakes it...
     c.cancel();     // ...cancelled before it runs: the slot goes on to d
     co_await d;
     trace->push_back("value " + std::to_string(sem.value()));

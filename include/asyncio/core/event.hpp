@@ -22,8 +22,9 @@ public:
     [[nodiscard]] bool is_set() const noexcept { return m_set; }
 
     class [[nodiscard]] WaitOperation;
-    /// Suspends when: the flag is clear. Resumed by: set(), FIFO. Returns: void.
-    /// Cancellation: the waiter leaves the list; co_await throws CancelledError.
+    /// Suspends when: the flag is clear. Resumed by: set(), FIFO (a waiter set() woke returns
+    /// even if clear() came before it ran). Returns: true, as CPython's (`co_await ev.wait();`
+    /// may ignore it). Cancellation: the waiter leaves the list; co_await throws CancelledError.
     /// Lifetime: the Event must outlive its waiters.
     WaitOperation wait() noexcept;
 
@@ -37,7 +38,10 @@ public:
     explicit WaitOperation(Event& event) noexcept : m_event(event) {}
     bool await_ready() const noexcept { return m_event.m_set; }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_event.m_waiters, handle); }
-    void await_resume() const { end_wait(); }
+    bool await_resume() const {
+        end_wait();
+        return true;
+    }
 
 private:
     Event& m_event;

@@ -1,6 +1,7 @@
 #pragma once
-// Lock: mutual exclusion between tasks, asyncio.Lock. FIFO-fair: release() hands the lock to the
-// task that has waited longest, so no task can barge in and starve it.
+// Lock: mutual exclusion between tasks, asyncio.Lock, with CPython 3.13's fairness: release()
+// frees the lock and wakes the task that has waited longest; that task stays first in the queue
+// until it runs and takes the lock, so no newcomer can barge in ahead of it.
 //
 //   asyncio::Lock lock;
 //   {
@@ -27,22 +28,33 @@ public:
     class [[nodiscard]] AcquireOperation;
     class [[nodiscard]] ScopedAcquireOperation;
 
-    /// Suspends when: the lock is held (or others already wait for it). Resumed by: release()
-    /// of the holder, which hands the lock over, FIFO. Returns: void, holding the lock.
-    /// Cancellation: a waiter leaves the queue; one cancelled after being handed the lock passes
-    /// it on to the next waiter. Either way co_await throws CancelledError, not holding it.
+    /// Suspends when: the lock is held, or other tasks wait for it (FIFO: a newcomer queues
+    /// behind them even while the lock is free for a woken waiter that has not run yet).
+    /// Resumed by: release(), which wakes the first waiter; it takes the lock when it runs.
+    /// Returns: void, holding the lock.
+    /// Cancellation: a waiter leaves the queue; one woken, then cancelled before it ran, wakes
+    /// the next waiter instead. Either way co_await throws CancelledError, not holding the lock.
+    /// Lifetime: the Lock must outlive its waiters.
     AcquireOperation acquire() noexcept;
     /// As acquire(), returning a LockGuard that releases on destruction.
     ScopedAcquireOperation scoped_acquire() noexcept;
-    /// Takes the lock if it is free; never suspends.
+    /// Takes the lock if acquire() would not suspend (free, and nobody queued); never suspends.
     bool try_acquire() noexcept;
-    /// Releases the lock, handing it to the first waiter. InvalidStateError if not locked.
+    /// Frees the lock and wakes the first waiter, if any. InvalidStateError if not locked.
     void release();
+    /// True while a task holds it. False between release() and the woken waiter's run, as in
+    /// CPython, although acquire() would still queue then.
     [[nodiscard]] bool locked() const noexcept { return m_locked; }
 
 private:
     friend class LockGuard;
-    bool m_locked = false;  ///< held by a task, or handed to a woken waiter not yet running
+    /// A woken waiter runs: the lock becomes its.
+    void take() noexcept;
+    /// Wakes the first waiter unless it is woken already (it is then about to take the lock).
+    void wake_first() noexcept;
+
+    bool m_locked = false;
+    /// FIFO. Only the first can be woken-and-not-yet-run; it leaves when it runs.
     detail::WaitList m_waiters;
 #if !ASYNCIO_EXCEPTIONS
     /// The task that took it (nullptr: none, or taken outside a task). Without exceptions a
@@ -55,31 +67,34 @@ private:
 class Lock::AcquireOperation : detail::ListWait {
 public:
     explicit AcquireOperation(Lock& lock) noexcept : m_lock(lock) {}
-    bool await_ready() noexcept { return m_lock.try_acquire(); }
-    bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_lock.m_waiters, handle); }
-#if ASYNCIO_EXCEPTIONS
-    void await_resume() {
-        if (cancel_pending() && m_granted) m_lock.release();
-        end_wait();
-    }
-#else
-    void await_resume() noexcept {
-        m_granted = false;  // taken
-        m_lock.m_owner = detail::current_task_state();
-        end_wait();
-    }
-    /// Unwound after release() handed it the lock, before it ran: the lock goes to the next.
+    AcquireOperation(AcquireOperation&&) noexcept = default;  // before it is awaited only
+    /// Unwound (no exceptions) or destroyed at shutdown after release() woke it, before it ran:
+    /// the next waiter is woken instead, so the lock does not stay free with tasks queued.
     ~AcquireOperation() {
-        if (m_granted) m_lock.release();
+        if (linked()) leave_queue(/*cancelled=*/true);
     }
-#endif
+
+    bool await_ready() noexcept {
+        m_taken_at_once = m_lock.try_acquire();
+        return m_taken_at_once;
+    }
+    bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_lock.m_waiters, handle); }
+    void await_resume() {
+        if (m_taken_at_once) return;
+        leave_queue(cancel_pending());
+        end_wait();  // throws CancelledError if cancelled
+    }
 
 protected:
     Lock& m_lock;
 
 private:
     friend class Lock;
-    bool m_granted = false;  ///< release() handed the lock to this waiter
+    /// Out of the queue: takes the lock, or (cancelled) hands the wake-up on if the lock is free.
+    void leave_queue(bool cancelled) noexcept;
+
+    bool m_taken_at_once = false;  ///< await_ready took the free lock
+    bool m_woken = false;          ///< release() woke it; it is first in the queue
 };
 
 /// Owns a held Lock and releases it when destroyed (or at release()).

@@ -1,6 +1,7 @@
 #pragma once
-// Semaphore and BoundedSemaphore: a counter of free slots, asyncio.Semaphore. FIFO-fair like
-// Lock: release() hands its slot straight to the longest waiter.
+// Semaphore and BoundedSemaphore: a counter of free slots, asyncio.Semaphore, with CPython 3.13's
+// fairness: release() reserves the freed slot for the task that has waited longest and wakes it;
+// that task stays in the queue until it runs, so no newcomer can overtake it.
 //
 //   asyncio::Semaphore slots(4);             // at most 4 tasks at once
 //   co_await slots.acquire(); ...; slots.release();
@@ -14,57 +15,78 @@ namespace asyncio {
 
 class Semaphore {
 public:
-    explicit Semaphore(std::size_t value = 1) noexcept : m_value(value) {}
+    /// std::invalid_argument if `value` is negative (CPython: ValueError).
+    explicit Semaphore(std::ptrdiff_t value = 1);
     Semaphore(const Semaphore&) = delete;
     Semaphore& operator=(const Semaphore&) = delete;
     virtual ~Semaphore() = default;
 
     class [[nodiscard]] AcquireOperation;
-    /// Suspends when: no slot is free. Resumed by: release(), FIFO, holding a slot.
-    /// Cancellation: a waiter leaves the queue; one cancelled after being handed a slot passes it
-    /// on. Either way co_await throws CancelledError, holding nothing.
+    /// Suspends when: locked(): no slot is free, or other tasks wait (FIFO).
+    /// Resumed by: release(), which reserves the slot for the first waiter and wakes it; a waiter
+    /// that runs wakes further waiters while slots are free.
+    /// Returns: void, holding a slot.
+    /// Cancellation: a waiter leaves the queue; one woken, then cancelled before it ran, gives
+    /// its slot back, which goes to the next waiter. Either way co_await throws CancelledError,
+    /// holding nothing.
+    /// Lifetime: the Semaphore must outlive its waiters.
     AcquireOperation acquire() noexcept;
+    /// Takes a slot if acquire() would not suspend; never suspends.
     bool try_acquire() noexcept;
-    /// Frees a slot, or hands it to the first waiter.
+    /// Frees a slot, reserving it for the first waiter not yet woken, if any.
     void release();
-    /// True when acquire() would suspend.
-    [[nodiscard]] bool locked() const noexcept { return m_value == 0; }
+    /// True when acquire() would suspend: no free slot, or tasks queued (woken ones included).
+    [[nodiscard]] bool locked() const noexcept { return m_value == 0 || !m_waiters.empty() || !m_woken.empty(); }
+    /// Free slots, not counting those reserved for woken waiters (CPython's _value).
     [[nodiscard]] std::size_t value() const noexcept { return m_value; }
 
 protected:
-    /// Hook for BoundedSemaphore: called before a release that adds a free slot.
+    /// Hook for BoundedSemaphore: called before release() adds a slot.
     virtual void check_release() const {}
 
 private:
+    /// Reserves a slot for the first waiter not yet woken and wakes it; false if there is none.
+    bool wake_next() noexcept;
+    /// Wakes waiters while there are free slots.
+    void wake_while_free() noexcept;
+
     std::size_t m_value;
-    detail::WaitList m_waiters;
+    detail::WaitList m_waiters;  ///< FIFO, not woken yet
+    /// Woken waiters that have not run yet, a slot reserved for each: they still count as
+    /// queued (locked() is true), as in CPython, so no newcomer overtakes them.
+    detail::WaitList m_woken;
 };
 
 class Semaphore::AcquireOperation final : detail::ListWait {
 public:
     explicit AcquireOperation(Semaphore& semaphore) noexcept : m_semaphore(semaphore) {}
-    bool await_ready() noexcept { return m_semaphore.try_acquire(); }
-    bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_semaphore.m_waiters, handle); }
-#if ASYNCIO_EXCEPTIONS
-    void await_resume() {
-        if (cancel_pending() && m_granted) m_semaphore.release();
-        end_wait();
-    }
-#else
-    void await_resume() noexcept {
-        m_granted = false;  // taken
-        end_wait();
-    }
-    /// Unwound after release() handed it a slot, before it ran: the slot goes to the next.
+    AcquireOperation(AcquireOperation&&) noexcept = default;  // before it is awaited only
+    /// Unwound (no exceptions) or destroyed at shutdown after release() woke it, before it ran:
+    /// its slot goes back, to the next waiter.
     ~AcquireOperation() {
-        if (m_granted) m_semaphore.release();
+        if (linked()) leave_queue(/*cancelled=*/true);
     }
-#endif
+
+    bool await_ready() noexcept {
+        m_taken_at_once = m_semaphore.try_acquire();
+        return m_taken_at_once;
+    }
+    bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_semaphore.m_waiters, handle); }
+    void await_resume() {
+        if (m_taken_at_once) return;
+        leave_queue(cancel_pending());
+        end_wait();  // throws CancelledError if cancelled
+    }
 
 private:
     friend class Semaphore;
+    /// Out of the queue: keeps the reserved slot, or (cancelled) gives it back; then wakes
+    /// waiters while slots are free.
+    void leave_queue(bool cancelled) noexcept;
+
     Semaphore& m_semaphore;
-    bool m_granted = false;  ///< release() handed a slot to this waiter
+    bool m_taken_at_once = false;  ///< await_ready took a free slot
+    bool m_woken = false;          ///< release() reserved a slot for it and woke it
 };
 
 inline Semaphore::AcquireOperation Semaphore::acquire() noexcept { return AcquireOperation(*this); }
@@ -73,7 +95,8 @@ inline Semaphore::AcquireOperation Semaphore::acquire() noexcept { return Acquir
 /// value throws InvalidStateError (CPython raises ValueError) instead of silently growing.
 class BoundedSemaphore final : public Semaphore {
 public:
-    explicit BoundedSemaphore(std::size_t value = 1) noexcept : Semaphore(value), m_initial(value) {}
+    /// std::invalid_argument if `value` is negative (CPython: ValueError).
+    explicit BoundedSemaphore(std::ptrdiff_t value = 1) : Semaphore(value), m_initial(this->value()) {}
 
 private:
     void check_release() const override;
