@@ -16,23 +16,23 @@ public:
     void await_resume() const noexcept {}
 
 private:
-    bool cancel_wait() noexcept override { return true; }
+    CancelAction cancel_wait() noexcept override { return CancelAction::wake_now; }
 };
 }  // namespace
 #endif
 
-Task<> wait_all_or_first_failure(std::vector<TaskState*> tasks) {
+Task<> gather_children(std::vector<TaskState*> tasks, bool stop_at_failure) {
     TaskState* failure = nullptr;
     {
-        TaskSetWait first_failure(tasks, true);
-        co_await first_failure;
-        failure = first_failure.first_failure();
+        TaskSetWait children(tasks, stop_at_failure);
+        co_await children;
+        failure = children.first_failure();
     }
-    if (failure == nullptr) co_return;
-    for (TaskState* task : tasks) task->cancel();
-    {
-        TaskSetWait all_done(tasks, false);
-        co_await all_done;
+    if (!stop_at_failure || failure == nullptr) co_return;
+    // The others run on; what they fail with later was passed over for this failure, as CPython
+    // marks it retrieved, so it is not reported as lost.
+    for (TaskState* task : tasks) {
+        if (task != failure) task->silence_exception_report();
     }
 #if ASYNCIO_EXCEPTIONS
     failure->rethrow_if_failed();

@@ -19,7 +19,7 @@ TaskSetWait::TaskSetWait(const std::vector<TaskState*>& tasks, bool stop_on_fail
 void TaskSetWait::await_suspend(std::coroutine_handle<> handle) noexcept {
     begin_wait_on_tasks(handle);
     m_suspended = true;
-    if (cancel_pending()) cancel_wait();  // cannot finish the wait: m_remaining > 0 here
+    pass_pending_cancel();  // cannot finish the wait: m_remaining > 0 here
 }
 
 void TaskSetWait::task_done(TaskState& task) noexcept {
@@ -32,12 +32,12 @@ void TaskSetWait::task_done(TaskState& task) noexcept {
     }
 }
 
-bool TaskSetWait::cancel_wait() noexcept {
+CancelAction TaskSetWait::cancel_wait() noexcept {
     m_cancelling = true;
     for (TaskState* task : m_tasks) task->cancel();
-    if (m_remaining != 0) return false;
+    if (m_remaining != 0) return CancelAction::raise_when_done;
     m_suspended = false;
-    return true;
+    return CancelAction::wake_now;
 }
 
 }  // namespace asyncio::detail

@@ -88,6 +88,20 @@ void Wait::begin_wait_on_tasks(std::coroutine_handle<> handle) noexcept {
     m_task->m_waiting = this;
 }
 
+void Wait::pass_pending_cancel() noexcept {
+    if (!cancel_pending()) return;
+    switch (cancel_wait()) {
+        case CancelAction::outcome_of_awaited:
+            m_task->m_cancel_requested = false;  // now the awaited task's to deliver
+            break;
+        case CancelAction::raise_when_done:
+            break;
+        case CancelAction::wake_now:
+            wake();
+            break;
+    }
+}
+
 void Wait::wake() noexcept {
     if (m_task->m_waiting == this) m_task->m_waiting = nullptr;
     // A task the loop gave up on at shutdown (see EventLoop::cancel_remaining_tasks) counts as
@@ -132,25 +146,30 @@ void TaskState::free_allocation(std::size_t frame_size) noexcept {
     free_frame(this, bytes);
 }
 
-const std::string& TaskState::name() const noexcept {
-    if (!m_name) {
-#if ASYNCIO_EXCEPTIONS
-        try {
-            m_name = std::make_unique<std::string>(m_id != 0 ? "Task-" + std::to_string(m_id) : std::string());
-        } catch (...) {  // out of memory: an empty name rather than none
-            static const std::string unnamed;
-            return unnamed;
-        }
-#else
-        m_name = std::make_unique<std::string>(m_id != 0 ? "Task-" + std::to_string(m_id) : std::string());
-#endif
+TaskState::Texts& TaskState::texts() const {
+    if (!m_texts) {
+        m_texts = std::make_unique<Texts>();
+        if (m_id != 0) m_texts->name = "Task-" + std::to_string(m_id);
     }
-    return *m_name;
+    return *m_texts;
+}
+
+const std::string& TaskState::name() const noexcept {
+#if ASYNCIO_EXCEPTIONS
+    try {
+        return texts().name;
+    } catch (...) {  // out of memory: an empty name rather than none
+        static const std::string unnamed;
+        return unnamed;
+    }
+#else
+    return texts().name;
+#endif
 }
 
 void TaskState::copy_name_to(std::string& out) const {
-    if (m_name) {
-        out = *m_name;
+    if (m_texts) {
+        out = m_texts->name;
     } else if (m_id != 0) {
         out = "Task-";
         out += std::to_string(m_id);
@@ -159,32 +178,57 @@ void TaskState::copy_name_to(std::string& out) const {
     }
 }
 
-void TaskState::set_name(std::string name) {
-    if (m_name) {
-        *m_name = std::move(name);
-    } else {
-        m_name = std::make_unique<std::string>(std::move(name));
-    }
-}
+void TaskState::set_name(std::string name) { texts().name = std::move(name); }
 
 bool TaskState::cancel() noexcept {
-    if (done()) return false;
-    m_cancel_requested = true;
-    // A wait whose cancel_wait() returns false (a join) still holds the task: it stays recorded,
-    // so the task still shows as waiting and a second cancel() reaches it again.
-    if (m_waiting != nullptr && m_waiting->cancel_wait()) {
-        m_waiting = nullptr;
-        m_loop->schedule(*this);
+    if (done()) {
+        m_exception_retrieved = true;  // as CPython: cancelling a failed task silences its report
+        return false;
+    }
+    ++m_cancels;
+    if (m_waiting == nullptr) {
+        m_cancel_requested = true;  // delivered at the task's next co_await (or when it returns)
+        return true;
+    }
+    // A wait that passes the cancellation on (a join, gather, a TaskGroup) still holds the task:
+    // it stays recorded, so the task still shows as waiting and a second cancel() reaches it too.
+    switch (m_waiting->cancel_wait()) {
+        case CancelAction::wake_now:
+            m_cancel_requested = true;
+            m_waiting = nullptr;
+            m_loop->schedule(*this);
+            break;
+        case CancelAction::raise_when_done:
+            m_cancel_requested = true;
+            break;
+        case CancelAction::outcome_of_awaited:
+            break;
     }
     return true;
+}
+
+bool TaskState::cancel(std::string_view message) {
+    if (!done()) texts().cancel_message = message;
+    return cancel();
+}
+
+unsigned TaskState::uncancel() noexcept {
+    if (m_cancels > 0) --m_cancels;
+    if (m_cancels == 0) m_cancel_requested = false;
+    return m_cancels;
 }
 
 #if ASYNCIO_EXCEPTIONS
 void TaskState::throw_if_cancel_requested() {
     if (m_cancel_requested) {
         m_cancel_requested = false;
-        throw CancelledError{};
+        std::rethrow_exception(cancelled_error());
     }
+}
+
+std::exception_ptr TaskState::cancelled_error() const {
+    if (!m_texts || m_texts->cancel_message.empty()) return std::make_exception_ptr(CancelledError{});
+    return std::make_exception_ptr(CancelledError(m_texts->cancel_message));
 }
 
 void TaskState::set_exception(std::exception_ptr error) noexcept {
@@ -212,7 +256,7 @@ void TaskState::fail_if_cancelled() const noexcept {
 void TaskState::release() noexcept {
     if (--m_refs != 0) return;
     if (status() == Status::created && m_loop == nullptr) {
-        report(m_name ? "Task '" + *m_name + "' was destroyed but never awaited nor passed to create_task()"
+        report(m_texts ? "Task '" + m_texts->name + "' was destroyed but never awaited nor passed to create_task()"
                       : std::string("a Task was destroyed but never awaited nor passed to create_task()"));
     }
     if (m_frame_alive) {
@@ -227,11 +271,7 @@ void TaskState::run() {
     EventLoop& loop = *m_loop;
     if (status() == Status::created && m_cancel_requested) {
         // Cancelled before its first step: it never runs, as in CPython.
-        m_cancelled = true;
-#if ASYNCIO_EXCEPTIONS
-        m_exception = std::make_exception_ptr(CancelledError{});
-#endif
-        set_status(Status::done);
+        end_cancelled();
 #if !ASYNCIO_EXCEPTIONS
     } else if (m_cancel_requested) {
         unwind();
@@ -250,17 +290,32 @@ void TaskState::run() {
         m_run_time += held;
         loop.note_step(held, this);
     }
-    if (status() == Status::done) loop.on_task_done(*this);
+    if (status() == Status::done) {
+        // It returned with a cancellation requested and not delivered: it ends cancelled, its
+        // result dropped, as CPython's task does when cancel() comes right before the coroutine
+        // stops (an exception it raised wins, though).
+        if (m_cancel_requested && !failed()) end_cancelled();
+        loop.on_task_done(*this);
+    }
+}
+
+void TaskState::end_cancelled() noexcept {
+    m_cancel_requested = false;
+    m_cancelled = true;
+#if ASYNCIO_EXCEPTIONS
+    try {
+        m_exception = cancelled_error();
+    } catch (...) {  // no memory for its message: a plain one
+        m_exception = std::make_exception_ptr(CancelledError{});
+    }
+#endif
+    set_status(Status::done);
 }
 
 void TaskState::abandon() noexcept {
     if (Wait* wait = std::exchange(m_waiting, nullptr)) wait->cancel_wait();
     static_cast<Runnable&>(*this).unlink();  // out of the ready queue, should it be there
-    m_cancelled = true;
-#if ASYNCIO_EXCEPTIONS
-    m_exception = std::make_exception_ptr(CancelledError{});
-#endif
-    set_status(Status::done);
+    end_cancelled();
 }
 
 #if !ASYNCIO_EXCEPTIONS

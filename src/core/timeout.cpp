@@ -3,33 +3,42 @@
 
 namespace asyncio {
 
-Timeout::Timeout(Duration delay) {
+Timeout::Timeout(std::optional<TimePoint> when) {
     EventLoop* loop = running_loop();
     m_task = loop != nullptr ? loop->current_task() : nullptr;
     if (m_task == nullptr) detail::fail<InvalidStateError>("timeout() must be used inside a task");
-    loop->add_timer(*this, detail::deadline_after(loop->time(), delay));
+    m_cancelling_at_start = m_task->cancelling();
+    reschedule(when);
 }
 
 Timeout::~Timeout() {
-    // Expired, but the task finished its work before the cancellation reached a co_await:
-    // withdraw it, so it does not hit an unrelated await after the scope.
-    if (m_expired && m_task->cancel_requested()) m_task->uncancel();
+    // Expired, but the cancellation was not turned into a TimeoutError (the work finished before
+    // it reached a co_await, or the CancelledError went past): take the request back, so that it
+    // cannot hit an unrelated await after the scope.
+    if (m_state == State::expiring) withdraw_cancel();
 }
 
-void Timeout::reschedule(Duration delay) {
-    m_expired = false;
-    EventLoop& loop = *running_loop();
-    loop.add_timer(*this, detail::deadline_after(loop.time(), delay));
+void Timeout::reschedule(std::optional<TimePoint> when) {
+    if (m_state != State::entered) detail::fail<InvalidStateError>("reschedule() of a Timeout that has expired");
+    m_when = when;
+    disarm();
+    // A deadline already past fires on the next pass (CPython: call_soon), not here.
+    if (when) running_loop()->add_timer(*this, *when);
 }
 
 void Timeout::fire() {
-    m_expired = true;
+    m_state = State::expiring;
     m_task->cancel();
 }
 
+bool Timeout::withdraw_cancel() noexcept {
+    m_state = State::expired;
+    return m_task->uncancel() <= m_cancelling_at_start;
+}
+
 #if ASYNCIO_EXCEPTIONS
-void Timeout::rethrow_as_timeout() const {
-    if (m_expired) throw TimeoutError();
+void Timeout::rethrow_as_timeout() {
+    if (m_state == State::expiring && withdraw_cancel()) throw TimeoutError();
     throw;
 }
 #endif

@@ -1,4 +1,5 @@
-#include <asyncio/core/wait.hpp>
+#include <asyncio/core/detail/done_wait.hpp>
+#include <asyncio/core/loop.hpp>
 
 namespace asyncio::detail {
 
@@ -10,19 +11,19 @@ bool DoneWait::await_suspend(std::coroutine_handle<> handle) noexcept {
     }
     m_awaited.add_done_callback(*this);
     if (m_deadline) running_loop()->add_timer(*this, *m_deadline);
-    if (m_cancel_awaited_too && cancel_pending()) m_awaited.cancel();
+    if (m_cancel_awaited_too) pass_pending_cancel();
     return true;
 }
 
-bool DoneWait::cancel_wait() noexcept {
+CancelAction DoneWait::cancel_wait() noexcept {
     if (m_cancel_awaited_too) {
         m_awaited.cancel();
         disarm();  // no time limit on waiting for its cleanup
-        return false;  // woken when it is done
+        return CancelAction::raise_when_done;
     }
     HListHook::unlink();
     disarm();
-    return true;
+    return CancelAction::wake_now;
 }
 
 void DoneWait::on_task_done(TaskState&) noexcept {

@@ -27,16 +27,18 @@ public:
         m_deadline = deadline;
         m_running = true;
         m_expired = false;
+        m_cancelling_at_start = m_task->cancelling();
         if (!armed() || deadline < this->deadline()) running_loop()->add_timer(*this, deadline);
     }
-    /// The wait ended (it may have been because of this timer: expired()).
-    void stop() noexcept {
-        // Expired, but the wait had ended before the cancellation reached it: withdraw it, so it
-        // does not hit an unrelated await later (as Timeout does).
-        if (m_expired && m_task->cancel_requested()) m_task->uncancel();
+    /// The wait ended. True when this timer's expiry ended it and nobody else cancelled the task
+    /// meanwhile: the caller then treats the CancelledError as the time-out. The timer's own
+    /// cancel request is withdrawn either way (Task.uncancel(), as a timeout() scope does), so it
+    /// cannot hit an unrelated await later.
+    bool stop() noexcept {
         m_running = false;
+        if (!std::exchange(m_expired, false)) return false;
+        return m_task->uncancel() <= m_cancelling_at_start;
     }
-    [[nodiscard]] bool expired() const noexcept { return m_expired; }
 
 private:
     void fire() override {
@@ -51,6 +53,7 @@ private:
 
     detail::TaskState* m_task;
     TimePoint m_deadline{};
+    unsigned m_cancelling_at_start = 0;
     bool m_running = false;
     bool m_expired = false;
 };
@@ -74,8 +77,7 @@ public:
         try {
             m_wait.await_resume();
         } catch (const CancelledError&) {
-            m_timer.stop();
-            if (m_timer.expired()) return false;
+            if (m_timer.stop()) return false;
             throw;
         }
         m_timer.stop();

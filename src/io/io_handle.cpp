@@ -58,12 +58,12 @@ bool IoWait::await_suspend(std::coroutine_handle<> handle) noexcept {
     return true;
 }
 
-bool IoWait::cancel_wait() noexcept {
+detail::CancelAction IoWait::cancel_wait() noexcept {
     if (linked()) {
         unlink();
         m_handle.interest_changed();
     }
-    return true;
+    return detail::CancelAction::wake_now;
 }
 
 Poller& Poller::current() {

@@ -93,8 +93,13 @@ asyncio::Task<> first_failure(Trace* trace) {
     group.create_task(sleeper_with_cleanup(trace, "c", 1ms));
     try {
         co_await group.wait();
-    } catch (const std::runtime_error& e) {
-        trace->push_back(std::string("group threw '") + e.what() + "' at " + at());
+    } catch (const asyncio::ExceptionGroup& errors) {
+        EXPECT_EQ(errors.exceptions().size(), 1U);
+        try {
+            std::rethrow_exception(errors.exceptions().front());
+        } catch (const std::runtime_error& e) {
+            trace->push_back(std::string("group threw '") + e.what() + "' at " + at());
+        }
     }
 }
 

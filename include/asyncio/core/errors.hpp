@@ -3,6 +3,7 @@
 // name of the failing call), never one of these.
 
 #include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -10,9 +11,21 @@ namespace asyncio {
 
 /// Thrown at the `co_await` where a task was waiting when somebody called `cancel()` on it.
 /// Catch it only to clean up, then rethrow (`throw;`), as asyncio's own primitives do.
+/// It derives from std::exception, not std::runtime_error, so that a `catch (const
+/// std::runtime_error&)` does not swallow a cancellation (in Python it is a BaseException).
 class CancelledError : public std::exception {
 public:
-    const char* what() const noexcept override { return "task was cancelled"; }
+    CancelledError() = default;
+    /// The message given to cancel(msg).
+    explicit CancelledError(std::string message)
+        : m_message(message.empty() ? nullptr : std::make_shared<const std::string>(std::move(message))) {}
+    /// The message of cancel(msg), else "task was cancelled".
+    const char* what() const noexcept override { return m_message ? m_message->c_str() : "task was cancelled"; }
+    /// The message of cancel(msg); empty without one (CPython's `exc.args`).
+    [[nodiscard]] std::string message() const { return m_message ? *m_message : std::string(); }
+
+private:
+    std::shared_ptr<const std::string> m_message;  // shared: copying an exception must not throw
 };
 
 /// Thrown by `wait_for` and by a `timeout()` scope when the time runs out.

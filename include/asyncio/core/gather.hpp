@@ -2,10 +2,13 @@
 // gather(a, b, ...): runs tasks concurrently and returns all their results, asyncio.gather.
 //
 //   auto [temperature, humidity] = co_await asyncio::gather(read_temp(), read_humidity());
+//   auto outcomes = co_await asyncio::gather(asyncio::return_exceptions, read_temp(), fetch());
+//   if (auto* error = std::get_if<std::exception_ptr>(&std::get<1>(outcomes))) ...
 //
-// The first failure (exception or cancellation of a child) cancels the others, waits until they
-// are done, and propagates. Cancelling the gathering task cancels every child. A `void` task's
-// result is std::monostate.
+// As in CPython: the first failure (an exception, or a child's cancellation) propagates at once
+// and the other children keep running (TaskGroup is the form that cancels them); their later
+// failures are not reported as lost. Cancelling the gathering task cancels every child and
+// throws CancelledError once all are done. A `void` task's result is std::monostate.
 
 #include <asyncio/core/detail/task_set_wait.hpp>
 #include <asyncio/core/task.hpp>
@@ -18,10 +21,21 @@
 
 namespace asyncio {
 
+/// The tag of gather(return_exceptions, ...): CPython's `return_exceptions=True`.
+struct ReturnExceptions {
+    explicit ReturnExceptions() = default;
+};
+inline constexpr ReturnExceptions return_exceptions{};
+
 namespace detail {
 
 template <class T>
 using gathered_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+/// gather(return_exceptions, ...): a child's result, or what it failed with (its CancelledError
+/// included).
+template <class T>
+using outcome_t = std::variant<gathered_t<T>, std::exception_ptr>;
 
 template <class T>
 gathered_t<T> take_result(Task<T>& task) {
@@ -33,34 +47,73 @@ gathered_t<T> take_result(Task<T>& task) {
     }
 }
 
-/// Waits for all of `tasks`; on the first failure cancels the rest, waits for them, rethrows it.
-Task<> wait_all_or_first_failure(std::vector<TaskState*> tasks);
+#if ASYNCIO_EXCEPTIONS
+template <class T>
+outcome_t<T> take_outcome(Task<T>& task) {
+    if (task.state().failed()) return task.state().take_exception();
+    return take_result(task);
+}
+#endif
+
+/// Starts every task (in argument order) and returns their states.
+template <class... Ts>
+std::vector<TaskState*> start_all(Task<Ts>&... tasks) {
+    if (!(static_cast<bool>(tasks) && ...)) fatal_error("gather() of an empty Task (no memory for a coroutine frame?)");
+    (get_event_loop().start(tasks.state()), ...);
+    return {&tasks.state()...};
+}
+
+template <class T>
+std::vector<TaskState*> start_all(std::vector<Task<T>>& tasks) {
+    std::vector<TaskState*> states;
+    states.reserve(tasks.size());
+    for (auto& task : tasks) {
+        if (!task) fatal_error("gather() of an empty Task (no memory for a coroutine frame?)");
+        get_event_loop().start(task.state());
+        states.push_back(&task.state());
+    }
+    return states;
+}
+
+/// Waits until every task is done or, with stop_at_failure, until the first fails; then passes
+/// that failure on (rethrows its exception; without exceptions: cancels the gathering task).
+Task<> gather_children(std::vector<TaskState*> tasks, bool stop_at_failure);
 
 }  // namespace detail
 
 template <class... Ts>
 Task<std::tuple<detail::gathered_t<Ts>...>> gather(Task<Ts>... tasks) {
-    if (!(static_cast<bool>(tasks) && ...)) fatal_error("gather() of an empty Task (no memory for a coroutine frame?)");
-    (get_event_loop().start(tasks.state()), ...);  // started in argument order
-    std::vector<detail::TaskState*> states{&tasks.state()...};  // named: g++ 12 (docs/TOOLCHAIN.md)
-    co_await detail::wait_all_or_first_failure(std::move(states));
+    co_await detail::gather_children(detail::start_all(tasks...), true);
     co_return std::tuple<detail::gathered_t<Ts>...>(detail::take_result(tasks)...);
 }
 
 /// gather over a run-time number of tasks of one type: the results in the same order.
 template <class T>
 Task<std::vector<detail::gathered_t<T>>> gather(std::vector<Task<T>> tasks) {
-    std::vector<detail::TaskState*> states;
-    for (auto& task : tasks) {
-        if (!task) fatal_error("gather() of an empty Task (no memory for a coroutine frame?)");
-        get_event_loop().start(task.state());
-        states.push_back(&task.state());
-    }
-    co_await detail::wait_all_or_first_failure(std::move(states));
+    co_await detail::gather_children(detail::start_all(tasks), true);
     std::vector<detail::gathered_t<T>> results;
     results.reserve(tasks.size());
     for (auto& task : tasks) results.push_back(detail::take_result(task));
     co_return results;
 }
+
+#if ASYNCIO_EXCEPTIONS
+/// gather(return_exceptions, ...): waits for every child, and returns each one's result or the
+/// exception it failed with, as std::variant<result, std::exception_ptr>.
+template <class... Ts>
+Task<std::tuple<detail::outcome_t<Ts>...>> gather(ReturnExceptions, Task<Ts>... tasks) {
+    co_await detail::gather_children(detail::start_all(tasks...), false);
+    co_return std::tuple<detail::outcome_t<Ts>...>(detail::take_outcome(tasks)...);
+}
+
+template <class T>
+Task<std::vector<detail::outcome_t<T>>> gather(ReturnExceptions, std::vector<Task<T>> tasks) {
+    co_await detail::gather_children(detail::start_all(tasks), false);
+    std::vector<detail::outcome_t<T>> outcomes;
+    outcomes.reserve(tasks.size());
+    for (auto& task : tasks) outcomes.push_back(detail::take_outcome(task));
+    co_return outcomes;
+}
+#endif
 
 }  // namespace asyncio

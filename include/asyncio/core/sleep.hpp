@@ -41,9 +41,9 @@ public:
     void await_resume() const { end_wait(); }
 
 private:
-    bool cancel_wait() noexcept override {
+    CancelAction cancel_wait() noexcept override {
         disarm();
-        return true;
+        return CancelAction::wake_now;
     }
     void fire() override { wake(); }
 };
@@ -62,9 +62,9 @@ public:
     void await_resume() const { end_wait(); }
 
 private:
-    bool cancel_wait() noexcept override {
+    CancelAction cancel_wait() noexcept override {
         disarm();
-        return true;
+        return CancelAction::wake_now;
     }
     void fire() override { wake(); }
 };

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -147,7 +148,7 @@ public:
         }
 #endif
         task.add_done_callback(*this);
-        if (cancel_pending()) task.cancel();
+        pass_pending_cancel();
     }
 
     decltype(auto) await_resume() {
@@ -163,9 +164,9 @@ public:
 
 private:
     [[nodiscard]] TaskState& state() const noexcept { return state_of(m_frame); }
-    bool cancel_wait() noexcept override {
+    CancelAction cancel_wait() noexcept override {
         state().cancel();
-        return false;  // woken when the awaited task is done
+        return CancelAction::outcome_of_awaited;  // woken when the awaited task is done
     }
 #if ASYNCIO_EXCEPTIONS
     void on_task_done(TaskState&) noexcept override { wake(); }
@@ -205,6 +206,12 @@ public:
     /// Requests cancellation: the task's current co_await throws CancelledError. Returns false
     /// if the task is already done.
     bool cancel() noexcept { return m_state && m_state->cancel(); }
+    /// cancel() whose CancelledError carries `message` (CancelledError::message()).
+    bool cancel(std::string_view message) { return m_state && m_state->cancel(message); }
+    /// Cancellation requests not withdrawn yet (Task.cancelling()).
+    [[nodiscard]] unsigned cancelling() const noexcept { return m_state ? m_state->cancelling() : 0; }
+    /// Withdraws one cancellation request and returns how many are left (Task.uncancel()).
+    unsigned uncancel() noexcept { return m_state ? m_state->uncancel() : 0; }
     [[nodiscard]] bool done() const noexcept { return m_state && m_state->done(); }
     [[nodiscard]] bool cancelled() const noexcept { return m_state && m_state->cancelled(); }
     [[nodiscard]] const std::string& get_name() const noexcept { return m_state->name(); }
@@ -241,6 +248,14 @@ public:
     /// Requests cancellation (see TaskRef::cancel). A task that was not started by
     /// create_task() cannot be cancelled on its own: cancel the task that awaits it.
     bool cancel() noexcept { return m_frame && state().is_root() && state().cancel(); }
+    /// cancel() whose CancelledError carries `message` (CancelledError::message()).
+    bool cancel(std::string_view message) { return m_frame && state().is_root() && state().cancel(message); }
+    /// Cancellation requests not withdrawn yet (Task.cancelling()); a timeout() scope or a
+    /// TaskGroup compares it to tell its own cancellation from one that came from outside.
+    [[nodiscard]] unsigned cancelling() const noexcept { return m_frame ? state().cancelling() : 0; }
+    /// Withdraws one cancellation request and returns how many are left (Task.uncancel(), as in
+    /// CPython 3.13: at zero, a cancellation not yet delivered is withdrawn too).
+    unsigned uncancel() noexcept { return m_frame ? state().uncancel() : 0; }
     [[nodiscard]] const std::string& get_name() const noexcept { return state().name(); }
     Task& set_name(std::string name) & {
         state().set_name(std::move(name));

@@ -56,9 +56,9 @@ public:
     void await_resume() const { end_wait(); }
 
 private:
-    bool cancel_wait() noexcept override {
+    detail::CancelAction cancel_wait() noexcept override {
         stop_waiting();
-        return true;
+        return detail::CancelAction::wake_now;
     }
     void poll() noexcept override;
     void stop_waiting() noexcept;

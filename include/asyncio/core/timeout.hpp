@@ -7,71 +7,123 @@
 //   auto scope = asyncio::timeout(2s);                               // a scope over several awaits
 //   try { co_await step1(); co_await step2(); }
 //   catch (const asyncio::CancelledError&) { scope.rethrow_as_timeout(); }
+//   scope.reschedule(asyncio::get_event_loop().time() + 1s);         // move its deadline
 //
 // Without exceptions (config.hpp) wait_for() does not exist: use try_wait_for() (wait.hpp). A
 // timeout() scope that expires there cancels, so unwinds, its whole task.
 
+#include <asyncio/core/detail/as_task.hpp>
+#include <asyncio/core/detail/done_wait.hpp>
 #include <asyncio/core/detail/timer_heap.hpp>
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/task.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace asyncio {
 
-/// While alive, cancels the current task when `delay` has passed. The task's pending co_await
-/// then throws CancelledError; catch it and call rethrow_as_timeout() to turn it into
-/// TimeoutError when the time limit caused it. Leaving the scope disarms the timer.
+/// While alive, cancels the current task when its deadline has passed: CPython 3.11's
+/// asyncio.Timeout, with the scope's lifetime as the `async with` block. The task's pending
+/// co_await then throws CancelledError; catch it and call rethrow_as_timeout(), which throws
+/// TimeoutError when this scope's expiry caused it and nobody else cancelled the task meanwhile
+/// (cancellation requests are counted: Task::cancelling()/uncancel()). Leaving the scope disarms
+/// the timer and withdraws its cancellation if that was not delivered.
 /// Lifetime: create and destroy it in the same task, as a local variable.
 class Timeout final : detail::TimerNode {
 public:
-    explicit Timeout(Duration delay);
+    /// Expires at the loop time `when`; std::nullopt: never (until reschedule()).
+    explicit Timeout(std::optional<TimePoint> when);
     Timeout(const Timeout&) = delete;
     Timeout& operator=(const Timeout&) = delete;
     ~Timeout() override;
 
-    /// True once the time limit has passed and the task was cancelled because of it.
-    [[nodiscard]] bool expired() const noexcept { return m_expired; }
-    /// Moves the deadline `delay` from now (re-arms an expired scope's timer too).
-    void reschedule(Duration delay);
+    /// The deadline in the loop's time (EventLoop::time()), or std::nullopt for none.
+    [[nodiscard]] std::optional<TimePoint> when() const noexcept { return m_when; }
+    /// Moves the deadline to the loop time `when` (std::nullopt: none); a deadline already past
+    /// expires on the next pass of the loop. InvalidStateError once the scope has expired.
+    void reschedule(std::optional<TimePoint> when);
+    /// True once the deadline has passed and the scope cancelled its task.
+    [[nodiscard]] bool expired() const noexcept { return m_state != State::entered; }
 #if ASYNCIO_EXCEPTIONS
-    /// In a `catch (const CancelledError&)`: throws TimeoutError if this scope expired,
-    /// otherwise rethrows the CancelledError (somebody else cancelled the task).
-    [[noreturn]] void rethrow_as_timeout() const;
+    /// In a `catch (const CancelledError&)`: throws TimeoutError if this scope's expiry caused
+    /// the cancellation and no other cancellation is pending; otherwise rethrows the
+    /// CancelledError (somebody else cancelled the task too).
+    [[noreturn]] void rethrow_as_timeout();
 #endif
 
 private:
+    /// entered: armed or waiting for a deadline; expiring: fired, its cancellation not yet
+    /// consumed; expired: consumed (by rethrow_as_timeout or the end of the scope).
+    enum class State : std::uint8_t { entered, expiring, expired };
     void fire() override;
+    /// Takes back this scope's cancellation request; true if no other is pending.
+    bool withdraw_cancel() noexcept;
+
     detail::TaskState* m_task;
-    bool m_expired = false;
+    std::optional<TimePoint> m_when;
+    unsigned m_cancelling_at_start;  ///< the task's cancelling() when the scope began
+    State m_state = State::entered;
 };
 
-/// asyncio.timeout(delay).
+/// asyncio.timeout(delay): a scope that expires `delay` from now.
 template <class Rep, class Period>
 [[nodiscard]] Timeout timeout(std::chrono::duration<Rep, Period> delay) {
-    return Timeout(detail::to_duration(delay));
+    EventLoop* loop = running_loop();
+    const TimePoint now = loop != nullptr ? loop->time() : TimePoint{};
+    return Timeout(detail::deadline_after(now, detail::to_duration(delay)));
 }
 
-namespace detail {
-template <class A>
-auto get_awaiter(A&& awaitable) {
-    if constexpr (requires { std::forward<A>(awaitable).operator co_await(); }) {
-        return std::forward<A>(awaitable).operator co_await();
-    } else {
-        return std::forward<A>(awaitable);
-    }
+/// asyncio.timeout(seconds), as asyncio.timeout(0.5).
+template <class Number>
+    requires std::is_arithmetic_v<Number>
+[[nodiscard]] Timeout timeout(Number seconds) {
+    return timeout(std::chrono::duration<double>(seconds));
 }
-template <class A>
-using await_result_t = decltype(get_awaiter(std::declval<A>()).await_resume());
-}  // namespace detail
+
+/// asyncio.timeout(None): a scope that never expires, until reschedule() gives it a deadline.
+[[nodiscard]] inline Timeout timeout(std::nullopt_t) { return Timeout(std::nullopt); }
+
+/// asyncio.timeout_at(when): a scope that expires at the loop time `when` (EventLoop::time()).
+[[nodiscard]] inline Timeout timeout_at(std::optional<TimePoint> when) { return Timeout(when); }
 
 #if ASYNCIO_EXCEPTIONS
-/// Awaits `awaitable` for at most `limit`. When the time runs out, the awaited work is cancelled
-/// (a task it joins is cancelled too, and waited for), then TimeoutError is thrown.
+namespace detail {
+/// wait_for with no time at all, as CPython's: the work never starts (an awaitable that is not a
+/// started task is cancelled before its first step); a started task is cancelled and waited
+/// for. Its result if it finished anyway, else TimeoutError.
+template <class T>
+Task<T> wait_for_expired(Task<T> work) {
+    if (!work) fatal_error("wait_for() of an empty Task (no memory for a coroutine frame?)");
+    ScheduledTask<T> task = create_task(std::move(work));
+    if (!task.done()) {
+        task.cancel();
+        DoneWait finished(task.state(), std::nullopt, false);  // cancelled: stop waiting at once
+        co_await finished;
+    }
+    if (task.cancelled()) throw TimeoutError();
+    if constexpr (std::is_void_v<T>) {
+        task.result();  // rethrows what it failed with
+    } else {
+        co_return std::move(task.result());
+    }
+}
+}  // namespace detail
+
+/// asyncio.wait_for(aw, timeout): awaits `awaitable` for at most `limit`, in the same task (a
+/// coroutine runs inline). When the time runs out, the awaited work is cancelled (a task it
+/// joins is cancelled too, and waited for), then TimeoutError is thrown — unless the task was
+/// also cancelled from elsewhere meanwhile: then CancelledError goes on. Whatever else the work
+/// ends with (its result, or an exception raised during its cleanup) is what wait_for yields.
+/// A limit of zero or less never starts the work (see detail::wait_for_expired).
 template <class Awaitable, class Rep, class Period>
 Task<detail::await_result_t<Awaitable>> wait_for(Awaitable awaitable, std::chrono::duration<Rep, Period> limit) {
-    Timeout scope(detail::to_duration(limit));
+    const Duration delay = detail::to_duration(limit);
+    if (delay <= Duration::zero()) co_return co_await detail::wait_for_expired(detail::to_task(std::move(awaitable)));
+    Timeout scope = timeout(delay);
     try {
         co_return co_await std::move(awaitable);
     } catch (const CancelledError&) {
@@ -84,6 +136,12 @@ template <class Awaitable, class Number>
     requires std::is_arithmetic_v<Number>
 Task<detail::await_result_t<Awaitable>> wait_for(Awaitable awaitable, Number seconds) {
     return wait_for(std::move(awaitable), std::chrono::duration<double>(seconds));
+}
+
+/// asyncio.wait_for(aw, None): no time limit.
+template <class Awaitable>
+Task<detail::await_result_t<Awaitable>> wait_for(Awaitable awaitable, std::nullopt_t) {
+    co_return co_await std::move(awaitable);
 }
 
 /// MicroPython's asyncio.wait_for_ms.

@@ -9,6 +9,8 @@
 //   std::optional<int> value = co_await asyncio::try_wait_for(read_sensor(), 500ms);
 //   if (!value) ...                                    // too late: read_sensor() was cancelled
 
+#include <asyncio/core/detail/as_task.hpp>
+#include <asyncio/core/detail/done_wait.hpp>
 #include <asyncio/core/detail/task_state.hpp>
 #include <asyncio/core/detail/timer_heap.hpp>
 #include <asyncio/core/fatal_error.hpp>
@@ -24,31 +26,6 @@
 namespace asyncio {
 
 namespace detail {
-
-/// Suspends until `awaited` is done, or until `deadline` if there is one. Yields nothing.
-/// Cancellation of the waiting task, with cancel_awaited_too: the awaited task is cancelled and
-/// waited for, as a join does; otherwise the wait simply ends (the awaited task runs on).
-class [[nodiscard]] DoneWait final : Wait, DoneCallback, TimerNode {
-public:
-    DoneWait(TaskState& awaited, std::optional<TimePoint> deadline, bool cancel_awaited_too) noexcept
-        : m_awaited(awaited), m_deadline(deadline), m_cancel_awaited_too(cancel_awaited_too) {}
-    DoneWait(const DoneWait&) = delete;
-    DoneWait& operator=(const DoneWait&) = delete;
-    ~DoneWait() override = default;
-
-    bool await_ready() const noexcept { return m_awaited.done(); }
-    bool await_suspend(std::coroutine_handle<> handle) noexcept;
-    void await_resume() const { end_wait(); }
-
-private:
-    bool cancel_wait() noexcept override;
-    void on_task_done(TaskState&) noexcept override;
-    void fire() override;
-
-    TaskState& m_awaited;
-    std::optional<TimePoint> m_deadline;
-    bool m_cancel_awaited_too;
-};
 
 template <class T>
 using try_result_t = std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>;
@@ -75,11 +52,6 @@ Task<try_result_t<T>> try_wait_for(Task<T> work, Duration limit) {
         if (child.cancelled()) co_return std::nullopt;
         co_return std::optional<T>(std::move(child.result()));
     }
-}
-
-template <class Awaitable>
-Task<await_result_t<Awaitable>> as_task(Awaitable awaitable) {
-    co_return co_await std::move(awaitable);
 }
 
 }  // namespace detail

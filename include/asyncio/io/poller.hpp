@@ -44,7 +44,7 @@ public:
 
 private:
     friend class IoHandle;
-    bool cancel_wait() noexcept override;
+    detail::CancelAction cancel_wait() noexcept override;
     void ready() noexcept { wake(); }
 
     IoHandle& m_handle;

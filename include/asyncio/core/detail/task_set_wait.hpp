@@ -12,8 +12,8 @@ namespace asyncio::detail {
 
 /// Suspends until every task is done or, with stop_on_failure, until the first one fails.
 /// Cancellation (also one pending when the wait starts): cancels every task still running and
-/// stays suspended until all are done, then throws CancelledError: nothing the awaiting task
-/// started outlives it.
+/// stays suspended until all are done, then throws CancelledError (gather's children do not
+/// outlive a cancelled gather).
 class TaskSetWait final : Wait {
 public:
     TaskSetWait(const std::vector<TaskState*>& tasks, bool stop_on_failure);
@@ -38,7 +38,7 @@ private:
         return m_remaining == 0 || (m_stop_on_failure && m_first_failure != nullptr);
     }
     void task_done(TaskState& task) noexcept;
-    bool cancel_wait() noexcept override;
+    CancelAction cancel_wait() noexcept override;
 
     std::vector<TaskState*> m_tasks;
     std::unique_ptr<Watch[]> m_watches;

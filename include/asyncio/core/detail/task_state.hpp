@@ -17,6 +17,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 
 namespace asyncio {
 class EventLoop;
@@ -42,6 +43,18 @@ class TaskState;
 void* allocate_frame(std::size_t size) noexcept(!ASYNCIO_EXCEPTIONS);
 void free_frame(void* frame, std::size_t size) noexcept;
 
+/// What a wait does with a cancellation of its task (Wait::cancel_wait).
+enum class CancelAction : std::uint8_t {
+    /// Unregistered: the task is woken now, and its co_await throws CancelledError.
+    wake_now,
+    /// Passed on to the tasks it waits for (gather's children, a TaskGroup's); the wait still
+    /// ends when they are done, and its co_await then throws CancelledError.
+    raise_when_done,
+    /// Passed on to the one task it joins; the co_await then yields whatever that task ends with
+    /// (its result, its exception, or its CancelledError), as `await task` does in CPython.
+    outcome_of_awaited,
+};
+
 /// One registration that keeps a task suspended: on a timer, a wait list, the poller, another
 /// task. Each awaiter that suspends a task derives from it, so `cancel()` can undo the wait.
 ///
@@ -53,10 +66,8 @@ void free_frame(void* frame, std::size_t size) noexcept;
 /// await_suspend: end_wait() in await_resume clears the registration.
 class Wait {
 public:
-    /// The task is being cancelled: unregister. Return true to have the task woken now (its
-    /// await_resume then throws CancelledError), false if the wait will still wake it itself
-    /// (a join: the joined task is cancelled and the wait ends when it is done).
-    virtual bool cancel_wait() noexcept = 0;
+    /// The task is being cancelled: unregister, or pass the cancellation on (see CancelAction).
+    virtual CancelAction cancel_wait() noexcept = 0;
 
 protected:
     Wait() = default;
@@ -70,10 +81,13 @@ protected:
     bool begin_wait(std::coroutine_handle<> handle) noexcept;
 
     /// For waits on other tasks (join, gather, TaskGroup): registers even when a cancellation is
-    /// pending. The caller then passes that cancellation on to the tasks it waits for
-    /// (`if (cancel_pending()) cancel_wait();`) and stays suspended until they are done, as
-    /// CPython does when a cancelled task awaits another.
+    /// pending. The caller then passes that cancellation on with pass_pending_cancel() and stays
+    /// suspended until they are done, as CPython does when a cancelled task awaits another.
     void begin_wait_on_tasks(std::coroutine_handle<> handle) noexcept;
+
+    /// A cancellation pending when the wait began goes to what it waits for, as a cancel() during
+    /// the wait would: handled as cancel_wait() says (a join takes it off this task).
+    void pass_pending_cancel() noexcept;
 
     /// The awaited thing happened: schedule the waiting task.
     void wake() noexcept;
@@ -118,11 +132,24 @@ public:
     [[nodiscard]] bool done() const noexcept { return status() == Status::done; }
     [[nodiscard]] bool cancelled() const noexcept { return m_cancelled; }
     [[nodiscard]] bool is_root() const noexcept { return m_loop != nullptr; }
+    /// A cancellation not yet delivered (CPython's Task._must_cancel).
     [[nodiscard]] bool cancel_requested() const noexcept { return m_cancel_requested; }
+    /// Requests cancellation (asyncio's Task.cancel(msg)): counts the request, then unregisters
+    /// the task's wait or passes the request on (CancelAction). False if the task is done
+    /// (which also marks a failed task's exception as seen: cancelling it says it is handled).
     bool cancel() noexcept;
-    void uncancel() noexcept { m_cancel_requested = false; }
+    /// cancel() whose CancelledError carries `message` (asyncio's cancel(msg)).
+    bool cancel(std::string_view message);
+    /// Pending cancellation requests, as Task.cancelling(): each cancel() adds one, each
+    /// uncancel() takes one away.
+    [[nodiscard]] unsigned cancelling() const noexcept { return m_cancels; }
+    /// Task.uncancel() (CPython 3.13): takes one request away and returns how many are left; at
+    /// zero, a cancellation not yet delivered is withdrawn too.
+    unsigned uncancel() noexcept;
 #if ASYNCIO_EXCEPTIONS
     void throw_if_cancel_requested();
+    /// The CancelledError this task's cancellation raises (with the message of cancel(msg)).
+    [[nodiscard]] std::exception_ptr cancelled_error() const;
 #endif
 
     /// The name given by set_name(), else "Task-<n>" (n counts the tasks the loop started),
@@ -206,6 +233,8 @@ public:
     void fail_if_cancelled() const noexcept;
 #endif
     void mark_done() noexcept { set_status(Status::done); }
+    /// Whatever this task fails with is handled elsewhere: no "never retrieved" report.
+    void silence_exception_report() noexcept { m_exception_retrieved = true; }
     /// Callbacks run in the order they were added.
     void add_done_callback(DoneCallback& callback) noexcept { m_done_callbacks.push_front(callback); }
 
@@ -228,6 +257,8 @@ private:
     /// (cancelled) without resuming it, so handles still held elsewhere see a finished task and
     /// nothing can ever schedule it again. Its frame is destroyed with the last handle.
     void abandon() noexcept;
+    /// Finishes the task as cancelled, with the CancelledError of its cancel(msg).
+    void end_cancelled() noexcept;
 #if !ASYNCIO_EXCEPTIONS
     /// A cancelled task's step without exceptions: destroys its frames instead of resuming them.
     void unwind() noexcept;
@@ -243,8 +274,15 @@ private:
 #if ASYNCIO_EXCEPTIONS
     std::exception_ptr m_exception;
 #endif
-    mutable std::unique_ptr<std::string> m_name;  ///< see name(); nullptr until needed
-    std::uint64_t m_steps = 0;
+    /// The task's rarely needed strings, allocated when first needed, so most tasks pay a pointer.
+    struct Texts {
+        std::string name;            ///< see name()
+        std::string cancel_message;  ///< of the pending cancel(msg), for its CancelledError
+    };
+    Texts& texts() const;
+    mutable std::unique_ptr<Texts> m_texts;
+    std::uint64_t m_steps : 48 = 0;
+    std::uint64_t m_cancels : 16 = 0;  ///< cancelling(): 65,535 nested requests is beyond any program
     Duration m_run_time{};
     std::uint32_t m_id = 0;  ///< the n of "Task-<n>", given by the loop that starts it
     // One word for the count and the flags: 16 million handles to one task is beyond any program.

@@ -29,9 +29,9 @@ protected:
     }
 
 private:
-    bool cancel_wait() noexcept override {
+    CancelAction cancel_wait() noexcept override {
         unlink();
-        return true;
+        return CancelAction::wake_now;
     }
 };
 
