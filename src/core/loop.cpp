@@ -112,14 +112,8 @@ void EventLoop::run_forever() {
 }
 
 void EventLoop::run_until_done(detail::TaskState& task) {
-    {
-        RunningScope scope(*this);
-        while (!task.done() && !m_stopping) run_once();
-    }
-    if (!m_tasks.empty()) {
-        RunningScope scope(*this);
-        cancel_remaining_tasks();
-    }
+    RunningScope scope(*this);
+    while (!task.done() && !m_stopping) run_once();
 }
 
 void EventLoop::run_once() {

@@ -72,8 +72,10 @@ public:
     EventLoop& operator=(const EventLoop&) = delete;
     ~EventLoop();
 
-    /// Runs `task` (started if it was not) until it is done, then cancels and reaps what is left,
-    /// and returns its result or rethrows its exception. Defined in task.hpp.
+    /// Runs `task` (started if it was not) until it is done, and returns its result or rethrows
+    /// its exception. Other tasks are left as they are, to run on at the next run; the loop's
+    /// destructor (so asyncio::run()) cancels and reaps them. If stop() is called first, throws
+    /// InvalidStateError and leaves `task` pending, as CPython's loop does. Defined in task.hpp.
     template <class T>
     T run_until_complete(Task<T> task);
     /// Runs until stop() is called.
@@ -112,7 +114,7 @@ public:
     /// allocates nothing once its tasks run. Call before running the loop.
     void reserve_timers(std::size_t count) { m_timers.reserve(count); }
     [[nodiscard]] detail::TaskState* current_task() const noexcept { return m_current; }
-    /// Runs until `task` is done, then cancels and reaps what is left.
+    /// Runs until `task` is done or stop() is called.
     void run_until_done(detail::TaskState& task);
     /// Something was set from outside (any thread, an interrupt): poll the external waits on
     /// the next pass, and wake the loop if it sleeps.

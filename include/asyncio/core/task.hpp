@@ -336,7 +336,7 @@ T EventLoop::run_until_complete(Task<T> task) {
     if (!task) fatal_error("run_until_complete() of an empty Task (no memory for a coroutine frame?)");
     start(task.state());
     run_until_done(task.state());
-    if (!task.done()) detail::fail<InvalidStateError>("run_until_complete(): the loop was stopped first");
+    if (!task.done()) detail::fail<InvalidStateError>("run_until_complete(): the loop was stopped before the task was done");
     if constexpr (std::is_void_v<T>) {
         task.result();
     } else {
@@ -345,7 +345,8 @@ T EventLoop::run_until_complete(Task<T> task) {
 }
 
 /// asyncio.run(): runs `main` on a new event loop until it is done, cancels and reaps the tasks
-/// it left behind, and returns its result (or rethrows its exception).
+/// it left behind (the loop's destructor does), and returns its result (or rethrows its
+/// exception).
 template <class T>
 T run(Task<T> main) {
     EventLoop loop;
