@@ -305,7 +305,7 @@ Task<> test_lock_semaphore_queue_hand_off_when_a_waiter_is_unwound() {
     auto g1 = asyncio::create_task([](asyncio::Queue<int>& q) -> Task<> { (void)co_await q.get(); }(queue));
     auto g2 = asyncio::create_task([](asyncio::Queue<int>& q, int& out) -> Task<> { out = co_await q.get(); }(queue, received));
     co_await asyncio::sleep(0);
-    CHECK(queue.try_put(5));  // promised to g1, which is unwound: g2 gets it
+    CHECK(queue.try_put(5));  // wakes g1, which is unwound before it runs: g2 gets woken
     g1.cancel();
     co_await asyncio::wait(g2);
     CHECK(received == 5);
@@ -314,6 +314,76 @@ Task<> test_lock_semaphore_queue_hand_off_when_a_waiter_is_unwound() {
     CHECK(bounded.try_put(1));
     CHECK(!bounded.try_put(2));
     CHECK(bounded.try_get() == std::optional<int>(1));
+}
+
+Task<> put_items(asyncio::Queue<int>& queue, int first, int last, int& put) {
+    for (int item = first; item <= last; ++item) {
+        co_await queue.put(item);
+        ++put;
+    }
+}
+
+Task<> get_items(asyncio::Queue<int>& queue, int count, int& sum) {
+    for (int i = 0; i < count; ++i) sum = sum * 10 + co_await queue.get();
+}
+
+Task<> test_queue_put_waits_while_full() {
+    // A producer blocked on a full bounded queue, woken by the consumer.
+    asyncio::Queue<int> queue(1);
+    int put = 0;
+    int got = 0;
+    auto producer = asyncio::create_task(put_items(queue, 1, 3, put));
+    co_await asyncio::sleep(0);
+    CHECK(put == 1);  // waits to put 2
+    CHECK(queue.full());
+    auto consumer = asyncio::create_task(get_items(queue, 3, got));
+    co_await asyncio::wait(producer);
+    co_await asyncio::wait(consumer);
+    CHECK(put == 3);
+    CHECK(got == 123);
+    CHECK(queue.empty());
+
+    // One cancelled while waiting: its item is not put.
+    CHECK(queue.try_put(0));
+    int unused = 0;
+    auto blocked = asyncio::create_task(put_items(queue, 9, 9, unused));
+    co_await asyncio::sleep(0);
+    blocked.cancel();
+    co_await asyncio::wait(blocked);
+    CHECK(blocked.cancelled());
+    CHECK(queue.qsize() == 1);
+
+    // One woken by a get, then unwound before it ran: its item is not put, and the next putter
+    // gets the free slot.
+    auto p1 = asyncio::create_task(put_items(queue, 1, 1, unused));
+    auto p2 = asyncio::create_task(put_items(queue, 2, 2, unused));
+    co_await asyncio::sleep(0);
+    CHECK(queue.try_get() == std::optional<int>(0));  // wakes p1
+    CHECK(queue.empty());                             // p1 puts only when it runs...
+    p1.cancel();                                      // ...which it never does
+    co_await asyncio::wait(p2);
+    CHECK(p1.cancelled());
+    CHECK(queue.try_get() == std::optional<int>(2));
+    CHECK(queue.empty());
+}
+
+Task<> test_queue_shutdown_cancels_waiters() {
+    // Where QueueShutDown would be thrown, the awaiting task is cancelled instead.
+    asyncio::Queue<int> queue(1);
+    int got = 0;
+    auto getter = asyncio::create_task(get_items(queue, 1, got));
+    co_await asyncio::sleep(0);
+    queue.shutdown();
+    co_await asyncio::wait(getter);
+    CHECK(getter.cancelled());
+    CHECK(queue.is_shut_down());
+    CHECK(!queue.try_put(1));
+    CHECK(!queue.try_get().has_value());
+    int put = 0;
+    auto putter = asyncio::create_task(put_items(queue, 1, 1, put));
+    co_await asyncio::wait(putter);
+    CHECK(putter.cancelled());
+    CHECK(put == 0);
 }
 
 Task<> wait_on_condition(asyncio::Condition& condition, Trace& trace) {
@@ -382,6 +452,8 @@ const TestCase kTests[] = {
     {"gather_with_a_cancelled_child", test_gather_with_a_cancelled_child},
     {"task_group", test_task_group},
     {"lock_semaphore_queue_hand_off_when_a_waiter_is_unwound", test_lock_semaphore_queue_hand_off_when_a_waiter_is_unwound},
+    {"queue_put_waits_while_full", test_queue_put_waits_while_full},
+    {"queue_shutdown_cancels_waiters", test_queue_shutdown_cancels_waiters},
     {"condition_wait_unwound_keeps_the_lock_right", test_condition_wait_unwound_keeps_the_lock_right},
     {"frame_pool_exhaustion_gives_an_empty_task", test_frame_pool_exhaustion_gives_an_empty_task, &g_pool},
 };
