@@ -410,6 +410,51 @@ Task<> test_queue() {
     CHECK(queue.get_nowait() == 1);
 }
 
+Task<> put_or_record_cancel(asyncio::Queue<int>* queue, int item, bool* cancelled) {
+    try {
+        co_await queue->put(item);
+    } catch (const asyncio::CancelledError&) {
+        *cancelled = true;
+        throw;
+    }
+}
+
+Task<> test_queue_put_waits_while_full() {
+    // A producer blocked on a full bounded queue, woken by the consumer.
+    asyncio::Queue<int> queue(1);
+    std::vector<int> seen;
+    auto producer = asyncio::create_task(produce(&queue, 3));
+    co_await asyncio::sleep(0);
+    CHECK(queue.full());
+    CHECK(!producer.done());  // waits to put 2
+    auto consumer = asyncio::create_task(consume(&queue, &seen, 3));
+    co_await producer;
+    co_await consumer;
+    CHECK((seen == std::vector<int>{1, 2, 3}));
+
+    // One cancelled while waiting: CancelledError, and its item is not put.
+    queue.put_nowait(0);
+    bool cancelled = false;
+    auto blocked = asyncio::create_task(put_or_record_cancel(&queue, 9, &cancelled));
+    co_await asyncio::sleep(0);
+    blocked.cancel();
+    co_await asyncio::sleep(0);
+    CHECK(blocked.cancelled());
+    CHECK(cancelled);
+    CHECK(queue.qsize() == 1);
+
+    // One woken by a get, then cancelled before it ran: the same (as CPython 3.13).
+    cancelled = false;
+    auto woken = asyncio::create_task(put_or_record_cancel(&queue, 8, &cancelled));
+    co_await asyncio::sleep(0);
+    CHECK(queue.get_nowait() == 0);  // wakes it; it would put 8 when it runs
+    woken.cancel();
+    co_await asyncio::sleep(0);
+    CHECK(woken.cancelled());
+    CHECK(cancelled);
+    CHECK(queue.empty());
+}
+
 Task<> wait_flag(asyncio::ThreadSafeFlag* flag, int* woken) {
     co_await flag->wait();
     ++*woken;
@@ -687,6 +732,7 @@ const TestCase kTests[] = {
     {"semaphore", test_semaphore},
     {"condition", test_condition},
     {"queue", test_queue},
+    {"queue_put_waits_while_full", test_queue_put_waits_while_full},
     {"thread_safe_flag_from_interrupt", test_thread_safe_flag_from_interrupt},
     {"gather", test_gather},
     {"wait_for", test_wait_for},
