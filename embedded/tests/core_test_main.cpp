@@ -508,15 +508,17 @@ Task<> test_gather() {
     CHECK(took >= 20ms);
     CHECK(took < 30ms + kSlack);  // concurrently, not one after the other... within the slack
 
-    bool cleaned_up = false;
+    std::vector<int> order;
     bool caught = false;
     try {
-        co_await asyncio::gather(fail_after(5ms, "gather child failed"), sleeper(10s, &cleaned_up));
+        co_await asyncio::gather(fail_after(5ms, "gather child failed"), record_after(20ms, &order, 1));
     } catch (const std::runtime_error& e) {
         caught = std::strcmp(e.what(), "gather child failed") == 0;
     }
     CHECK(caught);
-    CHECK(cleaned_up);  // the first failure cancelled the other child
+    CHECK(order.empty());  // the first failure propagated at once...
+    co_await asyncio::sleep(30ms);
+    CHECK(order.size() == 1);  // ...and, as in CPython, the other child ran on
 
     std::vector<Task<int>> many;
     for (int i = 0; i < 5; ++i) many.push_back(value_after(std::chrono::milliseconds(5 - i), i));
@@ -585,12 +587,30 @@ Task<> test_task_group() {
         (void)group.create_task(fail_after(5ms, "child failed"));
         try {
             co_await group.wait();
-        } catch (const std::runtime_error& e) {
-            caught = std::strcmp(e.what(), "child failed") == 0;
+        } catch (const asyncio::ExceptionGroup& errors) {
+            caught = errors.exceptions().size() == 1 && errors.contains<std::runtime_error>();
         }
     }
     CHECK(caught);
     CHECK(cleaned_up);
+
+    // The scoped form: a failing child cancels the body too, as CPython's `async with TaskGroup()`.
+    bool body_cancelled = false;
+    const auto t0 = now();
+    try {
+        co_await asyncio::task_group([&](asyncio::TaskGroup& group) -> Task<> {
+            (void)group.create_task(fail_after(5ms, "child failed"));
+            try {
+                co_await asyncio::sleep(10s);
+            } catch (const asyncio::CancelledError&) {
+                body_cancelled = true;
+                throw;
+            }
+        });
+    } catch (const asyncio::ExceptionGroup&) {
+    }
+    CHECK(body_cancelled);
+    CHECK(now() - t0 < 5ms + kSlack);
 }
 
 #ifdef ASYNCIO_TEST_TOPIC

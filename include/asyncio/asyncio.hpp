@@ -5,10 +5,11 @@
 //   core/task.hpp              Task<T>, TaskRef, run, create_task, current_task
 //   core/loop.hpp              EventLoop (call_soon, call_later, introspection), get_event_loop
 //   core/sleep.hpp             sleep, sleep_ms
-//   core/timeout.hpp           wait_for, wait_for_ms, timeout / Timeout
+//   core/timeout.hpp           wait_for, wait_for_ms, timeout, timeout_at / Timeout
 //   core/wait.hpp              wait (join without propagating), try_wait_for (no exceptions)
-//   core/gather.hpp            gather
-//   core/task_group.hpp        TaskGroup
+//   core/gather.hpp            gather, return_exceptions
+//   core/task_group.hpp        TaskGroup, task_group
+//   core/exception_group.hpp   ExceptionGroup
 //   core/event.hpp             Event
 //   core/lock.hpp              Lock, LockGuard
 //   core/semaphore.hpp         Semaphore, BoundedSemaphore
@@ -33,6 +34,7 @@
 #include <asyncio/core/config.hpp>
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/event.hpp>
+#include <asyncio/core/exception_group.hpp>
 #include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/frame_allocator.hpp>
 #include <asyncio/core/frame_pool.hpp>
