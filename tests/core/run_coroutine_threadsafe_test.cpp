@@ -81,7 +81,16 @@ TEST(RunCoroutineThreadsafe, AnExceptionCrossesTheThreads) {
     EXPECT_THROW(future.get(), std::runtime_error);
 }
 
-asyncio::Task<> wait_for_event(std::shared_ptr<asyncio::Event> event, std::shared_ptr<std::atomic<bool>> cancelled) {
+/// Spins (yielding the CPU) until `flag` is set, for at most kGenerous; returns it.
+bool eventually(const std::atomic<bool>& flag) {
+    const auto limit = std::chrono::steady_clock::now() + kGenerous;
+    while (!flag.load() && std::chrono::steady_clock::now() < limit) std::this_thread::sleep_for(100us);
+    return flag.load();
+}
+
+asyncio::Task<> wait_for_event(std::shared_ptr<asyncio::Event> event, std::shared_ptr<std::atomic<bool>> cancelled,
+                               std::shared_ptr<std::atomic<bool>> running = nullptr) {
+    if (running) running->store(true);
     try {
         co_await event->wait();
     } catch (const asyncio::CancelledError&) {
@@ -94,17 +103,39 @@ TEST(RunCoroutineThreadsafe, CancelCancelsTheTaskInTheLoopThread) {
     LoopThread thread;
     auto event = std::make_shared<asyncio::Event>();
     auto task_saw_cancel = std::make_shared<std::atomic<bool>>(false);
-    auto future = asyncio::run_coroutine_threadsafe(wait_for_event(event, task_saw_cancel), thread.loop());
+    auto running = std::make_shared<std::atomic<bool>>(false);
+    auto future = asyncio::run_coroutine_threadsafe(wait_for_event(event, task_saw_cancel, running), thread.loop());
     EXPECT_THROW(future.get(0ms), asyncio::TimeoutError);  // CPython's result(timeout=0)
+    ASSERT_TRUE(eventually(*running));  // cancelled before its first step, it would never run
     EXPECT_TRUE(future.cancel());
     EXPECT_TRUE(future.cancelled());
     EXPECT_FALSE(future.cancel());
     EXPECT_THROW(future.get(), asyncio::CancelledError);
-    // The task sees the cancellation in the loop thread, soon; the loop outlives this check.
-    auto probe = asyncio::run_coroutine_threadsafe(add(0, 0), thread.loop());
-    const auto limit = std::chrono::steady_clock::now() + kGenerous;
-    while (!task_saw_cancel->load() && std::chrono::steady_clock::now() < limit) probe.wait_for(1ms);
-    EXPECT_TRUE(task_saw_cancel->load());
+    EXPECT_TRUE(eventually(*task_saw_cancel));  // in the loop thread, soon
+}
+
+asyncio::Task<> a_few_passes() {
+    co_await asyncio::sleep(0ms);
+    co_await asyncio::sleep(0ms);
+}
+
+asyncio::Task<int> never_runs(std::shared_ptr<std::atomic<bool>> ran) {
+    ran->store(true);
+    co_return 0;
+}
+
+TEST(RunCoroutineThreadsafe, CancelledBeforeTheLoopStartsItTheTaskNeverRuns) {
+    auto ran = std::make_shared<std::atomic<bool>>(false);
+    std::optional<asyncio::ThreadsafeFuture<int>> future;
+    {
+        LoopThread thread;
+        thread.stop_and_join();
+        future.emplace(asyncio::run_coroutine_threadsafe(never_runs(ran), thread.loop()));
+        EXPECT_TRUE(future->cancel());
+        thread.loop().run_until_complete(a_few_passes());  // runs the submission, now cancelled
+    }
+    EXPECT_TRUE(future->cancelled());
+    EXPECT_FALSE(ran->load());
 }
 
 asyncio::Task<int> cancels_itself() {
