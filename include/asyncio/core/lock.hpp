@@ -31,7 +31,7 @@ public:
     /// Suspends when: the lock is held, or other tasks wait for it (FIFO: a newcomer queues
     /// behind them even while the lock is free for a woken waiter that has not run yet).
     /// Resumed by: release(), which wakes the first waiter; it takes the lock when it runs.
-    /// Returns: void, holding the lock.
+    /// Returns: true (as CPython's; `co_await lock.acquire();` may ignore it), holding the lock.
     /// Cancellation: a waiter leaves the queue; one woken, then cancelled before it ran, wakes
     /// the next waiter instead. Either way co_await throws CancelledError, not holding the lock.
     /// Lifetime: the Lock must outlive its waiters.
@@ -79,10 +79,11 @@ public:
         return m_taken_at_once;
     }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_lock.m_waiters, handle); }
-    void await_resume() {
-        if (m_taken_at_once) return;
+    bool await_resume() {
+        if (m_taken_at_once) return true;
         leave_queue(cancel_pending());
         end_wait();  // throws CancelledError if cancelled
+        return true;
     }
 
 protected:
@@ -122,7 +123,7 @@ class Lock::ScopedAcquireOperation final : public Lock::AcquireOperation {
 public:
     using AcquireOperation::AcquireOperation;
     LockGuard await_resume() {
-        AcquireOperation::await_resume();
+        (void)AcquireOperation::await_resume();
         return LockGuard(m_lock);
     }
 };

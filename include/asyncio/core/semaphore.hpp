@@ -25,7 +25,7 @@ public:
     /// Suspends when: locked(): no slot is free, or other tasks wait (FIFO).
     /// Resumed by: release(), which reserves the slot for the first waiter and wakes it; a waiter
     /// that runs wakes further waiters while slots are free.
-    /// Returns: void, holding a slot.
+    /// Returns: true (as CPython's; `co_await sem.acquire();` may ignore it), holding a slot.
     /// Cancellation: a waiter leaves the queue; one woken, then cancelled before it ran, gives
     /// its slot back, which goes to the next waiter. Either way co_await throws CancelledError,
     /// holding nothing.
@@ -72,10 +72,11 @@ public:
         return m_taken_at_once;
     }
     bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_semaphore.m_waiters, handle); }
-    void await_resume() {
-        if (m_taken_at_once) return;
+    bool await_resume() {
+        if (m_taken_at_once) return true;
         leave_queue(cancel_pending());
         end_wait();  // throws CancelledError if cancelled
+        return true;
     }
 
 private:
