@@ -1,0 +1,59 @@
+#pragma once
+// The errors the mqtt layer throws. Everything derives from MqttError, so one catch handles them
+// all; std::system_error (from the io layer) and asyncio's TimeoutError/CancelledError pass
+// through unchanged.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace asyncio::mqtt {
+
+class MqttError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The broker sent bytes that are not a valid MQTT packet (or a packet a client must not
+/// receive): the connection is closed. The message says which rule was broken.
+class ProtocolError : public MqttError {
+public:
+    using MqttError::MqttError;
+};
+
+/// The broker answered CONNECT with a non-zero return code (3.1.1 section 3.2.2.3) or a reason
+/// code >= 0x80 (5.0 section 3.2.2.2).
+class ConnectionRefused : public MqttError {
+public:
+    ConnectionRefused(std::uint8_t code, const std::string& what) : MqttError(what), m_code(code) {}
+    [[nodiscard]] std::uint8_t code() const noexcept { return m_code; }
+
+private:
+    std::uint8_t m_code;
+};
+
+/// The connection is gone and the client will not reconnect (disconnect() was called, reconnect
+/// is off, or the client is being destroyed): what was waiting for it fails with this.
+class ConnectionLost : public MqttError {
+public:
+    using MqttError::MqttError;
+};
+
+/// A named limit (Limits in options.hpp) was exceeded by the caller: topic too long, packet
+/// larger than max_packet_size. Nothing was sent.
+class LimitExceeded : public MqttError {
+public:
+    using MqttError::MqttError;
+};
+
+/// The broker refused a subscription (SUBACK return code 0x80, or a 5.0 reason code >= 0x80).
+class SubscribeRefused : public MqttError {
+public:
+    SubscribeRefused(std::uint8_t code, const std::string& what) : MqttError(what), m_code(code) {}
+    [[nodiscard]] std::uint8_t code() const noexcept { return m_code; }
+
+private:
+    std::uint8_t m_code;
+};
+
+}  // namespace asyncio::mqtt

@@ -1,0 +1,81 @@
+#pragma once
+// What a Client is configured with: the broker, the session, the last will, reconnection and
+// the limits it enforces.
+
+#include <asyncio/mqtt/packet.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace asyncio::mqtt {
+
+/// The message the broker publishes when the connection ends without DISCONNECT (section
+/// 3.1.2.5): a crash, a dropped link, a keepalive timeout.
+struct Will {
+    std::string topic;
+    std::string payload;
+    QoS qos = QoS::at_most_once;
+    bool retain = false;
+};
+
+/// Automatic reconnection after a connection is lost: exponential back-off with jitter, from
+/// initial_delay, times multiplier after each failed attempt, up to max_delay; each delay is
+/// shortened by a random part of up to `jitter` of it, so clients that lost the same broker do
+/// not all come back at once.
+struct ReconnectPolicy {
+    bool enabled = true;
+    std::chrono::milliseconds initial_delay{100};
+    std::chrono::milliseconds max_delay{30'000};
+    double multiplier = 2.0;
+    double jitter = 0.5;
+};
+
+/// Limits the client enforces. Each is checked where it applies and named in the error.
+struct Limits {
+    /// Largest packet accepted from the broker (fixed header included); a larger one closes the
+    /// connection with ProtocolError before its body is buffered. Also the largest PUBLISH
+    /// publish() accepts (LimitExceeded).
+    std::size_t max_packet_size = 256 * 1024;
+    /// Longest topic name or filter in bytes (LimitExceeded on publish/subscribe; a longer
+    /// topic from the broker is a ProtocolError).
+    std::size_t max_topic_length = 1024;
+    /// QoS 1 and 2 messages sent and not yet acknowledged; further ones wait in the queue.
+    std::uint16_t max_inflight = 16;
+    /// Messages waiting to be sent (while offline, or behind the inflight window): publish()
+    /// waits while this many are queued, or throws QueueFull with fail_when_queue_full.
+    std::size_t max_queued = 64;
+    /// Messages a Subscription buffers before the client stops reading from the broker (TCP
+    /// back-pressure) until the subscriber catches up.
+    std::size_t max_subscription_backlog = 256;
+};
+
+struct Options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 1883;
+    ProtocolVersion version = ProtocolVersion::v311;
+    /// Empty: the broker assigns one (3.1.1 requires clean_start then, section 3.1.3.1).
+    std::string client_id;
+    /// 3.1.1 Clean Session / 5.0 Clean Start. With false, the broker keeps the subscriptions and
+    /// the QoS 1/2 messages of the session across connections.
+    bool clean_start = true;
+    /// 5.0: seconds the broker keeps the session after a disconnection (0: none; 0xFFFFFFFF:
+    /// never expires). 3.1.1 has no expiry: a session that is not clean lasts until cleaned.
+    std::uint32_t session_expiry_interval = 0;
+    /// PINGREQ after this long without sending; a broker silent for 1.5 times this closes the
+    /// connection (section 3.1.2.10). 0 turns keepalive off.
+    std::chrono::seconds keepalive{60};
+    std::optional<Will> will;
+    std::optional<std::string> username;
+    std::optional<std::string> password;
+    /// Time for TCP connect plus CONNECT/CONNACK.
+    std::chrono::milliseconds connect_timeout{10'000};
+    ReconnectPolicy reconnect;
+    Limits limits;
+    /// publish() on a full queue throws asyncio::QueueFull at once instead of waiting.
+    bool fail_when_queue_full = false;
+};
+
+}  // namespace asyncio::mqtt
