@@ -33,8 +33,6 @@
 //     with static_assert, and the rest of those tests runs.
 //   - test_lock_doesnt_accept_loop_parameter: no constructor takes a loop (static_assert).
 //   - ConditionTests test_ambiguous_loops: primitives are not bound to a loop in C++.
-//   - The message of `task.cancel(msg="foo")` in test_cancelled_error_wakeup/_re_aquire: the
-//     tests check the rest (the very CancelledError instance comes out of the task).
 
 #include <asyncio/core/barrier.hpp>
 #include <asyncio/core/condition.hpp>
@@ -711,13 +709,14 @@ Task<> cancelled_wait_for(asyncio::Condition* cond, const bool* wake, std::excep
     std::rethrow_exception(*raised);
 }
 
-/// The CancelledError the task ended with is the very one raised inside it.
+/// The task ends with CancelledError("foo"), the very instance raised inside it.
 Task<> expect_ends_with(Task<>& task, const std::exception_ptr* raised) {
     bool cancelled = false;
     try {
         co_await task;
-    } catch (const asyncio::CancelledError&) {
+    } catch (const asyncio::CancelledError& error) {
         cancelled = true;
+        EXPECT_EQ(error.message(), "foo");  // err.exception.args == ("foo",)
         EXPECT_TRUE(std::current_exception() == *raised);
     }
     EXPECT_TRUE(cancelled);
@@ -730,7 +729,7 @@ Task<> condition_cancelled_error_wakeup() {
     asyncio::Condition cond;
     auto task = asyncio::create_task(cancelled_wait_for(&cond, &wake, &raised));
     co_await asyncio::sleep(0);
-    task.cancel();  // waiting on the condition
+    task.cancel("foo");  // waiting on the condition
     co_await expect_ends_with(task, &raised);
 }
 
@@ -747,7 +746,7 @@ Task<> condition_cancelled_error_re_aquire() {
     wake = true;
     cond.notify();
     co_await asyncio::sleep(0);
-    task.cancel();  // trying to re-acquire the lock
+    task.cancel("foo");  // trying to re-acquire the lock
     cond.release();
     co_await expect_ends_with(task, &raised);
 }
