@@ -241,7 +241,13 @@ Task<> Client::disconnect() {
     state->disconnecting = true;
     if (state->runner) {
         state->runner->cancel();
-        co_await *state->runner;
+        try {
+            co_await *state->runner;
+        } catch (const CancelledError&) {
+            // A runner cancelled before its first step ends cancelled; only a cancellation of
+            // this task goes on.
+            if (current_task().cancelling() > 0) throw;
+        }
         state->runner.reset();
     }
     if (state->connected) {

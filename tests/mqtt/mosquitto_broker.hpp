@@ -1,0 +1,131 @@
+#pragma once
+// A mosquitto broker of the test's own: a free port on 127.0.0.1, a generated configuration
+// (anonymous, no persistence), started and stopped by PID. Tests skip when mosquitto is not
+// installed (scripts/deps.sh test installs it).
+
+#include <asyncio/core/loop.hpp>
+#include <asyncio/core/task.hpp>
+#include <asyncio/core/timeout.hpp>
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+
+namespace mqtt_test {
+
+using namespace std::chrono_literals;
+
+inline std::string find_program(const char* name) {
+    for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/usr/local/sbin/", "/usr/local/bin/"}) {
+        const std::string path = std::string(dir) + name;
+        if (::access(path.c_str(), X_OK) == 0) return path;
+    }
+    return {};
+}
+
+/// A port nobody listens on now (the kernel's choice for a bound, closed socket).
+inline std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t size = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+inline bool accepts_connections(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+}
+
+class Mosquitto {
+public:
+    Mosquitto() : m_port(free_port()) {
+        char directory[] = "/tmp/asyncio-mqtt-test-XXXXXX";
+        if (::mkdtemp(directory) != nullptr) m_config = std::string(directory) + "/mosquitto.conf";
+        std::ofstream(m_config) << "listener " << m_port << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
+    }
+    Mosquitto(const Mosquitto&) = delete;
+    Mosquitto& operator=(const Mosquitto&) = delete;
+    ~Mosquitto() {
+        stop();
+        std::remove(m_config.c_str());
+        ::rmdir(m_config.substr(0, m_config.rfind('/')).c_str());
+    }
+
+    static bool installed() { return !find_program("mosquitto").empty(); }
+
+    /// Starts the broker and waits (up to 10 s) until it accepts connections.
+    bool start() {
+        const std::string program = find_program("mosquitto");
+        m_pid = ::fork();
+        if (m_pid == 0) {
+            const int null = ::open("/dev/null", O_WRONLY);
+            ::dup2(null, 1);
+            ::dup2(null, 2);
+            ::execl(program.c_str(), program.c_str(), "-c", m_config.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            if (accepts_connections(m_port)) return true;
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
+    }
+
+    /// Stops this broker (its PID only) and reaps it.
+    void stop() {
+        if (m_pid <= 0) return;
+        ::kill(m_pid, SIGTERM);
+        int status = 0;
+        ::waitpid(m_pid, &status, 0);
+        m_pid = -1;
+    }
+
+    [[nodiscard]] std::uint16_t port() const noexcept { return m_port; }
+
+private:
+    std::uint16_t m_port;
+    std::string m_config;
+    pid_t m_pid = -1;
+};
+
+/// A fixture with a running broker; skips when mosquitto is missing.
+class BrokerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!Mosquitto::installed()) GTEST_SKIP() << "mosquitto is not installed (apt-get install mosquitto mosquitto-clients)";
+        ASSERT_TRUE(broker.start()) << "mosquitto did not start on port " << broker.port();
+    }
+    Mosquitto broker;
+};
+
+/// Runs `task` on a new loop, at most `limit` long (a hung test fails instead of hanging).
+inline void run(asyncio::Task<> task, std::chrono::seconds limit = 30s) {
+    asyncio::run(asyncio::wait_for(std::move(task), limit));
+}
+
+}  // namespace mqtt_test
