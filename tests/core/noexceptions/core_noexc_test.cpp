@@ -4,6 +4,7 @@
 // test, then "N passed, M failed", and exits non-zero on any failure. The last test ends the
 // program from inside a fatal_error() handler, as a device would reset.
 
+#include <asyncio/core/barrier.hpp>
 #include <asyncio/core/condition.hpp>
 #include <asyncio/core/config.hpp>
 #include <asyncio/core/event.hpp>
@@ -409,6 +410,62 @@ Task<> test_condition_wait_unwound_keeps_the_lock_right() {
     CHECK(!condition.locked());
 }
 
+Task<> wait_then_mark(asyncio::Condition& condition, Trace& trace, char id) {
+    auto guard = co_await condition.scoped_acquire();
+    co_await condition.wait();
+    trace.add(id);
+}
+
+Task<> test_condition_notification_passed_on_when_unwound() {
+    asyncio::Condition condition;
+    Trace trace;
+    auto a = asyncio::create_task(wait_then_mark(condition, trace, 'a'));
+    auto b = asyncio::create_task(wait_then_mark(condition, trace, 'b'));
+    co_await asyncio::sleep(1ms);
+    {
+        auto guard = co_await condition.scoped_acquire();
+        condition.notify(1);  // chooses a...
+        a.cancel();           // ...which is unwound before it runs: b gets the notification
+    }
+    co_await asyncio::wait(b);
+    CHECK(a.cancelled());
+    CHECK(trace.is("b"));
+    CHECK(!condition.locked());
+}
+
+Task<> pass_barrier(asyncio::Barrier& barrier, int& passed) {
+    const std::optional<std::size_t> index = co_await barrier.wait_or_broken();
+    if (index) ++passed;
+}
+
+Task<> test_barrier_without_exceptions() {
+    asyncio::Barrier barrier(3);
+    int passed = 0;
+    auto a = asyncio::create_task(pass_barrier(barrier, passed));
+    auto b = asyncio::create_task(pass_barrier(barrier, passed));
+    co_await asyncio::sleep(1ms);
+    CHECK(barrier.n_waiting() == 2);
+    a.cancel();  // unwound: it leaves the round
+    co_await asyncio::wait(a);
+    CHECK(a.cancelled());
+    CHECK(barrier.n_waiting() == 1);
+    auto c = asyncio::create_task(pass_barrier(barrier, passed));
+    auto d = asyncio::create_task(pass_barrier(barrier, passed));
+    co_await asyncio::wait(b);
+    co_await asyncio::wait(c);
+    co_await asyncio::wait(d);
+    CHECK(passed == 3);
+    CHECK(barrier.n_waiting() == 0);
+    auto e = asyncio::create_task(pass_barrier(barrier, passed));
+    co_await asyncio::sleep(1ms);
+    co_await barrier.abort();  // e gets an empty optional, as would any later wait
+    co_await asyncio::wait(e);
+    CHECK(barrier.broken());
+    CHECK(passed == 3);
+    const std::optional<std::size_t> late = co_await barrier.wait_or_broken();
+    CHECK(!late.has_value());
+}
+
 // Blocks large enough for this test's own frame (frames hold pointers: twice the size on 64 bits).
 asyncio::StaticFramePool<128 * sizeof(void*), 6> g_pool;
 
@@ -455,6 +512,8 @@ const TestCase kTests[] = {
     {"queue_put_waits_while_full", test_queue_put_waits_while_full},
     {"queue_shutdown_cancels_waiters", test_queue_shutdown_cancels_waiters},
     {"condition_wait_unwound_keeps_the_lock_right", test_condition_wait_unwound_keeps_the_lock_right},
+    {"condition_notification_passed_on_when_unwound", test_condition_notification_passed_on_when_unwound},
+    {"barrier_without_exceptions", test_barrier_without_exceptions},
     {"frame_pool_exhaustion_gives_an_empty_task", test_frame_pool_exhaustion_gives_an_empty_task, &g_pool},
 };
 
