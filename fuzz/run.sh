@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the fuzzers (http parsers, Stream buffering) and runs each for SECONDS seconds (default 60).
+# Builds the fuzzers (http parsers, MQTT packet decoder, Stream buffering) and runs each for SECONDS seconds (default 60).
 #   fuzz/run.sh 20
 # Exits non-zero if any harness crashes, leaks, times out or fails to build; the input that
 # did it is saved as build-fuzz/artifacts/<harness>-crash-... (reproduce: build-fuzz/<harness>_fuzz FILE).
@@ -9,7 +9,7 @@ set -eu
 seconds=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 build=${FUZZ_BUILD_DIR:-$(cd "$here/.." && pwd)/build-fuzz}
-harnesses="request_parser chunked_decoder websocket_frame stream_readline"
+harnesses="request_parser chunked_decoder websocket_frame stream_readline mqtt_packet"
 
 cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" >/dev/null
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)"
