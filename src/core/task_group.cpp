@@ -55,11 +55,20 @@ TaskGroup::~TaskGroup() {
     for (Child& child : m_children) child.unlink();
 }
 
+namespace {
+/// create_task() refused: a coroutine that never started is closed, as CPython closes it, so
+/// that it is not reported as never awaited. Then fails with `why`.
+[[noreturn]] void refuse(detail::TaskState& task, const char* why) {
+    if (task.status() == detail::TaskState::Status::created && !task.is_root()) task.mark_done();
+    detail::fail<InvalidStateError>(why);
+}
+}  // namespace
+
 void TaskGroup::add(TaskRef task) {
-    if (m_finished) detail::fail<InvalidStateError>("TaskGroup::create_task() after the group finished");
     if (!task) fatal_error("TaskGroup::create_task() of an empty Task (no memory for a coroutine frame?)");
+    if (m_finished) refuse(*task.state(), "TaskGroup::create_task(): the group is finished");
 #if ASYNCIO_EXCEPTIONS
-    if (m_aborting) detail::fail<InvalidStateError>("TaskGroup::create_task() while the group is shutting down");
+    if (m_aborting) refuse(*task.state(), "TaskGroup::create_task(): the group is shutting down");
 #endif
     get_event_loop().start(*task.state());
 #if !ASYNCIO_EXCEPTIONS

@@ -34,7 +34,7 @@ void TaskSetWait::task_done(TaskState& task) noexcept {
 
 CancelAction TaskSetWait::cancel_wait() noexcept {
     m_cancelling = true;
-    for (TaskState* task : m_tasks) task->cancel();
+    for (TaskState* task : m_tasks) task->cancel_as(*m_task);  // with its message, as CPython's gather
     if (m_remaining != 0) return CancelAction::raise_when_done;
     m_suspended = false;
     return CancelAction::wake_now;

@@ -181,6 +181,13 @@ void TaskState::copy_name_to(std::string& out) const {
 void TaskState::set_name(std::string name) { texts().name = std::move(name); }
 
 bool TaskState::cancel() noexcept {
+    // Each request replaces the message of the one before, as in CPython: a plain cancel() after
+    // a cancel(msg) raises a CancelledError without a message.
+    if (m_texts && !done()) m_texts->cancel_message.clear();
+    return request_cancel();
+}
+
+bool TaskState::request_cancel() noexcept {
     if (done()) {
         m_exception_retrieved = true;  // as CPython: cancelling a failed task silences its report
         return false;
@@ -209,7 +216,20 @@ bool TaskState::cancel() noexcept {
 
 bool TaskState::cancel(std::string_view message) {
     if (!done()) texts().cancel_message = message;
-    return cancel();
+    return request_cancel();
+}
+
+bool TaskState::cancel_as(const TaskState& canceller) noexcept {
+    if (!canceller.m_texts || canceller.m_texts->cancel_message.empty()) return cancel();
+#if ASYNCIO_EXCEPTIONS
+    try {
+        return cancel(canceller.m_texts->cancel_message);
+    } catch (...) {  // no memory for the message
+        return cancel();
+    }
+#else
+    return cancel(canceller.m_texts->cancel_message);
+#endif
 }
 
 unsigned TaskState::uncancel() noexcept {

@@ -37,6 +37,24 @@ bool Timeout::withdraw_cancel() noexcept {
 }
 
 #if ASYNCIO_EXCEPTIONS
+namespace detail {
+std::optional<TimePoint> deadline_in(std::optional<Duration> delay) {
+    if (!delay) return std::nullopt;
+    EventLoop* loop = running_loop();
+    return deadline_after(loop != nullptr ? loop->time() : TimePoint{}, *delay);
+}
+
+Task<> expire_for_wait_for(TaskState& task) {
+    get_event_loop().start(task);  // not a started task: it never gets to run
+    if (!task.done()) {
+        task.cancel();
+        DoneWait finished(task, std::nullopt, false);  // cancelled: stop waiting at once
+        co_await finished;
+    }
+    if (task.cancelled()) throw TimeoutError();
+}
+}  // namespace detail
+
 void Timeout::rethrow_as_timeout() {
     if (m_state == State::expiring && withdraw_cancel()) throw TimeoutError();
     throw;

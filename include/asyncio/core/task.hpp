@@ -130,12 +130,20 @@ public:
 #endif
     }
 
-    void await_suspend(std::coroutine_handle<> awaiting) noexcept {
+    bool await_suspend(std::coroutine_handle<> awaiting) noexcept {
         TaskState& task = state();
         if (!task.is_root()) {
             task.start_inline(awaiting);
             resume_next(m_frame);  // runs it at once, in this same step of the task
-            return;
+            return true;
+        }
+        if (&task == current_task_state()) {  // it would wait for itself forever
+#if ASYNCIO_EXCEPTIONS
+            m_awaits_itself = true;
+            return false;  // await_resume throws
+#else
+            fatal_error("a task cannot await itself");
+#endif
         }
         // A join suspends even with a cancellation pending: that cancels the joined task, and
         // the join ends when it is done (CPython: `await task` in a cancelled task).
@@ -144,14 +152,18 @@ public:
 #if !ASYNCIO_EXCEPTIONS
         if (task.done()) {  // ended cancelled: so does the joiner
             wake_cancelled();
-            return;
+            return true;
         }
 #endif
         task.add_done_callback(*this);
         pass_pending_cancel();
+        return true;
     }
 
     decltype(auto) await_resume() {
+#if ASYNCIO_EXCEPTIONS
+        if (m_awaits_itself) throw InvalidStateError("Task cannot await on itself");
+#endif
         if (m_joined) end_wait();
         if constexpr (std::is_void_v<T>) {
             m_frame.promise().result();
@@ -165,7 +177,7 @@ public:
 private:
     [[nodiscard]] TaskState& state() const noexcept { return state_of(m_frame); }
     CancelAction cancel_wait() noexcept override {
-        state().cancel();
+        state().cancel_as(*m_task);  // with the same message, as CPython's Task.cancel(msg)
         return CancelAction::outcome_of_awaited;  // woken when the awaited task is done
     }
 #if ASYNCIO_EXCEPTIONS
@@ -182,6 +194,9 @@ private:
 
     std::coroutine_handle<Promise<T>> m_frame;
     bool m_joined = false;
+#if ASYNCIO_EXCEPTIONS
+    bool m_awaits_itself = false;
+#endif
 };
 
 }  // namespace detail
@@ -271,6 +286,16 @@ public:
         if (!done()) detail::fail<InvalidStateError>("result(): the task is not done");
         return m_frame.promise().result();
     }
+#if ASYNCIO_EXCEPTIONS
+    /// Task.exception(): what the finished task failed with (nullptr if it returned), marked as
+    /// retrieved. A cancelled task throws its CancelledError instead; InvalidStateError if not
+    /// done.
+    std::exception_ptr exception() {
+        if (!done()) detail::fail<InvalidStateError>("exception(): the task is not done");
+        if (cancelled()) state().rethrow_if_failed();
+        return state().take_exception();
+    }
+#endif
     /// False for the empty Task a coroutine call returns when no frame memory was left (only
     /// without exceptions; with them the call throws std::bad_alloc), or a moved-from one.
     [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(m_frame); }

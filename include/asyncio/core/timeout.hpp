@@ -92,23 +92,68 @@ template <class Number>
 
 #if ASYNCIO_EXCEPTIONS
 namespace detail {
-/// wait_for with no time at all, as CPython's: the work never starts (an awaitable that is not a
-/// started task is cancelled before its first step); a started task is cancelled and waited
-/// for. Its result if it finished anyway, else TimeoutError.
+/// wait_for with no time at all, as CPython's: starts `task` if it was not (so an awaitable that
+/// is not a started task is cancelled before its first step and never runs), cancels it unless
+/// it is done, and waits until it is. TimeoutError if it ended cancelled.
+Task<> expire_for_wait_for(TaskState& task);
+
+/// The deadline `delay` from now on the running loop; std::nullopt (no limit): none.
+std::optional<TimePoint> deadline_in(std::optional<Duration> delay);
+
+/// A limit of zero or less: the work must not even start.
+inline bool no_time_at_all(std::optional<Duration> delay) { return delay && *delay <= Duration::zero(); }
+
+template <class T>
+void check_not_empty(const Task<T>& task) {
+    if (!task) fatal_error("wait_for() of an empty Task (no memory for a coroutine frame?)");
+}
+
+/// wait_for(work, 0): its result if it finished anyway, else TimeoutError.
 template <class T>
 Task<T> wait_for_expired(Task<T> work) {
-    if (!work) fatal_error("wait_for() of an empty Task (no memory for a coroutine frame?)");
-    ScheduledTask<T> task = create_task(std::move(work));
-    if (!task.done()) {
-        task.cancel();
-        DoneWait finished(task.state(), std::nullopt, false);  // cancelled: stop waiting at once
-        co_await finished;
-    }
-    if (task.cancelled()) throw TimeoutError();
+    check_not_empty(work);
+    co_await expire_for_wait_for(work.state());
     if constexpr (std::is_void_v<T>) {
-        task.result();  // rethrows what it failed with
+        work.result();  // rethrows what it failed with
     } else {
-        co_return std::move(task.result());
+        co_return std::move(work.result());
+    }
+}
+
+/// wait_for on a task the caller keeps (CPython's `wait_for(task, ...)` holds a reference): the
+/// same, with the result copied out of the task.
+template <class T>
+Task<T> wait_for_task(Task<T>& task, std::optional<Duration> delay) {
+    check_not_empty(task);
+    if (no_time_at_all(delay)) {
+        co_await expire_for_wait_for(task.state());
+        co_return task.result();
+    }
+    Timeout scope(deadline_in(delay));
+    try {
+        co_return co_await task;
+    } catch (const CancelledError&) {
+        scope.rethrow_as_timeout();
+    }
+}
+
+template <class Awaitable>
+Task<await_result_t<Awaitable>> wait_for_owned(Awaitable awaitable, std::optional<Duration> delay) {
+    if (no_time_at_all(delay)) co_return co_await wait_for_expired(to_task(std::move(awaitable)));
+    Timeout scope(deadline_in(delay));
+    try {
+        co_return co_await std::move(awaitable);
+    } catch (const CancelledError&) {
+        scope.rethrow_as_timeout();
+    }
+}
+
+template <class Awaitable>
+auto wait_for_delay(Awaitable&& awaitable, std::optional<Duration> delay) {
+    if constexpr (TaskType<Awaitable> && std::is_lvalue_reference_v<Awaitable>) {
+        return wait_for_task(awaitable, delay);
+    } else {
+        return wait_for_owned(std::remove_cvref_t<Awaitable>(std::forward<Awaitable>(awaitable)), delay);
     }
 }
 }  // namespace detail
@@ -118,36 +163,31 @@ Task<T> wait_for_expired(Task<T> work) {
 /// joins is cancelled too, and waited for), then TimeoutError is thrown — unless the task was
 /// also cancelled from elsewhere meanwhile: then CancelledError goes on. Whatever else the work
 /// ends with (its result, or an exception raised during its cleanup) is what wait_for yields.
-/// A limit of zero or less never starts the work (see detail::wait_for_expired).
+/// A limit of zero or less never starts the work (see detail::expire_for_wait_for).
+/// A task passed as an lvalue stays the caller's (look at it afterwards, as CPython's tests do);
+/// its result is then copied. Anything else is moved into the returned coroutine.
 template <class Awaitable, class Rep, class Period>
-Task<detail::await_result_t<Awaitable>> wait_for(Awaitable awaitable, std::chrono::duration<Rep, Period> limit) {
-    const Duration delay = detail::to_duration(limit);
-    if (delay <= Duration::zero()) co_return co_await detail::wait_for_expired(detail::to_task(std::move(awaitable)));
-    Timeout scope = timeout(delay);
-    try {
-        co_return co_await std::move(awaitable);
-    } catch (const CancelledError&) {
-        scope.rethrow_as_timeout();
-    }
+auto wait_for(Awaitable&& awaitable, std::chrono::duration<Rep, Period> limit) {
+    return detail::wait_for_delay(std::forward<Awaitable>(awaitable), detail::to_duration(limit));
 }
 
 /// wait_for with the limit in seconds, as asyncio.wait_for(aw, 0.5).
 template <class Awaitable, class Number>
     requires std::is_arithmetic_v<Number>
-Task<detail::await_result_t<Awaitable>> wait_for(Awaitable awaitable, Number seconds) {
-    return wait_for(std::move(awaitable), std::chrono::duration<double>(seconds));
+auto wait_for(Awaitable&& awaitable, Number seconds) {
+    return wait_for(std::forward<Awaitable>(awaitable), std::chrono::duration<double>(seconds));
 }
 
 /// asyncio.wait_for(aw, None): no time limit.
 template <class Awaitable>
-Task<detail::await_result_t<Awaitable>> wait_for(Awaitable awaitable, std::nullopt_t) {
-    co_return co_await std::move(awaitable);
+auto wait_for(Awaitable&& awaitable, std::nullopt_t) {
+    return detail::wait_for_delay(std::forward<Awaitable>(awaitable), std::nullopt);
 }
 
 /// MicroPython's asyncio.wait_for_ms.
 template <class Awaitable>
-Task<detail::await_result_t<Awaitable>> wait_for_ms(Awaitable awaitable, long long milliseconds) {
-    return wait_for(std::move(awaitable), std::chrono::milliseconds(milliseconds));
+auto wait_for_ms(Awaitable&& awaitable, long long milliseconds) {
+    return wait_for(std::forward<Awaitable>(awaitable), std::chrono::milliseconds(milliseconds));
 }
 #endif
 

@@ -140,6 +140,11 @@ public:
     bool cancel() noexcept;
     /// cancel() whose CancelledError carries `message` (asyncio's cancel(msg)).
     bool cancel(std::string_view message);
+    /// cancel() with the message of `canceller`'s own pending cancellation, if it has one: how
+    /// a cancellation spreads to the tasks a task waits for (a join, gather, a TaskGroup's body
+    /// cancelled from outside), as CPython passes `msg` on. Out of memory for the message: a
+    /// plain cancel().
+    bool cancel_as(const TaskState& canceller) noexcept;
     /// Pending cancellation requests, as Task.cancelling(): each cancel() adds one, each
     /// uncancel() takes one away.
     [[nodiscard]] unsigned cancelling() const noexcept { return m_cancels; }
@@ -253,6 +258,8 @@ private:
     friend class Wait;
     friend class asyncio::EventLoop;
     void finish() noexcept;
+    /// cancel() keeping the message already recorded.
+    bool request_cancel() noexcept;
     /// The loop gives up on this task at shutdown: unregisters its wait and marks it done
     /// (cancelled) without resuming it, so handles still held elsewhere see a finished task and
     /// nothing can ever schedule it again. Its frame is destroyed with the last handle.
