@@ -4,6 +4,7 @@
 #include "number_text.hpp"
 #include "web_assets.hpp"
 
+#include <asyncio/http/conditional.hpp>
 #include <asyncio/http/request_parser.hpp>
 #include <asyncio/http/utc_time.hpp>
 
@@ -141,9 +142,8 @@ void serve_asset(const Asset* asset, const http::ServerRequest& request, http::R
     response.set_header("Vary", "Accept-Encoding");
     response.set_header("Cache-Control", "no-cache");  // revalidate: a new build changes the ETag
     add_security_headers(response);
-    const std::string_view if_none_match = request.header("If-None-Match");
-    if (!if_none_match.empty() && (if_none_match == etag || if_none_match == "*")) {
-        response.status = 304;
+    if (http::if_none_match(request.header("If-None-Match"), etag)) {
+        response.status = 304;  // with the ETag and caching headers above (RFC 9110 15.4.5)
         return;
     }
     response.set_content_type(asset->content_type);

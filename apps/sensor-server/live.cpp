@@ -9,6 +9,7 @@
 #include <asyncio/core/task.hpp>
 #include <asyncio/core/task_group.hpp>
 #include <asyncio/core/timeout.hpp>
+#include <asyncio/http/response.hpp>
 #include <asyncio/http/websocket.hpp>
 
 #include <charconv>
@@ -45,6 +46,17 @@ asyncio::Duration seconds(double value) {
     return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(value));
 }
 
+/// The head of the event stream: no Content-Length (the body ends when the connection does), and
+/// a Date as on every 2xx from a server with a clock (RFC 9110 6.6.1).
+std::string event_stream_head() {
+    std::string head = "HTTP/1.1 200 OK\r\nDate: ";
+    head.append(http::http_date());
+    head.append(
+        "\r\nServer: sensor-server\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
+    return head;
+}
+
 /// "/events 127.0.0.1:51234": the route and the client, the name of a live stream's tasks in
 /// /debug/tasks and in the loop's longest-step and stall reports (rather than "Task-60").
 std::string task_name(std::string_view route, const http::OwnedRequest& request, std::string_view half = {}) {
@@ -70,21 +82,25 @@ asyncio::Task<> App::events(http::OwnedRequest request, asyncio::Stream& stream)
     std::uint64_t sent_id = last_event_id(request);
     // An id from the future means the server restarted since: start afresh.
     if (sent_id > m_sampler.history().last_id()) sent_id = 0;
-    std::string out =
-        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n";
-    // A resuming client gets what it missed (as far as the history reaches); a new one the
-    // latest reading at once, so the page is current without waiting an interval.
-    history.for_each_after(sent_id == 0 ? history.last_id() - 1 : sent_id, [&](const Sample& sample) {
-        append_event(out, sample);
-        sent_id = sample.id;
-    });
+    std::string out = event_stream_head();
+    // HEAD: the head a GET gets, and no body (RFC 9110 9.3.2), as the stream has no end to send.
+    const bool head_only = request.method == "HEAD";
+    if (!head_only) {
+        out.append("retry: 2000\n\n");
+        // A resuming client gets what it missed (as far as the history reaches); a new one the
+        // latest reading at once, so the page is current without waiting an interval.
+        history.for_each_after(sent_id == 0 ? history.last_id() - 1 : sent_id, [&](const Sample& sample) {
+            append_event(out, sample);
+            sent_id = sample.id;
+        });
+    }
     const asyncio::Duration write_timeout = seconds(m_options.write_timeout_s);
     try {
         for (;;) {
             stream.write(out);
             out.clear();
             co_await asyncio::wait_for(stream.drain(), write_timeout);
+            if (head_only) co_return;
             std::optional<Sample> sample;
             try {
                 sample = co_await asyncio::wait_for(subscription.get(), kKeepAliveEvery);

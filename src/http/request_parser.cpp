@@ -100,6 +100,64 @@ bool parse_decimal(std::string_view digits, std::uint64_t& value) noexcept {
     return true;
 }
 
+bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_hex_digit(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+/// Whether `target` starts with "scheme://" (RFC 3986 3.1: scheme = ALPHA *( ALPHA / DIGIT /
+/// "+" / "-" / "." )): the absolute-form.
+bool has_scheme(std::string_view target) noexcept {
+    const std::size_t end = target.find("://");
+    if (end == std::string_view::npos || end == 0 || !is_alpha(target.front())) return false;
+    for (const char c : target.substr(0, end)) {
+        if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return false;
+    }
+    return true;
+}
+
+/// unreserved / sub-delims (RFC 3986 2.2, 2.3), without the comma: a comma in Host is the mark
+/// of two Host fields joined into a list (RFC 9110 5.3), which RFC 9112 3.2 answers with 400.
+bool is_host_char(char c) noexcept {
+    constexpr std::string_view kOthers = "-._~!$&'()*+;=";
+    return is_alpha(c) || is_digit(c) || kOthers.find(c) != std::string_view::npos;
+}
+
+/// port = *DIGIT (RFC 3986 3.2.3).
+bool is_port(std::string_view text) noexcept {
+    for (const char c : text) {
+        if (!is_digit(c)) return false;
+    }
+    return true;
+}
+
+/// Host = uri-host [ ":" port ] (RFC 9110 7.2), uri-host an IP-literal ("[...]") or a reg-name
+/// (which covers IPv4 addresses) with percent-encoding. Empty is valid: a client sends it when
+/// the target has no authority.
+bool is_valid_host(std::string_view host) noexcept {
+    std::size_t end = 0;
+    if (!host.empty() && host.front() == '[') {
+        end = host.find(']');
+        if (end == std::string_view::npos || end == 1) return false;
+        for (const char c : host.substr(1, end - 1)) {
+            if (!is_host_char(c) && c != ':') return false;  // IPv6address / IPvFuture
+        }
+        ++end;
+    } else {
+        while (end < host.size() && host[end] != ':') {
+            if (host[end] == '%') {
+                if (end + 2 >= host.size() || !is_hex_digit(host[end + 1]) || !is_hex_digit(host[end + 2])) return false;
+                end += 3;
+            } else if (is_host_char(host[end])) {
+                ++end;
+            } else {
+                return false;
+            }
+        }
+    }
+    if (end == host.size()) return true;
+    return host[end] == ':' && is_port(host.substr(end + 1));
+}
+
 std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
     return a > std::numeric_limits<std::size_t>::max() - b ? std::numeric_limits<std::size_t>::max() : a + b;
 }
@@ -141,6 +199,7 @@ private:
     Step interpret_headers() noexcept;
     Step merge_content_length(std::string_view value) noexcept;
     Step check_transfer_coding() noexcept;
+    Step check_target_form() noexcept;
     void split_target() noexcept;
     std::string_view slice(std::size_t begin, std::size_t end) const noexcept {
         return m_buffer.substr(begin, end - begin);
@@ -264,6 +323,7 @@ RequestParser::Step RequestParser::parse_request_line() noexcept {
     if (auto s = skip_then_peek(kTarget, c); s != Step::ok) return s;
     if (m_pos == target_begin || c != ' ') return fail(400, "invalid request-target");
     m_out.target = slice(target_begin, m_pos);
+    if (auto s = check_target_form(); s != Step::ok) return s;
     ++m_pos;
 
     if (auto s = parse_version(); s != Step::ok) return s;
@@ -271,9 +331,24 @@ RequestParser::Step RequestParser::parse_request_line() noexcept {
     set_limit(std::numeric_limits<std::size_t>::max(), 0, {});
     if (auto s = parse_end_of_line(); s != Step::ok) return s;
     // Only now, so that "HTTP/2.0garbage" is a 400 rather than a 505.
-    if (m_version_major != 1 || m_out.version_minor > 1) return fail(505, "HTTP version not supported");
+    if (m_version_major != 1) return fail(505, "HTTP version not supported");
+    // A later 1.x is read as 1.1, the highest minor version this server implements (RFC 9110
+    // 2.5); the response says HTTP/1.1.
+    if (m_out.version_minor > 1) m_out.version_minor = 1;
     split_target();
     return Step::ok;
+}
+
+/// The four forms of request-target (RFC 9112 3.2): origin-form ("/path?query"), absolute-form
+/// ("http://host/path"), asterisk-form ("*", OPTIONS only) and authority-form ("host:port",
+/// CONNECT only). Anything else ("healthz") is a 400, not a path to look up.
+RequestParser::Step RequestParser::check_target_form() noexcept {
+    const std::string_view target = m_out.target;
+    if (target.front() == '/') return Step::ok;
+    if (target == "*") return m_out.method == "OPTIONS" ? Step::ok : fail(400, "'*' is a target for OPTIONS only");
+    if (has_scheme(target)) return Step::ok;
+    if (m_out.method == "CONNECT") return Step::ok;
+    return fail(400, "invalid request-target");
 }
 
 /// path and query from the target; for absolute-form the path after "scheme://authority".
@@ -379,7 +454,10 @@ RequestParser::Step RequestParser::interpret_headers() noexcept {
         // The length picks the one name worth comparing (most fields are none of these).
         switch (h.name.size()) {
             case 4:
-                if (token_is(h.name, "host")) ++hosts;
+                if (token_is(h.name, "host")) {
+                    ++hosts;
+                    if (!is_valid_host(h.value)) return fail(400, "invalid Host header");
+                }
                 break;
             case 14:
                 if (token_is(h.name, "content-length")) {

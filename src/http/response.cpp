@@ -169,7 +169,10 @@ void append_response(std::string& out, const Response& response, bool head_reque
             head.text(response.content_type());
             head.literal("\r\n");
         }
-        if (!body_forbidden(response.status) || head_request) {
+        // HEAD: the length the GET would have sent (RFC 9110 8.6). Never on 1xx and 204; not on
+        // 304 either, where it could only be the length of the 200 it stands for, which the
+        // response does not hold.
+        if (!body_forbidden(response.status)) {
             head.literal("Content-Length: ");
             head.number(response.body_view().size());
             head.literal("\r\n");

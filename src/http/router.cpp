@@ -33,7 +33,43 @@ std::string_view OwnedRequest::header(std::string_view name) const noexcept {
     return {};
 }
 
+namespace {
+/// The methods RFC 9110 9.3 defines, and PATCH (RFC 5789): recognised even where not routed,
+/// so they get 405 rather than 501.
+constexpr std::string_view kStandardMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                 "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+}  // namespace
+
+void Router::note_method(const std::string& method) {
+    for (const std::string& known : m_methods) {
+        if (known == method) return;
+    }
+    m_methods.push_back(method);
+}
+
+bool Router::knows_method(std::string_view method) const noexcept {
+    for (const std::string_view standard : kStandardMethods) {
+        if (method == standard) return true;
+    }
+    for (const std::string& routed : m_methods) {
+        if (method == routed) return true;
+    }
+    return false;
+}
+
+std::string Router::allow_list(const std::vector<std::string_view>& methods) {
+    std::string allow;
+    for (const std::string_view method : methods) {
+        if (method == "HEAD" || method == "OPTIONS") continue;  // placed below, once
+        allow.append(method).append(", ");
+        if (method == "GET") allow.append("HEAD, ");
+    }
+    allow.append("OPTIONS");
+    return allow;
+}
+
 Router::Endpoint& Router::add(std::string method, std::string path) {
+    note_method(method);
     Endpoints& endpoints = m_exact[std::move(path)];
     endpoints.push_back(Endpoint{std::move(method), {}, {}, {}});
     return endpoints.back();
@@ -55,6 +91,7 @@ Router& Router::stream(std::string path, StreamHandler handler) {
 }
 
 Router& Router::get_prefix(std::string prefix, Handler handler) {
+    note_method("GET");
     m_prefixes.emplace_back(std::move(prefix), Endpoints{Endpoint{"GET", std::move(handler), {}, {}}});
     return *this;
 }
@@ -69,6 +106,17 @@ const Router::Endpoints* Router::find_path(std::string_view path) const {
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
     Match result;
+    if (!knows_method(method)) {
+        result.status = 501;
+        return result;
+    }
+    if (path == "*") {
+        // The asterisk-form asks about the server as a whole (RFC 9110 9.3.7); the parser lets
+        // it through for OPTIONS only.
+        result.status = method == "OPTIONS" ? 204 : 400;
+        if (result.status == 204) result.allow = allow_list({m_methods.begin(), m_methods.end()});
+        return result;
+    }
     const Endpoints* endpoints = find_path(path);
     if (endpoints == nullptr) {
         result.status = 404;
@@ -82,12 +130,9 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
         if (endpoint.stream_handler) result.stream_handler = &endpoint.stream_handler;
         return result;
     }
-    for (const Endpoint& endpoint : *endpoints) {
-        if (!result.allow.empty()) result.allow += ", ";
-        result.allow += endpoint.method;
-        if (endpoint.method == "GET") result.allow += ", HEAD";
-    }
-    result.allow += ", OPTIONS";
+    std::vector<std::string_view> methods;
+    for (const Endpoint& endpoint : *endpoints) methods.push_back(endpoint.method);
+    result.allow = allow_list(methods);
     result.status = method == "OPTIONS" ? 204 : 405;
     return result;
 }

@@ -273,7 +273,10 @@ void HttpServer::Connection::answer_parse_error(const ParseResult& verdict) {
 void HttpServer::Connection::answer_unrouted(const Router::Match& route) {
     response().error(route.status);
     if (!route.allow.empty()) response().set_header("Allow", route.allow);
-    if (route.status == 204) response().body().clear();
+    if (route.status == 204) {  // OPTIONS: the Allow header is the answer, there is no content
+        response().body().clear();
+        response().set_content_type({});
+    }
 }
 
 void HttpServer::Connection::answer(bool keep_alive) {

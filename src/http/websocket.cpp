@@ -11,8 +11,14 @@ Task<std::optional<WebSocket>> WebSocket::accept(const OwnedRequest& request, St
     if (!handshake.ok()) {
         Response refusal;
         refusal.error(handshake.http_status, handshake.reason);
-        if (handshake.http_status == 426) refusal.set_header("Sec-WebSocket-Version", std::string(kWebSocketVersion));
-        append_response(head, refusal, false, false);
+        if (handshake.http_status == 426) {
+            // RFC 9110 15.5.22: a 426 names the protocol to switch to, in Upgrade, which needs
+            // the "upgrade" connection option (7.8); RFC 6455 4.4: and the version spoken.
+            refusal.set_header("Upgrade", "websocket");
+            refusal.set_header("Connection", "upgrade");
+            refusal.set_header("Sec-WebSocket-Version", kWebSocketVersion);
+        }
+        append_response(head, refusal, request.method == "HEAD", false);
         stream.write(head);
         co_await stream.drain();
         co_return std::nullopt;

@@ -37,13 +37,18 @@ const Case kCases[] = {
     {"BareLfLineEnds", "GET / HTTP/1.1\nHost: a\n\n", kComplete},
     {"MixedLineEnds", "GET / HTTP/1.1\r\nHost: a\n\r\n", kComplete},
     {"LeadingEmptyLinesSkipped", "\r\n\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", kComplete},
-    {"ValueWhitespaceTrimmed", "GET / HTTP/1.1\r\nHost: \t a b \t\r\n\r\n", kComplete},
+    {"ValueWhitespaceTrimmed", "GET / HTTP/1.1\r\nHost: a\r\nX-Name: \t a b \t\r\n\r\n", kComplete},
     {"EmptyValue", "GET / HTTP/1.1\r\nHost: a\r\nX-Empty:\r\n\r\n", kComplete},
     {"ObsTextInValue", "GET / HTTP/1.1\r\nHost: a\r\nX-Name: caf\xc3\xa9\r\n\r\n", kComplete},
     {"TokenPunctuationInMethodAndName", "M-S.E_A!RCH / HTTP/1.1\r\nHost: a\r\nX~#$%&'*+^`|: 1\r\n\r\n", kComplete},
     {"QueryString", "GET /api/history?n=10&x HTTP/1.1\r\nHost: a\r\n\r\n", kComplete},
     {"AsteriskForm", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", kComplete},
     {"AbsoluteForm", "GET http://example.com/p?q HTTP/1.1\r\nHost: example.com\r\n\r\n", kComplete},
+    {"AuthorityFormForConnect", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", kComplete},
+    {"HostWithPort", "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n", kComplete},
+    {"HostIpv6Literal", "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", kComplete},
+    {"HostPercentEncodedAndSubDelims", "GET / HTTP/1.1\r\nHost: a%2Db!$&'()*+;=.~_-\r\n\r\n", kComplete},
+    {"HostEmpty", "GET / HTTP/1.1\r\nHost:\r\n\r\n", kComplete},
     {"ContentLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", kComplete},
     {"ContentLengthRepeatedSame", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n", kComplete},
     {"ContentLengthListSame", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 7, 7\r\n\r\n", kComplete},
@@ -59,6 +64,9 @@ const Case kCases[] = {
     {"TwoSpacesAfterMethod", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", kError, 400},
     {"TabAsSeparator", "GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", kError, 400},
     {"MissingVersion", "GET /\r\nHost: a\r\n\r\n", kError, 400},
+    {"TargetInNoForm", "GET healthz HTTP/1.1\r\nHost: a\r\n\r\n", kError, 400},
+    {"AsteriskWithGet", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", kError, 400},
+    {"SchemeWithoutSlashes", "GET http:x HTTP/1.1\r\nHost: a\r\n\r\n", kError, 400},
     {"Http09Style", "GET / \r\n\r\n", kError, 400},
     {"ControlInTarget", "GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n", kError, 400},
     {"RawUtf8InTarget", "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", kError, 400},
@@ -68,7 +76,8 @@ const Case kCases[] = {
     {"TrailingSpaceAfterVersion", "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", kError, 400},
     {"BareCrEndsRequestLine", "GET / HTTP/1.1\rHost: a\r\n\r\n", kError, 400},
     {"Http20", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", kError, 505},
-    {"Http12", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", kError, 505},
+    {"Http12ReadAs11", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", kComplete},
+    {"Http19ReadAs11", "GET / HTTP/1.9\r\nHost: a\r\n\r\n", kComplete},
     {"Http09", "GET / HTTP/0.9\r\n\r\n", kError, 505},
     {"TooManyLeadingEmptyLines", "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", kError, 400},
 
@@ -86,6 +95,13 @@ const Case kCases[] = {
     {"BareCrAsEmptyLine", "GET / HTTP/1.1\r\nHost: a\r\n\rX", kError, 400},
     {"MissingHost", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", kError, 400},
     {"TwoHosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", kError, 400},
+    {"TwoHostsAsAList", "GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", kError, 400},
+    {"HostWithSpaceSlashAndUserinfo", "GET / HTTP/1.1\r\nHost: a b/c@d\r\n\r\n", kError, 400},
+    {"HostWithPath", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", kError, 400},
+    {"HostWithBadPort", "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", kError, 400},
+    {"HostWithBadPercent", "GET / HTTP/1.1\r\nHost: a%4\r\n\r\n", kError, 400},
+    {"HostUnclosedIpv6", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", kError, 400},
+    {"InvalidHostInHttp10", "GET / HTTP/1.0\r\nHost: a b\r\n\r\n", kError, 400},
 
     // ---- message framing (RFC 9112 6) ----
     {"ContentLengthNotDigits", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n", kError, 400},
@@ -175,6 +191,15 @@ TEST(RequestParser, FillsRequestLineAndHeaders) {
     EXPECT_FALSE(req.chunked);
     // Views point into the input: zero-copy.
     EXPECT_EQ(req.method.data(), input.data());
+}
+
+TEST(RequestParser, LaterMinorVersionsAreReadAsHttp11) {
+    // RFC 9110 2.5: a higher minor version is processed as the highest one implemented.
+    Request req;
+    ASSERT_TRUE(parse_request("GET / HTTP/1.2\r\nHost: a\r\nConnection: keep-alive\r\n\r\n", req).complete());
+    EXPECT_EQ(req.version_minor, 1);
+    EXPECT_TRUE(req.keep_alive);
+    EXPECT_EQ(parse_request("GET / HTTP/1.2\r\n\r\n", req).http_status, 400) << "Host is required as in 1.1";
 }
 
 TEST(RequestParser, AbsoluteFormPathIsThePathPart) {

@@ -123,6 +123,22 @@ TEST(ResponseTest, ClosingHeadAndHttp10Variants) {
               "X-Content-Type-Options: nosniff\r\n\r\n");
 }
 
+TEST(ResponseTest, NotModifiedHasNoContentLengthEvenForHead) {
+    // A 304 stands for a 200 whose body the response does not hold: "Content-Length: 0" would
+    // be wrong (RFC 9110 8.6), for HEAD as for GET; 1xx and 204 never carry one.
+    Response not_modified;
+    not_modified.status = 304;
+    not_modified.set_header("ETag", "\"abc\"");
+    for (const bool head : {false, true}) {
+        EXPECT_EQ(serialised(not_modified, head, true),
+                  "HTTP/1.1 304 Not Modified\r\nDate: <date>\r\nServer: sensor-server\r\n"
+                  "X-Content-Type-Options: nosniff\r\nETag: \"abc\"\r\n\r\n");
+    }
+    Response no_content;
+    no_content.status = 204;
+    EXPECT_EQ(serialised(no_content, true, true).find("Content-Length"), std::string::npos);
+}
+
 TEST(ResponseTest, AppendsAfterWhatIsThere) {
     // The server serialises pipelined responses one after another into one write buffer.
     Response response;

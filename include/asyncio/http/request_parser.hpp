@@ -87,8 +87,10 @@ struct Limits {
 /// Returns complete with `consumed` = bytes of empty lines + request line + header section
 /// including the final empty line (the body or the next pipelined request starts there);
 /// partial (consumed 0) when every byte so far may still begin a valid request; or error with
-/// http_status 400 (malformed, Host missing, conflicting Content-Length, smuggling patterns),
-/// 413 (Content-Length > max_body), 414, 431, 501 (unsupported Transfer-Encoding) or 505.
+/// http_status 400 (malformed; a request-target in none of the four forms of RFC 9112 3.2; Host
+/// missing in HTTP/1.1, repeated or not a valid host[:port]; conflicting Content-Length;
+/// smuggling patterns), 413 (Content-Length > max_body), 414, 431, 501 (unsupported
+/// Transfer-Encoding) or 505 (major version not 1; HTTP/1.2 and later 1.x are read as 1.1).
 /// `out` is only meaningful after complete.
 /// Cost: stateless, so after partial the caller parses the whole buffer again when more bytes
 /// arrive. Each call is one linear pass over at most max_request_line + max_header_bytes bytes

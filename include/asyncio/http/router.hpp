@@ -7,7 +7,9 @@
 //   app.stream("/events", sse_handler);            // takes over the connection (SSE, WebSocket)
 //
 // HEAD is answered by the GET handler (the body is dropped). A path that exists with other
-// methods gets 405 with Allow; OPTIONS gets 204 with Allow; anything else 404.
+// methods gets 405 with Allow; OPTIONS gets 204 with Allow ("OPTIONS *": the methods of every
+// route); a method neither standard (RFC 9110 9) nor routed anywhere gets 501 (RFC 9110 9.1);
+// anything else 404.
 
 #include <asyncio/core/task.hpp>
 #include <asyncio/http/request_parser.hpp>
@@ -70,8 +72,8 @@ public:
         const Handler* handler = nullptr;
         const AsyncHandler* async_handler = nullptr;
         const StreamHandler* stream_handler = nullptr;
-        int status = 200;   ///< 404, 405 (see allow), or 204 for OPTIONS
-        std::string allow;  ///< for 405 and OPTIONS: "GET, HEAD"
+        int status = 200;   ///< 404, 405 (see allow), 501 (unknown method), or 204 for OPTIONS
+        std::string allow;  ///< for 405 and OPTIONS: "GET, HEAD, OPTIONS"
     };
     [[nodiscard]] Match match(std::string_view method, std::string_view path) const;
 
@@ -85,7 +87,11 @@ private:
     using Endpoints = std::vector<Endpoint>;
 
     Endpoint& add(std::string method, std::string path);
+    void note_method(const std::string& method);
     [[nodiscard]] const Endpoints* find_path(std::string_view path) const;
+    [[nodiscard]] bool knows_method(std::string_view method) const noexcept;
+    /// "GET, HEAD, POST, OPTIONS": what `methods` allows, HEAD with GET, OPTIONS always.
+    [[nodiscard]] static std::string allow_list(const std::vector<std::string_view>& methods);
 
     /// Shortest first, then bytewise: most comparisons of a look-up are one of lengths, and the
     /// request's path is found without building a string (heterogeneous look-up).
@@ -97,6 +103,7 @@ private:
     };
     std::map<std::string, Endpoints, ShortlexLess> m_exact;
     std::vector<std::pair<std::string, Endpoints>> m_prefixes;
+    std::vector<std::string> m_methods;  ///< every method routed somewhere, first use first
 };
 
 }  // namespace asyncio::http
