@@ -18,7 +18,11 @@ App::App(const Options& options, Sampler& sampler, NetworkInfo network)
     : App(options, sampler, fixed_network(std::move(network))) {}
 
 App::App(const Options& options, Sampler& sampler, DeviceInfo device)
-    : m_options(options), m_sampler(sampler), m_device(std::move(device)), m_started(asyncio::get_event_loop().time()) {
+    : m_options(options),
+      m_sampler(sampler),
+      m_device(std::move(device)),
+      m_started(asyncio::get_event_loop().time()),
+      m_origins{options.allowed_origins} {
     // Handlers are plain lambdas calling members; the coroutine ones pass what they need as
     // parameters (a capturing coroutine lambda would dangle, docs/TOOLCHAIN.md).
     m_router.get("/", [this](const auto& req, auto& res) { dashboard(req, res); });

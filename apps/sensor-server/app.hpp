@@ -12,6 +12,7 @@
 #include <asyncio/core/platform.hpp>
 #include <asyncio/http/router.hpp>
 #include <asyncio/http/server.hpp>
+#include <asyncio/http/websocket_handshake.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -58,6 +59,7 @@ private:
     DeviceInfo m_device;
     asyncio::TimePoint m_started;  ///< loop time at construction: uptime when m_device has none
     http::Router m_router;
+    http::OriginPolicy m_origins;  ///< who may open /ws, from --allow-origin
     const http::HttpServer* m_server = nullptr;
     asyncio::Event m_live_streams_ended;
     std::uint64_t m_live_clients = 0;

@@ -161,7 +161,7 @@ asyncio::Task<> signal_end(asyncio::Task<> half, asyncio::Event& ended) {
 }  // namespace
 
 asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stream) {
-    auto socket = co_await http::WebSocket::accept(request, stream);
+    auto socket = co_await http::WebSocket::accept(request, stream, m_origins);
     if (!socket) co_return;
     name_connection_task("/ws", request);
     auto subscription = m_sampler.topic().subscribe(kLiveBacklog);

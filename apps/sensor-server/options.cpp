@@ -1,6 +1,8 @@
 #include "options.hpp"
 #include "number_text.hpp"
 
+#include <asyncio/http/websocket_handshake.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -32,6 +34,10 @@ Options:
   --header-timeout S     seconds for a request head to arrive before 408 (default 20)
   --idle-timeout S       seconds a keep-alive connection may stay idle (default 60)
   --write-timeout S      seconds a client may leave its responses unread (default 10)
+  --allow-origin ORIGIN  a web page origin allowed to open /ws besides this server's own
+                         pages, as the browser sends it (https://dash.example:8443);
+                         repeatable; '*' allows any page. Without it, /ws refuses (403)
+                         pages served elsewhere; clients sending no Origin are allowed
   --help                 show this text
 )";
 }
@@ -74,6 +80,12 @@ const std::map<std::string, Setter, std::less<>>& setters() {
         {"--header-timeout", [](Options& o, const std::string& v) { o.header_timeout_s = parse_seconds("--header-timeout", v, 0.001); }},
         {"--idle-timeout", [](Options& o, const std::string& v) { o.idle_timeout_s = parse_seconds("--idle-timeout", v, 0.001); }},
         {"--write-timeout", [](Options& o, const std::string& v) { o.write_timeout_s = parse_seconds("--write-timeout", v, 0.001); }},
+        {"--allow-origin", [](Options& o, const std::string& v) {
+             if (!asyncio::http::is_origin_pattern(v)) {
+                 throw std::invalid_argument("--allow-origin needs '*', 'null' or scheme://host[:port], got '" + v + "'");
+             }
+             o.allowed_origins.push_back(v);
+         }},
     };
     return table;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sensor_server {
 
@@ -20,6 +21,9 @@ struct Options {
     double header_timeout_s = 20;
     double idle_timeout_s = 60;
     double write_timeout_s = 10;
+    /// Web pages of other origins allowed to open /ws (--allow-origin, repeatable; "*": any).
+    /// Pages of this server and clients without Origin are always allowed.
+    std::vector<std::string> allowed_origins;
 };
 
 /// What the command line asks for: options to run with, or text to print and an exit code

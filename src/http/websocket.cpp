@@ -5,8 +5,14 @@
 namespace asyncio::http {
 
 Task<std::optional<WebSocket>> WebSocket::accept(const OwnedRequest& request, Stream& stream) {
+    static const OriginPolicy same_origin_only;
+    return accept(request, stream, same_origin_only);
+}
+
+Task<std::optional<WebSocket>> WebSocket::accept(const OwnedRequest& request, Stream& stream,
+                                                 const OriginPolicy& origins) {
     const Request view = request.view();
-    const WebSocketHandshake handshake = check_websocket_upgrade(view);
+    const WebSocketHandshake handshake = check_websocket_upgrade(view, origins);
     std::string head;
     if (!handshake.ok()) {
         Response refusal;

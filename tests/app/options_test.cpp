@@ -31,5 +31,20 @@ TEST(Options, ACountRangeIsWrittenInWholeNumbers) {
         << port.message;
 }
 
+TEST(Options, AllowedOriginsAreRepeatableAndChecked) {
+    const CommandLine none = parse({});
+    ASSERT_TRUE(none.options);
+    EXPECT_TRUE(none.options->allowed_origins.empty()) << "by default only this server's own pages";
+    const CommandLine two = parse({"--allow-origin", "https://dash.example:8443", "--allow-origin=*"});
+    ASSERT_TRUE(two.options) << two.message;
+    EXPECT_EQ(two.options->allowed_origins, (std::vector<std::string>{"https://dash.example:8443", "*"}));
+    const CommandLine bad = parse({"--allow-origin", "dash.example"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.message.find("--allow-origin needs '*', 'null' or scheme://host[:port], got 'dash.example'"),
+              std::string::npos)
+        << bad.message;
+    EXPECT_NE(usage().find("--allow-origin ORIGIN"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sensor_server

@@ -15,7 +15,7 @@ from client import ConnectionClosed, RawConnection, SSEClient, get, get_json
 from server import SensorServer, run_binary, running_server
 
 FLAGS = ["--host", "--port", "--sensor", "--interval", "--history", "--log", "--max-connections",
-         "--header-timeout", "--idle-timeout", "--write-timeout", "--help"]
+         "--header-timeout", "--idle-timeout", "--write-timeout", "--allow-origin", "--help"]
 
 
 class Help(unittest.TestCase):
@@ -55,6 +55,9 @@ class BadFlags(unittest.TestCase):
         (["--idle-timeout", "x"], "--idle-timeout"),
         (["--write-timeout", ""], "--write-timeout"),
         (["--host", ""], "--host"),
+        (["--allow-origin", "dash.example"], "--allow-origin"),
+        (["--allow-origin", "https://dash.example/page"], "--allow-origin"),
+        (["--allow-origin"], "--allow-origin"),
         (["extra-argument"], "extra-argument"),
     ]
 

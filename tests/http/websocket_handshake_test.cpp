@@ -90,10 +90,15 @@ constexpr std::string_view kUpgrade =
     "Sec-WebSocket-Version: 13\r\n"
     "\r\n";
 
-asyncio::http::WebSocketHandshake check(const std::string& input) {
+/// kUpgrade is RFC 6455's example: a page of http://example.com opening a socket on
+/// server.example.com, an origin the server must allow explicitly.
+const asyncio::http::OriginPolicy kExampleAllowed{{"http://example.com"}};
+
+asyncio::http::WebSocketHandshake check(const std::string& input,
+                                        const asyncio::http::OriginPolicy& origins = kExampleAllowed) {
     Request req;
     EXPECT_TRUE(asyncio::http::parse_request(input, req).complete()) << input;
-    return asyncio::http::check_websocket_upgrade(req);
+    return asyncio::http::check_websocket_upgrade(req, origins);
 }
 
 std::string replace(std::string_view s, std::string_view from, std::string_view to) {
@@ -140,6 +145,57 @@ TEST(WebSocketHandshake, Refusals) {
         EXPECT_EQ(hs.http_status, c.status) << hs.reason;
         EXPECT_FALSE(hs.ok());
     }
+}
+
+TEST(WebSocketHandshake, AnotherOriginIsRefusedByDefault) {
+    const auto hs = check(std::string(kUpgrade), {});
+    EXPECT_EQ(hs.http_status, 403) << hs.reason;
+    EXPECT_FALSE(hs.ok());
+}
+
+TEST(WebSocketHandshake, SameOriginAndNoOriginAreAllowedByDefault) {
+    const std::string same = replace(kUpgrade, "Origin: http://example.com", "Origin: http://server.example.com");
+    EXPECT_TRUE(check(same, {}).ok());
+    EXPECT_TRUE(check(replace(kUpgrade, "Origin: http://example.com\r\n", ""), {}).ok());
+    EXPECT_EQ(check(replace(kUpgrade, "Origin: http://example.com", "Origin: null"), {}).http_status, 403);
+}
+
+TEST(WebSocketHandshake, AStarAllowsEveryOrigin) {
+    EXPECT_TRUE(check(std::string(kUpgrade), asyncio::http::OriginPolicy{{"*"}}).ok());
+    EXPECT_TRUE(check(replace(kUpgrade, "Origin: http://example.com", "Origin: null"), {{"*"}}).ok());
+    EXPECT_EQ(check(std::string(kUpgrade), {{"http://example.org"}}).http_status, 403);
+    EXPECT_TRUE(check(std::string(kUpgrade), {{"HTTP://EXAMPLE.COM"}}).ok()) << "origins compare without case";
+}
+
+TEST(OriginPolicy, SameOriginComparesHostAndPortWithTheSchemesDefault) {
+    using asyncio::http::is_same_origin;
+    EXPECT_TRUE(is_same_origin("http://127.0.0.1:8080", "127.0.0.1:8080"));
+    EXPECT_TRUE(is_same_origin("http://Pi.Local", "pi.local"));
+    EXPECT_TRUE(is_same_origin("http://pi.local", "pi.local:80"));
+    EXPECT_TRUE(is_same_origin("http://pi.local:80", "pi.local"));
+    EXPECT_TRUE(is_same_origin("https://pi.local", "pi.local")) << "behind a TLS proxy";
+    EXPECT_TRUE(is_same_origin("http://[::1]:8080", "[::1]:8080"));
+    EXPECT_FALSE(is_same_origin("http://127.0.0.1:8081", "127.0.0.1:8080"));
+    EXPECT_FALSE(is_same_origin("http://localhost:8080", "127.0.0.1:8080"));
+    EXPECT_FALSE(is_same_origin("https://pi.local", "pi.local:80"));
+    EXPECT_FALSE(is_same_origin("http://[::1]", "[::1]:8080"));
+    EXPECT_FALSE(is_same_origin("null", "pi.local"));
+    EXPECT_FALSE(is_same_origin("http://pi.local/", "pi.local")) << "an origin has no path";
+    EXPECT_FALSE(is_same_origin("http://evil@pi.local", "pi.local"));
+    EXPECT_FALSE(is_same_origin("http://pi.local", ""));
+}
+
+TEST(OriginPolicy, WhatMayBeAllowed) {
+    using asyncio::http::is_origin_pattern;
+    EXPECT_TRUE(is_origin_pattern("*"));
+    EXPECT_TRUE(is_origin_pattern("null"));
+    EXPECT_TRUE(is_origin_pattern("https://dash.example:8443"));
+    EXPECT_TRUE(is_origin_pattern("http://[::1]:8080"));
+    EXPECT_FALSE(is_origin_pattern(""));
+    EXPECT_FALSE(is_origin_pattern("dash.example"));
+    EXPECT_FALSE(is_origin_pattern("https://dash.example/"));
+    EXPECT_FALSE(is_origin_pattern("https://dash.example:x"));
+    EXPECT_FALSE(is_origin_pattern("https://"));
 }
 
 TEST(WebSocketHandshake, IsWebSocketUpgrade) {

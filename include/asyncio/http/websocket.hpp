@@ -16,6 +16,7 @@
 #include <asyncio/core/lock.hpp>
 #include <asyncio/core/task.hpp>
 #include <asyncio/http/router.hpp>
+#include <asyncio/http/websocket_handshake.hpp>
 #include <asyncio/http/websocket_frame.hpp>
 #include <asyncio/http/websocket_message.hpp>
 #include <asyncio/io/stream.hpp>
@@ -31,8 +32,12 @@ namespace asyncio::http {
 class WebSocket {
 public:
     /// Answers the upgrade request: 101 and a WebSocket, or the handshake's error status (the
-    /// connection is then done) and std::nullopt.
+    /// connection is then done) and std::nullopt. Web pages of other origins are refused (403,
+    /// see OriginPolicy).
     [[nodiscard]] static Task<std::optional<WebSocket>> accept(const OwnedRequest& request, Stream& stream);
+    /// The same, with the origins `origins` allows (kept by reference until the task ends).
+    [[nodiscard]] static Task<std::optional<WebSocket>> accept(const OwnedRequest& request, Stream& stream,
+                                                               const OriginPolicy& origins);
 
     /// The next text or binary message; std::nullopt once the connection is closed (by the
     /// peer's close frame, EOF, or a protocol error, each answered with a close frame).
