@@ -6,7 +6,11 @@
 //   core/loop.hpp              EventLoop (call_soon, call_later, introspection), get_event_loop
 //   core/sleep.hpp             sleep, sleep_ms
 //   core/timeout.hpp           wait_for, wait_for_ms, timeout, timeout_at / Timeout
-//   core/wait.hpp              wait (join without propagating), try_wait_for (no exceptions)
+//   core/wait.hpp              wait (one task, or a set with return_when and a timeout),
+//                              try_wait_for (no exceptions)
+//   core/shield.hpp            shield
+//   core/as_completed.hpp      as_completed
+//   core/run_coroutine_threadsafe.hpp  run_coroutine_threadsafe, ThreadsafeFuture
 //   core/gather.hpp            gather, return_exceptions
 //   core/task_group.hpp        TaskGroup, task_group
 //   core/exception_group.hpp   ExceptionGroup
@@ -14,11 +18,12 @@
 //   core/lock.hpp              Lock, LockGuard
 //   core/semaphore.hpp         Semaphore, BoundedSemaphore
 //   core/condition.hpp         Condition
-//   core/queue.hpp             Queue<T>
+//   core/barrier.hpp           Barrier, BrokenBarrierError
+//   core/queue.hpp             Queue<T>, LifoQueue<T>, PriorityQueue<T>
 //   core/thread_safe_flag.hpp  ThreadSafeFlag
 //   core/topic.hpp             Topic<T> (one publisher, many bounded subscribers)
 //   core/to_thread.hpp         to_thread
-//   core/errors.hpp            CancelledError, TimeoutError, QueueFull, QueueEmpty,
+//   core/errors.hpp            CancelledError, TimeoutError, QueueFull, QueueEmpty, QueueShutDown,
 //                              IncompleteReadError, LimitOverrunError, InvalidStateError
 //   core/virtual_clock.hpp     VirtualClock (instant, deterministic timers for tests)
 //   core/frame_allocator.hpp   set_frame_allocator, frame_stats
@@ -30,6 +35,8 @@
 //   io/datagram.hpp            DatagramEndpoint, open_datagram
 //   io/signals.hpp             add_signal_handler
 
+#include <asyncio/core/as_completed.hpp>
+#include <asyncio/core/barrier.hpp>
 #include <asyncio/core/condition.hpp>
 #include <asyncio/core/config.hpp>
 #include <asyncio/core/errors.hpp>
@@ -43,6 +50,7 @@
 #include <asyncio/core/loop.hpp>
 #include <asyncio/core/queue.hpp>
 #include <asyncio/core/semaphore.hpp>
+#include <asyncio/core/shield.hpp>
 #include <asyncio/core/sleep.hpp>
 #include <asyncio/core/task.hpp>
 #include <asyncio/core/task_group.hpp>
@@ -52,6 +60,7 @@
 #include <asyncio/core/virtual_clock.hpp>
 #include <asyncio/core/wait.hpp>
 #if __has_include(<thread>) && !defined(ASYNCIO_NO_THREADS)
+#include <asyncio/core/run_coroutine_threadsafe.hpp>
 #include <asyncio/core/to_thread.hpp>
 #endif
 #if __has_include(<asyncio/io/stream.hpp>)
