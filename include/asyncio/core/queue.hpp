@@ -136,7 +136,10 @@ public:
 
 private:
     /// One wait of get() or put() for the queue to change: CPython's getter or putter future.
-    /// Suspends always; resumed by wake(); a cancellation after wake() passes it on.
+    /// Suspends: always, at the back of the queue's getters or putters. Resumed by: wake(), from
+    /// put/get/shutdown. Returns: nothing (the waiting loop looks at the queue again).
+    /// Cancellation: leaves the list; cancelled after wake(), it wakes the next waiter if what
+    /// woke it is still there. Lifetime: in the waiting loop's frame; the queue outlives it.
     class Waiter final : public detail::ListWait {
     public:
         Waiter(Queue& queue, detail::WaitList& list) noexcept : m_queue(queue), m_list(list) {}
