@@ -166,6 +166,9 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
         metric(out, "http_idle_connections_closed_for_room_total", "counter",
                "Idle keep-alive connections closed to make room at the connection cap.",
                static_cast<double>(stats.idle_closed_for_room));
+        metric(out, "http_slow_connections_closed_for_room_total", "counter",
+               "Connections slowest to send their request, answered 408 to make room at the connection cap.",
+               static_cast<double>(stats.slow_closed_for_room));
         const asyncio::AcceptStats accepting = m_server->accept_stats();
         metric(out, "http_connections_shed_total", "counter",
                "Connections accepted only to be refused: out of file descriptors for too long.",

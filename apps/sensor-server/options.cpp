@@ -29,9 +29,10 @@ Options:
   --interval SECONDS     time between readings (default 1; fractions allowed, min 0.01)
   --history N            readings kept for /api/history and chart (default 300)
   --log                  print one access-log line per request
-  --max-connections N    concurrent connections before idle ones are closed and new ones
-                         get 503 (default 1024)
-  --header-timeout S     seconds for a request head to arrive before 408 (default 20)
+  --max-connections N    concurrent connections before idle ones, then those slowest to
+                         send their request, are closed, and new ones get 503 (default 1024)
+  --header-timeout S     seconds for a request head to arrive before 408 (default 20); the
+                         body shares the deadline, plus a second per KiB it has sent
   --idle-timeout S       seconds a keep-alive connection may stay idle (default 60)
   --write-timeout S      seconds a client may leave its responses unread (default 10)
   --allow-origin ORIGIN  a web page origin allowed to open /ws besides this server's own

@@ -41,6 +41,14 @@ public:
         return m_task->uncancel() <= m_cancelling_at_start;
     }
 
+    /// Ends the wait in progress now, as if its deadline had passed (a connection closed to make
+    /// room). Nothing happens when no wait runs.
+    void expire_now() noexcept {
+        if (!m_running || m_expired) return;
+        m_expired = true;
+        m_task->cancel();
+    }
+
 private:
     void fire() override {
         if (!m_running) return;
@@ -182,6 +190,14 @@ public:
     [[nodiscard]] bool idle() const noexcept { return m_idle; }
     [[nodiscard]] bool streaming() const noexcept { return m_streaming; }
     void cancel() noexcept { m_task.cancel(); }
+    /// Bytes per second of the request that is arriving, if the connection waits for more of it
+    /// and has for at least `at_least`; nullopt otherwise (idle, answering, streaming, or new).
+    [[nodiscard]] std::optional<double> request_rate(TimePoint now, Duration at_least) const noexcept {
+        if (!m_receiving_request || now - m_request_started < at_least) return std::nullopt;
+        return static_cast<double>(m_request_bytes) / std::chrono::duration<double>(now - m_request_started).count();
+    }
+    /// Ends the wait for the request: it is answered 408 and the connection closes.
+    void shed() noexcept { m_timer.expire_now(); }
 
     /// The connection's task: serves requests until the client leaves, a time-out, an error or
     /// the server's close(). The hot path (a keep-alive request answered by a plain handler)
@@ -227,6 +243,17 @@ private:
     /// Reads the body of the request whose head is `head` (consumed grows by the body's
     /// length); false when the connection must end (answered with an error, or gone).
     Task<bool> read_body(ParseResult& head);
+    /// The body's deadline: the head's, extended by what arrived at min_body_rate.
+    [[nodiscard]] TimePoint body_deadline(std::size_t body_bytes) const noexcept {
+        const double seconds = static_cast<double>(body_bytes) / static_cast<double>(std::max<std::size_t>(options().min_body_rate, 1));
+        return detail::deadline_after(m_request_started, options().header_timeout + detail::to_duration(std::chrono::duration<double>(seconds)));
+    }
+    /// Waits for more of a request until `deadline`, noting its progress for slowest_sender().
+    TimedIoWait wait_for_request_bytes(TimePoint deadline) {
+        m_receiving_request = true;
+        m_request_bytes = m_stream.buffered().size();
+        return TimedIoWait(m_stream, TimedIoWait::For::read, m_timer, deadline);
+    }
     Task<> run_stream_handler(const StreamHandler& handler, std::size_t head_bytes);
     /// Counts a request answered and the bytes it took in and out; true once the connection
     /// has done its share of work for this turn (then it must let the others run).
@@ -252,6 +279,9 @@ private:
     std::unique_ptr<Exchange> m_exchange;
     std::size_t m_turn_requests = 0;
     std::size_t m_turn_bytes = 0;
+    TimePoint m_request_started{};    ///< when the first byte of the current request arrived
+    std::size_t m_request_bytes = 0;  ///< its bytes buffered when the connection last waited for more
+    bool m_receiving_request = false; ///< waiting for more of a request's head or body
     bool m_idle = false;
     bool m_streaming = false;
 };
@@ -362,8 +392,8 @@ Task<bool> HttpServer::Connection::read_body(ParseResult& head) {
             body_state = ParseResult{ParseStatus::complete, static_cast<std::size_t>(*req.content_length), 0, {}};
         }
         if (!body_state.partial()) break;
-        const bool readable = co_await TimedIoWait(m_stream, TimedIoWait::For::read, m_timer,
-                                                   detail::deadline_after(get_event_loop().time(), options().header_timeout));
+        const bool readable = co_await wait_for_request_bytes(body_deadline(after_head.size()));
+        m_receiving_request = false;
         if (!readable) {
             ++m_server.m_stats.timeouts;
             co_await refuse(ParseResult{ParseStatus::error, 0, 408, "request body not received in time"});
@@ -419,12 +449,19 @@ Task<> HttpServer::Connection::run(HttpServer* server, Stream stream) {
                     connection.release_exchange();  // an idle connection holds no request state
                     if (server->m_closing) co_return;
                 } else if (!head_deadline) {
-                    head_deadline = detail::deadline_after(get_event_loop().time(), options.header_timeout);
+                    connection.m_request_started = get_event_loop().time();
+                    head_deadline = detail::deadline_after(connection.m_request_started, options.header_timeout);
                 }
                 connection.m_idle = waiting_idle;
-                const TimePoint deadline = waiting_idle ? detail::deadline_after(get_event_loop().time(), options.idle_timeout) : *head_deadline;
-                const bool ready = co_await TimedIoWait(stream, TimedIoWait::For::read, connection.m_timer, deadline);
+                bool ready = false;
+                if (waiting_idle) {
+                    ready = co_await TimedIoWait(stream, TimedIoWait::For::read, connection.m_timer,
+                                                 detail::deadline_after(get_event_loop().time(), options.idle_timeout));
+                } else {
+                    ready = co_await connection.wait_for_request_bytes(*head_deadline);
+                }
                 connection.m_idle = false;
+                connection.m_receiving_request = false;
                 if (!ready) {
                     co_await connection.time_out(waiting_idle);
                     co_return;
@@ -436,6 +473,7 @@ Task<> HttpServer::Connection::run(HttpServer* server, Stream stream) {
                 co_await connection.refuse(head);
                 co_return;
             }
+            if (!head_deadline) connection.m_request_started = get_event_loop().time();  // it came at once
             const TimePoint started = options.access_log ? get_event_loop().time() : TimePoint{};
             ServerRequest& request = connection.request();
             Response& response = connection.response();
@@ -514,7 +552,28 @@ bool HttpServer::admit() noexcept {
             connection.cancel();
         }
     });
-    return found;
+    if (found) return true;
+    // Every slot busy: the connection slowest to send its request gives way, rather than the
+    // newcomer, so that clients trickling requests cannot hold every slot.
+    Connection* slowest = slowest_sender();
+    if (slowest == nullptr) return false;
+    ++m_stats.slow_closed_for_room;
+    slowest->shed();
+    return true;
+}
+
+HttpServer::Connection* HttpServer::slowest_sender() noexcept {
+    const TimePoint now = get_event_loop().time();
+    Connection* slowest = nullptr;
+    double slowest_rate = 0;
+    m_connections.for_each([&](Connection& connection) {
+        const std::optional<double> rate = connection.request_rate(now, m_options.shed_after);
+        if (rate && (slowest == nullptr || *rate < slowest_rate)) {
+            slowest = &connection;
+            slowest_rate = *rate;
+        }
+    });
+    return slowest;
 }
 
 Task<> HttpServer::serve(HttpServer* server, Stream stream) { return Connection::run(server, std::move(stream)); }

@@ -44,15 +44,23 @@ struct AccessLogEntry {
 
 struct ServerOptions {
     Limits limits;
-    /// A request head must be complete this long after its first byte (then 408 and close).
+    /// A request head must be complete this long after its first byte (then 408 and close). The
+    /// body shares the deadline, extended by what arrived at min_body_rate: the time-out does
+    /// not restart with each read, so a client dripping a byte now and then is closed too.
     Duration header_timeout = std::chrono::seconds(20);
+    /// Bytes per second of a request body that extend its deadline (1 MiB at 1 KiB/s: 17 min).
+    std::size_t min_body_rate = 1024;
     /// A keep-alive connection with no request for this long is closed.
     Duration idle_timeout = std::chrono::seconds(60);
     /// A client that takes nothing from a full write buffer for this long is closed.
     Duration write_timeout = std::chrono::seconds(10);
     /// The most connections served at once. Beyond it, idle keep-alive connections are closed
-    /// to make room; if none is idle, the newcomer gets 503 with Retry-After.
+    /// to make room; if none is idle, the connection slowest to send its request (fewest bytes
+    /// per second, waiting for at least shed_after) is answered 408 and closed; if none is that
+    /// slow, the newcomer gets 503 with Retry-After.
     std::size_t max_connections = 1024;
+    /// How long a request must have been arriving before the connection may be closed for room.
+    Duration shed_after = std::chrono::milliseconds(500);
     /// Pipelined responses buffered before the connection stops reading to send them: a client
     /// that pipelines and never reads cannot grow the server's memory.
     std::size_t max_buffered_output = 256 * 1024;
@@ -66,6 +74,7 @@ struct ServerStats {
     std::uint64_t connections_accepted = 0;
     std::uint64_t connections_rejected = 0;  ///< 503: over the connection cap, none idle
     std::uint64_t idle_closed_for_room = 0;  ///< idle keep-alive connections closed at the cap
+    std::uint64_t slow_closed_for_room = 0;  ///< connections slowest to send a request, closed at the cap
     std::uint64_t timeouts = 0;              ///< header, idle and write time-outs
     std::uint64_t bad_requests = 0;          ///< answered 4xx/5xx by the parser's verdict
     std::uint64_t bytes_received = 0;
@@ -101,8 +110,10 @@ public:
 
 private:
     friend class Connection;
-    /// Whether a new connection may be served; at the cap, closes the oldest idle one for it.
+    /// Whether a new connection may be served; at the cap, closes the oldest idle one for it, or
+    /// else the one slowest to send its request.
     [[nodiscard]] bool admit() noexcept;
+    [[nodiscard]] Connection* slowest_sender() noexcept;
     /// The task of one connection (a static member: coroutine lambdas must not capture).
     static Task<> serve(HttpServer* server, Stream stream);
     /// The state of one request in progress (2.3 KiB, mostly header slots), from the free list:
