@@ -1,8 +1,16 @@
 #include <asyncio/http/websocket.hpp>
 
+#include <asyncio/core/sleep.hpp>
 #include <asyncio/http/websocket_handshake.hpp>
 
 namespace asyncio::http {
+
+namespace {
+/// How a peer sending frames faster than they are handled gives the loop back (see TurnBudget):
+/// a timer due at once, so the loop polls I/O before this connection runs again (with sleep(0)
+/// and a task always ready it polls only every few dozen passes).
+constexpr Duration kYield = Duration(1);
+}  // namespace
 
 Task<std::optional<WebSocket>> WebSocket::accept(const OwnedRequest& request, Stream& stream) {
     static const OriginPolicy same_origin_only;
@@ -71,6 +79,7 @@ Task<std::optional<Message>> WebSocket::receive() {
             co_return std::nullopt;
         }
         state.stream.consume(parsed.consumed);
+        if (state.turn.account(parsed.consumed)) co_await sleep(kYield);
         const AssembleResult assembled = state.assembler.push(std::move(frame), message);
         switch (assembled.status) {
             case AssembleStatus::incomplete:

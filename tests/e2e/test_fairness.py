@@ -53,15 +53,52 @@ sock.close()
 """
 
 
+# The same over a WebSocket: masked pings in batches, every pong read as it comes.
+PING_FLOOD_CLIENT = r"""
+import base64, json, os, select, socket, struct, sys, time
+host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+sock = socket.create_connection((host, port))
+key = base64.b64encode(os.urandom(16)).decode()
+sock.sendall(f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+head = b""
+while b"\r\n\r\n" not in head:
+    head += sock.recv(4096)
+assert head.startswith(b"HTTP/1.1 101"), head
+mask = b"\x01\x02\x03\x04"
+payload = b"p" * 100
+ping = bytes([0x89, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+batch = ping * 200
+sock.setblocking(False)
+sent = received = 0
+pending = b""
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    readable, writable, _ = select.select([sock], [sock], [], 0.1)
+    if readable:
+        data = sock.recv(1 << 20)
+        if not data:
+            break
+        received += len(data)
+    if writable:
+        if not pending:
+            pending = batch
+            sent += 200
+        pending = pending[sock.send(pending):]
+print(json.dumps({"sent": sent, "answered": received // (len(payload) + 2)}), flush=True)
+sock.close()
+"""
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 class PipelineFlood(unittest.TestCase):
-    def start_flood(self, port: int, target: str) -> subprocess.Popen:
-        flood = subprocess.Popen([sys.executable, "-c", FLOOD_CLIENT, HOST, str(port), target, str(FLOOD_SECONDS),
-                                  str(MAX_FLOOD_REQUESTS)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    @staticmethod
+    def start_flood(script: str, *args: str) -> subprocess.Popen:
+        flood = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         add_cleanup(flood.pid, flood.kill)
         return flood
 
@@ -79,6 +116,14 @@ class PipelineFlood(unittest.TestCase):
         return json.loads(out)
 
     def test_a_pipelining_client_does_not_hold_the_loop_from_others(self):
+        self.check_others_are_served_during(FLOOD_CLIENT, "/api/history", str(FLOOD_SECONDS), str(MAX_FLOOD_REQUESTS))
+
+    def test_a_websocket_client_flooding_pings_does_not_hold_the_loop_from_others(self):
+        self.check_others_are_served_during(PING_FLOOD_CLIENT, str(FLOOD_SECONDS))
+
+    def check_others_are_served_during(self, script: str, *args: str) -> None:
+        """Runs `script` (HOST and the port first, then `args`) against a fresh server while another
+        client probes /healthz and a third reads /events; asserts that both kept being served."""
         with running_server("--sensor", "sim", "--interval", "0.05", "--history", "300") as srv:
             time.sleep(1.5)  # some history, so each /api/history answer is a few kB of JSON
             events: list[float] = []
@@ -113,7 +158,7 @@ class PipelineFlood(unittest.TestCase):
             for thread in threads:
                 thread.start()
             time.sleep(0.5)  # the stream is open and the probe running before the flood starts
-            flood = self.start_flood(srv.port, "/api/history")
+            flood = self.start_flood(script, HOST, str(srv.port), *args)
             flood_started = time.monotonic()
             figures = self.finish_flood(flood)
             flood_ended = time.monotonic()
@@ -126,7 +171,7 @@ class PipelineFlood(unittest.TestCase):
             longest_step = loop["longest_step_s"]
             during = [latency for at, latency in healthz if flood_started <= at <= flood_ended]
             gaps = [b - a for a, b in zip(events, events[1:]) if a >= flood_started and b <= flood_ended]
-            print(f"\n  flood: {figures['sent']} requests pipelined, {figures['answered']} answered in "
+            print(f"\n  flood: {figures['sent']} requests sent, {figures['answered']} answered in "
                   f"{flood_ended - flood_started:.1f} s; /healthz of another client meanwhile: {len(during)} requests, "
                   f"median {percentile(during, 0.5) * 1e3:.1f} ms, p99 {percentile(during, 0.99) * 1e3:.1f} ms, "
                   f"max {max(during) * 1e3:.1f} ms; event gaps during the flood: {len(gaps)}, "

@@ -67,6 +67,22 @@ public:
     [[nodiscard]] FrameLimits& limits() noexcept { return m_state->limits; }
 
 private:
+    /// The work receive() does before it lets the other tasks run: a peer that sends frames
+    /// (pings, say) as fast as it reads the answers never makes receive() wait for the socket,
+    /// and would otherwise hold the loop for as long as it keeps sending.
+    struct TurnBudget {
+        static constexpr std::size_t kMaxFrames = 64;
+        static constexpr std::size_t kMaxBytes = 64 * 1024;
+        std::size_t frames = 0;
+        std::size_t bytes = 0;
+        /// Counts a frame of `size` bytes; true (and a new turn begins) once the turn is used up.
+        bool account(std::size_t size) noexcept {
+            bytes += size;
+            if (++frames < kMaxFrames && bytes < kMaxBytes) return false;
+            frames = bytes = 0;
+            return true;
+        }
+    };
     struct State {
         explicit State(Stream& s) : stream(s) {}
         Stream& stream;
@@ -75,6 +91,7 @@ private:
         std::string pending;  ///< encoded frames not yet handed to the stream
         Lock write_lock;      ///< one drain at a time
         bool close_sent = false;
+        TurnBudget turn;
     };
     explicit WebSocket(Stream& stream) : m_state(std::make_unique<State>(stream)) {}
     void queue_close(std::uint16_t code, std::string_view reason);
