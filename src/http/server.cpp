@@ -196,8 +196,12 @@ public:
         if (!m_receiving_request || now - m_request_started < at_least) return std::nullopt;
         return static_cast<double>(m_request_bytes) / std::chrono::duration<double>(now - m_request_started).count();
     }
-    /// Ends the wait for the request: it is answered 408 and the connection closes.
-    void shed() noexcept { m_timer.expire_now(); }
+    /// Ends the wait for the request: it is answered 408 and the connection closes. No longer a
+    /// candidate from now on, so a second newcomer in the same pass picks another one.
+    void shed() noexcept {
+        m_receiving_request = false;
+        m_timer.expire_now();
+    }
 
     /// The connection's task: serves requests until the client leaves, a time-out, an error or
     /// the server's close(). The hot path (a keep-alive request answered by a plain handler)
