@@ -59,7 +59,10 @@ struct Options {
     /// Empty: the broker assigns one (3.1.1 requires clean_start then, section 3.1.3.1).
     std::string client_id;
     /// 3.1.1 Clean Session / 5.0 Clean Start. With false, the broker keeps the subscriptions and
-    /// the QoS 1/2 messages of the session across connections.
+    /// the QoS 1/2 messages of the session across connections. Either way this client resends
+    /// its own QoS 1/2 publishes not yet acknowledged after a reconnect (with DUP): with a clean
+    /// session that is at-least-once delivery where the specification would let them be
+    /// discarded (3.1.2.4), chosen so that a lost connection never loses a publish.
     bool clean_start = true;
     /// 5.0: seconds the broker keeps the session after a disconnection (0: none; 0xFFFFFFFF:
     /// never expires). 3.1.1 has no expiry: a session that is not clean lasts until cleaned.
