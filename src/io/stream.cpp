@@ -74,7 +74,8 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
         const bool direct = input.tail_room() >= kDirectReceive;
         char* into = direct ? input.tail() : receive_scratch();
         const std::size_t wanted = direct ? input.tail_room() : kReceiveChunk;
-        const detail::IoResult result = detail::receive(io.fd(), into, wanted);
+        const detail::IoResult result =
+            transport ? transport->receive(into, wanted) : detail::receive(io.fd(), into, wanted);
         if (result.error != 0) {
             if (result.would_block()) {
                 io.not_readable();
@@ -91,8 +92,9 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
         if (direct) input.commit(n);
         else input.append(into, n);
         // A short read emptied the socket; the poller reports the next arrival, so the next
-        // receive waits for it instead of paying for a recv() that says EAGAIN.
-        if (n < wanted) io.not_readable();
+        // receive waits for it instead of paying for a recv() that says EAGAIN. (A transport
+        // keeps the flag itself: its short read may have ended at a close_notify.)
+        if (n < wanted && !transport) io.not_readable();
         return n;
     }
 
@@ -103,8 +105,10 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
             throw InvalidStateError("the stream was closed before its buffer could be sent");
         }
         while (output_start < output.size()) {
+            const char* pending = output.data() + output_start;
+            const std::size_t size = output.size() - output_start;
             const detail::IoResult result =
-                detail::send(io.fd(), output.data() + output_start, output.size() - output_start);
+                transport ? transport->send(pending, size) : detail::send(io.fd(), pending, size);
             if (result.error != 0) {
                 if (result.would_block()) {
                     io.not_writable();
@@ -118,9 +122,15 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
         drop_output();  // an idle stream holds no write buffer; the next write takes it back
         if (eof_after_flush) {
             eof_after_flush = false;
-            detail::shutdown_write(io.fd());
+            send_eof();
         }
         return true;
+    }
+
+    /// Ends the sending side: the transport's end-of-stream record (TLS close_notify), then FIN.
+    void send_eof() noexcept {
+        if (transport) transport->send_end_of_stream();
+        detail::shutdown_write(io.fd());
     }
 
     /// Empties the write buffer (sent, or never to be) and gives its storage back to the pool.
@@ -132,6 +142,7 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
     void close_now() noexcept {
         if (closed) return;
         closed = true;
+        if (transport && !aborted) transport->send_end_of_stream();
         const int fd = io.fd();
         io.release_descriptor();
         detail::close_socket(fd);
@@ -147,7 +158,10 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
     bool closing = false;
     bool closed = false;
     bool eof_after_flush = false;
+    bool aborted = false;  ///< abort(): not even a transport's end-of-stream record is sent
     Event closed_event;
+    /// Null on plain TCP (one predictable branch per system call, no virtual call).
+    std::unique_ptr<detail::StreamTransport> transport;
 };
 
 namespace {
@@ -356,7 +370,7 @@ Task<> Stream::write_eof() {
     co_await drain();
     if (state->eof_after_flush) {  // nothing was buffered, so flush_now() had nothing to do
         state->eof_after_flush = false;
-        detail::shutdown_write(state->io.fd());
+        state->send_eof();
     }
 }
 
@@ -385,6 +399,7 @@ void Stream::close() noexcept {
 void Stream::abort() noexcept {
     if (!m_state) return;
     m_state->closing = true;
+    m_state->aborted = true;
     m_state->drop_output();
     m_state->close_now();  // a close() still flushing in the background finds the socket gone
 }
@@ -401,11 +416,18 @@ bool Stream::is_closing() const noexcept { return m_state && m_state->closing; }
 std::string Stream::get_extra_info(std::string_view name) const {
     if (name == "peername") return peername().to_string();
     if (name == "sockname") return sockname().to_string();
+    if (m_state && m_state->transport) return m_state->transport->get_extra_info(name);
     return {};
 }
 
 Address Stream::peername() const { return detail::peer_address(m_state->io.fd()); }
 Address Stream::sockname() const { return detail::local_address(m_state->io.fd()); }
+detail::IoHandle& Stream::io_handle() noexcept { return m_state->io; }
+detail::StreamTransport* Stream::transport() const noexcept { return m_state ? m_state->transport.get() : nullptr; }
+void Stream::set_transport(std::unique_ptr<detail::StreamTransport> transport) {
+    if (m_state->transport) throw InvalidStateError("set_transport(): the stream has a transport already");
+    m_state->transport = std::move(transport);
+}
 int Stream::fd() const noexcept { return m_state ? m_state->io.fd() : -1; }
 std::size_t Stream::limit() const noexcept { return m_state->limit; }
 void Stream::set_limit(std::size_t limit) noexcept { m_state->limit = limit; }

@@ -44,6 +44,32 @@ namespace detail {
 struct NonBlockingSocket {
     int fd;
 };
+
+struct IoResult;
+class IoHandle;
+
+/// A layer between a Stream and its socket (TLS, in the asyncio::tls library). A plain TCP
+/// Stream has none and calls the socket directly; one with a transport sends and receives
+/// through it. Both calls are non-blocking and answer like the socket calls of
+/// io/detail/socket_ops.hpp: bytes, 0 at EOF (receive), or an errno value, EAGAIN meaning "try
+/// again when the poller says so". The transport keeps the handle's readiness flags right itself
+/// (it knows which direction it waits for), and its receive() returns short only once the socket
+/// said EAGAIN or the peer ended the stream, so the Stream never waits while data is buffered in
+/// the transport.
+class StreamTransport {
+public:
+    virtual ~StreamTransport() = default;
+    /// May throw for a failure of the transport itself (a TLS record that does not decrypt).
+    virtual IoResult receive(char* buffer, std::size_t size) = 0;
+    /// May take fewer bytes than offered; a retry after EAGAIN must offer the same bytes again
+    /// (possibly followed by more).
+    virtual IoResult send(const char* data, std::size_t size) = 0;
+    /// The stream ends cleanly (close(), write_eof()): announce it to the peer if the socket
+    /// takes it now (TLS close_notify). Best effort, never waits.
+    virtual void send_end_of_stream() noexcept = 0;
+    /// Stream::get_extra_info() for the names the transport knows ("cipher"...); empty if not.
+    [[nodiscard]] virtual std::string get_extra_info(std::string_view name) const = 0;
+};
 }  // namespace detail
 
 class Stream {
@@ -101,7 +127,8 @@ public:
     [[nodiscard]] bool is_closing() const noexcept;
 
     // --- information and options ---
-    /// "peername" or "sockname" as "host:port" ("[::1]:port" for IPv6); empty if unknown.
+    /// "peername" or "sockname" as "host:port" ("[::1]:port" for IPv6); over TLS also "cipher"
+    /// (the cipher suite) and "tls_version" ("TLSv1.2"); empty if unknown.
     [[nodiscard]] std::string get_extra_info(std::string_view name) const;
     [[nodiscard]] Address peername() const;
     [[nodiscard]] Address sockname() const;
@@ -135,6 +162,14 @@ public:
     struct State;
     /// For open_connection(): the socket while it connects.
     [[nodiscard]] State& state_for_connect() noexcept { return *m_state; }
+
+    // --- for a transport layered on the socket (asyncio::tls) ---
+    /// The socket's handle in the poller (its readiness flags and waits).
+    [[nodiscard]] detail::IoHandle& io_handle() noexcept;
+    /// From now on every receive and send goes through `transport` (installed once, before any
+    /// data is read or written).
+    void set_transport(std::unique_ptr<detail::StreamTransport> transport);
+    [[nodiscard]] detail::StreamTransport* transport() const noexcept;
 
 private:
     std::shared_ptr<State> m_state;  ///< shared with a background flush after close()

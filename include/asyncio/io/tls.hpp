@@ -1,0 +1,141 @@
+#pragma once
+// TLS for streams, with mbedTLS (the TLS library ESP-IDF ships): Python's `ssl=` parameter of
+// start_server() and open_connection(). The handler and the client get the same Stream as over
+// plain TCP; read, readline, readexactly, readuntil, write, drain, close and wait_closed work
+// unchanged. Link asyncio::tls (library asyncio_tls; built when mbedTLS is found).
+//
+//   auto tls = asyncio::ServerTls::from_files("cert.pem", "key.pem");
+//   auto server = co_await asyncio::start_server(handle, "0.0.0.0", 443, tls);
+//
+//   auto trust = asyncio::ClientTls::from_file("ca.pem");           // verifies by default
+//   asyncio::Stream s = co_await asyncio::open_connection("example.org", 443, trust);
+//
+// A ServerTls or ClientTls is made once (certificates and keys are parsed then, and a bad one
+// throws TlsError at once) and shared by every connection made with it: a connection adds only
+// its own session (docs/TLS.md has the figures). Copies share the same context. Use it on the
+// loop's thread only.
+//
+// Defaults: TLS 1.2 and newer (1.3 where mbedTLS 3.x has it), renegotiation off, a handshake
+// limited to 10 s (handshake_timeout), run in the connection's own task, so a stalled or garbage
+// handshake never holds the loop or other clients. A client verifies the server's certificate
+// chain against its trusted CAs and the server's name. close() sends close_notify.
+//
+// mbedTLS 2.28 matches the name against the certificate's DNS names only: connecting by IP
+// address, set server_hostname to a DNS name the certificate carries.
+
+#include <asyncio/core/task.hpp>
+#include <asyncio/io/server.hpp>
+#include <asyncio/io/stream.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace asyncio {
+
+/// A TLS failure: a certificate or key that does not parse, a handshake that fails (an untrusted
+/// or expired certificate, a name mismatch, a peer that speaks no TLS), a record that does not
+/// decrypt. what() carries mbedTLS's own message; code() its error code (negative), 0 if none.
+class TlsError : public std::runtime_error {
+public:
+    explicit TlsError(const std::string& message, int code = 0) : std::runtime_error(message), m_code(code) {}
+    [[nodiscard]] int code() const noexcept { return m_code; }
+
+private:
+    int m_code;
+};
+
+/// The whole content of a file (a PEM certificate or key); TlsError naming the file if it cannot
+/// be read.
+[[nodiscard]] std::string read_pem_file(const std::string& path);
+
+/// The default limit for a handshake, server or client side.
+inline constexpr std::chrono::milliseconds kDefaultHandshakeTimeout{10'000};
+
+namespace detail {
+class TlsConfig;
+}
+
+/// What the server side of TLS did, for metrics. Every counter only grows.
+struct TlsServerStats {
+    std::uint64_t handshakes = 0;          ///< completed: the handler was called
+    std::uint64_t failed_handshakes = 0;   ///< the client spoke no TLS, or an alert, or reset
+    std::uint64_t timed_out_handshakes = 0;
+};
+
+/// A server's certificate and key: start_server()'s `ssl=`.
+class ServerTls {
+public:
+    /// From PEM text: the server's certificate, optionally followed by its intermediate CAs, and
+    /// its private key (`key_password` if the key is encrypted). TlsError if either is invalid
+    /// or they do not belong together.
+    [[nodiscard]] static ServerTls from_pem(std::string_view certificate_chain_pem, std::string_view private_key_pem,
+                                            std::string_view key_password = {});
+    /// The same, read from files.
+    [[nodiscard]] static ServerTls from_files(const std::string& certificate_chain_path,
+                                              const std::string& private_key_path,
+                                              std::string_view key_password = {});
+
+    /// A client that has not finished its handshake by then is disconnected.
+    std::chrono::milliseconds handshake_timeout = kDefaultHandshakeTimeout;
+
+    [[nodiscard]] TlsServerStats stats() const noexcept;
+    [[nodiscard]] const std::shared_ptr<detail::TlsConfig>& config() const noexcept { return m_config; }
+
+private:
+    explicit ServerTls(std::shared_ptr<detail::TlsConfig> config) noexcept : m_config(std::move(config)) {}
+    std::shared_ptr<detail::TlsConfig> m_config;
+};
+
+/// A client's trusted CAs: open_connection()'s `ssl=`.
+class ClientTls {
+public:
+    /// Trusts the CA certificates in `ca_pem` (one or more PEM blocks). TlsError if none parses.
+    [[nodiscard]] static ClientTls from_pem(std::string_view ca_pem);
+    [[nodiscard]] static ClientTls from_file(const std::string& ca_path);
+
+    /// The name the server's certificate must carry (also sent as SNI). Empty: the host given to
+    /// open_connection().
+    std::string server_hostname;
+    /// A server that has not finished the handshake by then: TimeoutError.
+    std::chrono::milliseconds handshake_timeout = kDefaultHandshakeTimeout;
+
+    [[nodiscard]] const std::shared_ptr<detail::TlsConfig>& config() const noexcept { return m_config; }
+
+private:
+    explicit ClientTls(std::shared_ptr<detail::TlsConfig> config) noexcept : m_config(std::move(config)) {}
+    std::shared_ptr<detail::TlsConfig> m_config;
+};
+
+/// start_server() whose connections speak TLS. The handshake runs in each connection's task
+/// before `callback` is called with the (decrypted) Stream; a client whose handshake fails or
+/// times out is disconnected without calling `callback` and without an error report (counted in
+/// tls.stats()).
+[[nodiscard]] Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port,
+                                        ServerTls tls, int backlog = kDefaultBacklog);
+
+/// open_connection() over TLS: connects, then shakes hands and verifies the server (its chain
+/// against tls's CAs, its name against tls.server_hostname or `host`).
+/// Suspends: while connecting and during the handshake (other tasks run).
+/// Returns: the Stream, ready for application data.
+/// Throws: std::system_error (refused, unreachable, reset), TlsError (verification or handshake
+/// failed: what() says why, with mbedTLS's message), TimeoutError (no handshake within
+/// tls.handshake_timeout).
+/// Cancellation: the connection is closed; CancelledError.
+[[nodiscard]] Task<Stream> open_connection(std::string host, std::uint16_t port, ClientTls tls);
+
+/// Upgrades a connected plain Stream to TLS as the client (Python's StreamWriter.start_tls):
+/// for protocols that switch after a plaintext greeting (STARTTLS). Nothing may be buffered
+/// unread or unsent. Suspends during the handshake; throws as open_connection() does; the
+/// stream must outlive the call.
+[[nodiscard]] Task<> start_tls(Stream& stream, const ClientTls& tls, std::string server_hostname);
+/// The same as the server side of the handshake.
+[[nodiscard]] Task<> start_tls(Stream& stream, const ServerTls& tls);
+
+// Over TLS, stream.get_extra_info("tls_version") gives the negotiated protocol ("TLSv1.2") and
+// stream.get_extra_info("cipher") the cipher suite.
+
+}  // namespace asyncio

@@ -1,0 +1,405 @@
+// TLS streams with mbedTLS: a StreamTransport whose mbedTLS BIO callbacks use the Stream's
+// non-blocking socket, a shared configuration per ServerTls/ClientTls, and the handshake as a
+// task step of the connection. Compiles against mbedTLS 2.28 (Debian) and 3.x (ESP-IDF 5); the
+// differences are behind MBEDTLS_VERSION_NUMBER checks.
+
+#include <asyncio/io/tls.hpp>
+
+#include <asyncio/core/errors.hpp>
+#include <asyncio/core/sleep.hpp>
+#include <asyncio/core/timeout.hpp>
+#include <asyncio/io/detail/socket_ops.hpp>
+#include <asyncio/io/poller.hpp>
+
+#include <mbedtls/ssl.h>  // first: it pulls in the build configuration of either major version
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/net_sockets.h>  // MBEDTLS_ERR_NET_*: the BIO callbacks' socket errors
+#include <mbedtls/pk.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509_crt.h>
+#if defined(MBEDTLS_ERROR_C)
+#include <mbedtls/error.h>
+#endif
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
+
+#include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <utility>
+
+namespace asyncio {
+
+namespace {
+
+/// mbedTLS's description of `code`, or the code in hex if the library was built without messages.
+std::string mbedtls_message(int code) {
+#if defined(MBEDTLS_ERROR_C)
+    char text[200];
+    mbedtls_strerror(code, text, sizeof text);
+    return text;
+#else
+    std::ostringstream hex;
+    hex << "mbedTLS error -0x" << std::hex << -code;
+    return hex.str();
+#endif
+}
+
+[[noreturn]] void throw_tls(const std::string& what, int code) {
+    throw TlsError(what + ": " + mbedtls_message(code), code);
+}
+
+/// PEM text as mbedTLS parses it: with its terminating NUL counted in the length.
+int parse_certificates(mbedtls_x509_crt& chain, std::string_view pem) {
+    const std::string text(pem);
+    return mbedtls_x509_crt_parse(&chain, reinterpret_cast<const unsigned char*>(text.c_str()), text.size() + 1);
+}
+
+}  // namespace
+
+namespace detail {
+
+/// What every connection made with one ServerTls or ClientTls shares: the mbedTLS configuration,
+/// the random generator, the certificates and the key. Made once, parsed once.
+class TlsConfig {
+public:
+    explicit TlsConfig(int endpoint) {
+        mbedtls_ssl_config_init(&conf);
+        mbedtls_entropy_init(&entropy);
+        mbedtls_ctr_drbg_init(&random);
+        mbedtls_x509_crt_init(&certificates);
+        mbedtls_pk_init(&key);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+        // mbedTLS 3.x does TLS 1.3 (and more) through PSA, which must be started once.
+        if (const psa_status_t status = psa_crypto_init(); status != PSA_SUCCESS) {
+            throw TlsError("psa_crypto_init failed", static_cast<int>(status));
+        }
+#endif
+        static constexpr unsigned char kPersonalisation[] = "asyncio-cpp tls";
+        if (const int ret = mbedtls_ctr_drbg_seed(&random, mbedtls_entropy_func, &entropy, kPersonalisation,
+                                                  sizeof kPersonalisation - 1);
+            ret != 0) {
+            throw_tls("seeding the random generator", ret);
+        }
+        if (const int ret = mbedtls_ssl_config_defaults(&conf, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                                        MBEDTLS_SSL_PRESET_DEFAULT);
+            ret != 0) {
+            throw_tls("TLS configuration", ret);
+        }
+        mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &random);
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+        // 2.28 still speaks TLS 1.0 and 1.1 if asked; 3.x starts at 1.2.
+        mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+        mbedtls_ssl_conf_renegotiation(&conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
+    }
+    TlsConfig(const TlsConfig&) = delete;
+    TlsConfig& operator=(const TlsConfig&) = delete;
+    ~TlsConfig() {
+        mbedtls_pk_free(&key);
+        mbedtls_x509_crt_free(&certificates);
+        mbedtls_ctr_drbg_free(&random);
+        mbedtls_entropy_free(&entropy);
+        mbedtls_ssl_config_free(&conf);
+    }
+
+    void use_certificate(std::string_view chain_pem, std::string_view key_pem, std::string_view password) {
+        if (const int ret = parse_certificates(certificates, chain_pem); ret != 0) {
+            throw_tls("the server certificate", ret);
+        }
+        const std::string key_text(key_pem);
+        const auto* key_bytes = reinterpret_cast<const unsigned char*>(key_text.c_str());
+        const auto* password_bytes = reinterpret_cast<const unsigned char*>(password.data());
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+        const int parsed = mbedtls_pk_parse_key(&key, key_bytes, key_text.size() + 1, password_bytes,
+                                                password.size(), mbedtls_ctr_drbg_random, &random);
+#else
+        const int parsed = mbedtls_pk_parse_key(&key, key_bytes, key_text.size() + 1, password_bytes, password.size());
+#endif
+        if (parsed != 0) throw_tls("the private key", parsed);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+        const int paired = mbedtls_pk_check_pair(&certificates.pk, &key, mbedtls_ctr_drbg_random, &random);
+#else
+        const int paired = mbedtls_pk_check_pair(&certificates.pk, &key);
+#endif
+        if (paired != 0) throw_tls("the private key does not belong to the certificate", paired);
+        if (const int ret = mbedtls_ssl_conf_own_cert(&conf, &certificates, &key); ret != 0) {
+            throw_tls("the certificate and key", ret);
+        }
+        mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);  // no client certificates
+    }
+
+    void trust(std::string_view ca_pem) {
+        // A positive result counts the blocks that did not parse; accept the file if one did.
+        const int ret = parse_certificates(certificates, ca_pem);
+        if (ret < 0) throw_tls("the CA certificates", ret);
+        mbedtls_ssl_conf_ca_chain(&conf, &certificates, nullptr);
+        mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    }
+
+    mbedtls_ssl_config conf;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context random;
+    mbedtls_x509_crt certificates;  ///< the server's own chain, or the client's trusted CAs
+    mbedtls_pk_context key;
+    TlsServerStats stats;
+};
+
+namespace {
+
+/// One TLS connection: the mbedTLS session over the Stream's socket. The Stream owns it (its
+/// State), so the socket handle it points to lives exactly as long.
+class TlsTransport final : public StreamTransport {
+public:
+    TlsTransport(std::shared_ptr<TlsConfig> config, IoHandle& io) : m_config(std::move(config)), m_io(io) {
+        mbedtls_ssl_init(&m_ssl);
+        if (const int ret = mbedtls_ssl_setup(&m_ssl, &m_config->conf); ret != 0) {
+            mbedtls_ssl_free(&m_ssl);
+            throw_tls("TLS session", ret);
+        }
+        mbedtls_ssl_set_bio(&m_ssl, this, &TlsTransport::bio_send, &TlsTransport::bio_receive, nullptr);
+    }
+    TlsTransport(const TlsTransport&) = delete;
+    TlsTransport& operator=(const TlsTransport&) = delete;
+    ~TlsTransport() override { mbedtls_ssl_free(&m_ssl); }
+
+    void set_hostname(const std::string& name) {
+        if (const int ret = mbedtls_ssl_set_hostname(&m_ssl, name.c_str()); ret != 0) throw_tls("server name", ret);
+    }
+
+    /// One handshake step: 0 when done, MBEDTLS_ERR_SSL_WANT_READ/WRITE to wait; throws on failure.
+    int handshake_step() {
+        const int ret = mbedtls_ssl_handshake(&m_ssl);
+        if (ret == 0) {
+            m_handshake_done = true;
+            return 0;
+        }
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) return ret;
+        throw_failure(ret, "TLS handshake");
+    }
+
+    IoResult receive(char* buffer, std::size_t size) override {
+        if (m_peer_closed) return {};
+        std::size_t got = 0;
+        // Read until the buffer is full or the socket says EAGAIN: a record mbedTLS has already
+        // taken in (or decrypted) must not wait for the poller, which would not wake anyone.
+        while (got < size) {
+            const int ret = mbedtls_ssl_read(&m_ssl, reinterpret_cast<unsigned char*>(buffer + got), size - got);
+            if (ret > 0) {
+                got += static_cast<std::size_t>(ret);
+                continue;
+            }
+            if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
+                // close_notify, or a plain FIN (a "ragged" EOF: accepted, as Python does by default)
+                m_peer_closed = true;
+                break;
+            }
+            if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+                if (got == 0) return {0, EAGAIN};
+                break;
+            }
+            if (got > 0) break;  // deliver what came first; the failure repeats at the next read
+            if (m_socket_error != 0) return {0, std::exchange(m_socket_error, 0)};
+            throw_failure(ret, "TLS read");
+        }
+        return {static_cast<ssize_t>(got), 0};
+    }
+
+    IoResult send(const char* data, std::size_t size) override {
+        // After WANT_WRITE mbedTLS holds a record made of the first bytes offered then; the retry
+        // must offer exactly as many (it answers with that count once the record is out).
+        const std::size_t offered = m_pending_write != 0 ? m_pending_write : size;
+        const int ret = mbedtls_ssl_write(&m_ssl, reinterpret_cast<const unsigned char*>(data), offered);
+        if (ret >= 0) {
+            m_pending_write = 0;
+            return {ret, 0};
+        }
+        if (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) {
+            m_pending_write = offered;
+            return {0, EAGAIN};
+        }
+        if (m_socket_error != 0) return {0, std::exchange(m_socket_error, 0)};
+        throw_failure(ret, "TLS write");
+    }
+
+    void send_end_of_stream() noexcept override {
+        if (!m_handshake_done || m_end_sent) return;
+        m_end_sent = true;
+        (void)mbedtls_ssl_close_notify(&m_ssl);  // one try: a full socket drops it
+    }
+
+    std::string get_extra_info(std::string_view name) const override {
+        if (name == "tls_version") return mbedtls_ssl_get_version(&m_ssl);
+        if (name == "cipher") return mbedtls_ssl_get_ciphersuite(&m_ssl);
+        return {};
+    }
+
+private:
+    [[noreturn]] void throw_failure(int ret, const char* what) {
+        if (m_socket_error != 0) throw std::system_error(m_socket_error, std::system_category(), what);
+        if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+            const std::uint32_t flags = mbedtls_ssl_get_verify_result(&m_ssl);
+            char info[512];
+            const int length = mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
+            std::string reasons = length > 0 ? std::string(info, static_cast<std::size_t>(length)) : "";
+            while (!reasons.empty() && reasons.back() == '\n') reasons.pop_back();
+            for (char& c : reasons) {
+                if (c == '\n') c = ';';
+            }
+            throw TlsError(std::string(what) + ": certificate verify failed: " + reasons, ret);
+        }
+        throw_tls(what, ret);
+    }
+
+    static int bio_send(void* context, const unsigned char* data, std::size_t size) {
+        auto& self = *static_cast<TlsTransport*>(context);
+        const IoResult sent = detail::send(self.m_io.fd(), reinterpret_cast<const char*>(data), size);
+        if (sent.error == 0) return static_cast<int>(sent.value);
+        if (sent.would_block()) {
+            self.m_io.not_writable();
+            return MBEDTLS_ERR_SSL_WANT_WRITE;
+        }
+        self.m_socket_error = sent.error;
+        return MBEDTLS_ERR_NET_SEND_FAILED;
+    }
+
+    static int bio_receive(void* context, unsigned char* buffer, std::size_t size) {
+        auto& self = *static_cast<TlsTransport*>(context);
+        const IoResult got = detail::receive(self.m_io.fd(), reinterpret_cast<char*>(buffer), size);
+        if (got.error == 0) return static_cast<int>(got.value);  // 0: EOF
+        if (got.would_block()) {
+            self.m_io.not_readable();
+            return MBEDTLS_ERR_SSL_WANT_READ;
+        }
+        self.m_socket_error = got.error;
+        return MBEDTLS_ERR_NET_RECV_FAILED;
+    }
+
+    std::shared_ptr<TlsConfig> m_config;  ///< outlives the session that points into it
+    IoHandle& m_io;
+    mbedtls_ssl_context m_ssl;
+    std::size_t m_pending_write = 0;  ///< bytes of a record mbedTLS could not send yet
+    int m_socket_error = 0;           ///< errno of the BIO call that failed
+    bool m_handshake_done = false;
+    bool m_end_sent = false;
+    bool m_peer_closed = false;
+};
+
+/// Runs the handshake to its end. Suspends while the socket cannot be read or written (other
+/// tasks run); resumed by the poller. Returns when the session is ready; throws TlsError or
+/// std::system_error. Cancellation: CancelledError from the wait, the session stays unusable.
+/// Lifetime: `stream` (which owns `tls`) must outlive the task.
+Task<> handshake_steps(Stream& stream, TlsTransport& tls) {
+    IoHandle& io = stream.io_handle();
+    for (;;) {
+        const int step = tls.handshake_step();
+        if (step == 0) co_return;
+        const bool want_read = step == MBEDTLS_ERR_SSL_WANT_READ;
+        if (want_read ? io.readable() : io.writable()) {
+            co_await sleep(0);  // mbedTLS waits without the socket having said EAGAIN: let others run
+        } else if (want_read) {
+            co_await io.wait_readable();
+        } else {
+            co_await io.wait_writable();
+        }
+    }
+}
+
+/// Installs a TLS session on `stream` and runs its handshake within `limit`.
+Task<> handshake(Stream& stream, const std::shared_ptr<TlsConfig>& config, const std::string* hostname,
+                 std::chrono::milliseconds limit) {
+    if (!stream) throw InvalidStateError("start_tls() on an empty Stream");
+    if (stream.transport() != nullptr) throw InvalidStateError("start_tls(): the stream speaks TLS already");
+    if (!stream.buffered().empty() || stream.write_buffer_size() != 0) {
+        throw InvalidStateError("start_tls(): the stream has buffered data");
+    }
+    auto session = std::make_unique<TlsTransport>(config, stream.io_handle());
+    if (hostname != nullptr) session->set_hostname(*hostname);
+    TlsTransport& tls = *session;
+    stream.set_transport(std::move(session));
+    co_await wait_for(handshake_steps(stream, tls), limit);
+}
+
+/// One TLS connection of a server: handshake, then the application's callback.
+Task<> serve_tls(std::shared_ptr<const Server::Callback> callback, ServerTls tls, Stream stream) {
+    TlsServerStats& stats = tls.config()->stats;
+    try {
+        co_await handshake(stream, tls.config(), nullptr, tls.handshake_timeout);
+    } catch (const CancelledError&) {
+        throw;
+    } catch (const TimeoutError&) {
+        ++stats.timed_out_handshakes;
+        co_return;  // the Stream closes the connection
+    } catch (const std::exception&) {
+        ++stats.failed_handshakes;  // a client that speaks no TLS, or rejected us: not our failure
+        co_return;
+    }
+    ++stats.handshakes;
+    co_await (*callback)(std::move(stream));
+}
+
+}  // namespace
+}  // namespace detail
+
+std::string read_pem_file(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw TlsError("cannot read " + path);
+    return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+ServerTls ServerTls::from_pem(std::string_view certificate_chain_pem, std::string_view private_key_pem,
+                              std::string_view key_password) {
+    auto config = std::make_shared<detail::TlsConfig>(MBEDTLS_SSL_IS_SERVER);
+    config->use_certificate(certificate_chain_pem, private_key_pem, key_password);
+    return ServerTls(std::move(config));
+}
+
+ServerTls ServerTls::from_files(const std::string& certificate_chain_path, const std::string& private_key_path,
+                                std::string_view key_password) {
+    return from_pem(read_pem_file(certificate_chain_path), read_pem_file(private_key_path), key_password);
+}
+
+TlsServerStats ServerTls::stats() const noexcept { return m_config ? m_config->stats : TlsServerStats{}; }
+
+ClientTls ClientTls::from_pem(std::string_view ca_pem) {
+    auto config = std::make_shared<detail::TlsConfig>(MBEDTLS_SSL_IS_CLIENT);
+    config->trust(ca_pem);
+    return ClientTls(std::move(config));
+}
+
+ClientTls ClientTls::from_file(const std::string& ca_path) { return from_pem(read_pem_file(ca_path)); }
+
+Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port, ServerTls tls,
+                          int backlog) {
+    if (!tls.config()) throw InvalidStateError("start_server(): an empty ServerTls");
+    auto shared_callback = std::make_shared<const Server::Callback>(std::move(callback));
+    Server::Callback with_tls = [shared_callback, tls](Stream stream) {
+        return detail::serve_tls(shared_callback, tls, std::move(stream));
+    };
+    co_return co_await start_server(std::move(with_tls), std::move(host), port, backlog);
+}
+
+Task<> start_tls(Stream& stream, const ClientTls& tls, std::string server_hostname) {
+    if (!tls.config()) throw InvalidStateError("start_tls(): an empty ClientTls");
+    co_await detail::handshake(stream, tls.config(), &server_hostname, tls.handshake_timeout);
+}
+
+Task<> start_tls(Stream& stream, const ServerTls& tls) {
+    if (!tls.config()) throw InvalidStateError("start_tls(): an empty ServerTls");
+    co_await detail::handshake(stream, tls.config(), nullptr, tls.handshake_timeout);
+}
+
+Task<Stream> open_connection(std::string host, std::uint16_t port, ClientTls tls) {
+    std::string name = tls.server_hostname.empty() ? host : tls.server_hostname;
+    Stream stream = co_await open_connection(std::move(host), port);
+    co_await start_tls(stream, tls, std::move(name));
+    co_return stream;
+}
+
+}  // namespace asyncio
