@@ -53,6 +53,15 @@ std::string mbedtls_message(int code) {
     throw TlsError(what + ": " + mbedtls_message(code), code);
 }
 
+/// A certificate's public key (a private field in mbedTLS 3.0 only, public again from 3.1).
+mbedtls_pk_context& public_key_of(mbedtls_x509_crt& certificate) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && MBEDTLS_VERSION_NUMBER < 0x03010000
+    return certificate.MBEDTLS_PRIVATE(pk);
+#else
+    return certificate.pk;
+#endif
+}
+
 /// PEM text as mbedTLS parses it: with its terminating NUL counted in the length.
 int parse_certificates(mbedtls_x509_crt& chain, std::string_view pem) {
     const std::string text(pem);
@@ -124,9 +133,9 @@ public:
 #endif
         if (parsed != 0) throw_tls("the private key", parsed);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-        const int paired = mbedtls_pk_check_pair(&certificates.pk, &key, mbedtls_ctr_drbg_random, &random);
+        const int paired = mbedtls_pk_check_pair(&public_key_of(certificates), &key, mbedtls_ctr_drbg_random, &random);
 #else
-        const int paired = mbedtls_pk_check_pair(&certificates.pk, &key);
+        const int paired = mbedtls_pk_check_pair(&public_key_of(certificates), &key);
 #endif
         if (paired != 0) throw_tls("the private key does not belong to the certificate", paired);
         if (const int ret = mbedtls_ssl_conf_own_cert(&conf, &certificates, &key); ret != 0) {
@@ -204,6 +213,10 @@ public:
                 if (got == 0) return {0, EAGAIN};
                 break;
             }
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+            // mbedTLS 3.x with TLS 1.3: a session ticket was taken in; no data, read on
+            if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
+#endif
             if (got > 0) break;  // deliver what came first; the failure repeats at the next read
             if (m_socket_error != 0) return {0, std::exchange(m_socket_error, 0)};
             throw_failure(ret, "TLS read");
