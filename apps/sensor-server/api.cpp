@@ -1,5 +1,6 @@
 // The JSON API (/api/sensor, /api/history, /api/device), /metrics and /debug/tasks.
 #include "app.hpp"
+#include "metrics_text.hpp"
 #include "number_text.hpp"
 
 #include <asyncio/core/frame_allocator.hpp>
@@ -14,6 +15,18 @@
 #include <string>
 
 namespace sensor_server {
+
+void append_metric_family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void append_metric_sample(std::string& out, std::string_view name, double value) {
+    out.append(name);
+    out.push_back(' ');
+    append_number(out, value);
+    out.push_back('\n');
+}
 
 namespace {
 
@@ -41,20 +54,10 @@ void append_json_string(std::string& out, std::string_view text) {
 
 double seconds(asyncio::Duration duration) { return std::chrono::duration<double>(duration).count(); }
 
-/// Prometheus text format: a family's "# HELP" and "# TYPE" lines, once before its samples.
-/// `help` is plain text (no backslash, no line break: the format would need them escaped).
-void metric_family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-}
-
 /// A family of one sample: its HELP and TYPE lines, then the sample.
 void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value) {
-    metric_family(out, name, type, help);
-    out.append(name);
-    out.push_back(' ');
-    append_number(out, value);
-    out.push_back('\n');
+    append_metric_family(out, name, type, help);
+    append_metric_sample(out, name, value);
 }
 
 bool same_reading(const Reading& a, const Reading& b) noexcept {
@@ -118,7 +121,7 @@ void App::api_device(const http::ServerRequest&, http::Response& response) const
     field("dns", network.dns);
     field("sensor", m_sampler.sensor().name());
     out.append(",\"interval_s\":");
-    append_number(out, m_options.interval_s);
+    append_number(out, interval_s());
     out.append(",\"uptime_s\":");
     append_number(out, std::round(uptime_s() * 1000.0) / 1000.0);  // to the millisecond
     field("platform", m_device.platform);
@@ -149,7 +152,7 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
            static_cast<double>(m_sampler.topic().subscriber_count()));
     if (m_server != nullptr) {
         const http::ServerStats& stats = m_server->stats();
-        metric_family(out, "http_responses_total", "counter", "HTTP responses sent, by status class.");
+        append_metric_family(out, "http_responses_total", "counter", "HTTP responses sent, by status class.");
         for (std::size_t kind = 1; kind <= 5; ++kind) {
             out.append("http_responses_total{code=\"").append(std::to_string(kind)).append("xx\"} ");
             append_number(out, stats.responses_by_class[kind]);
@@ -204,6 +207,7 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
     if (const auto bytes = free_heap_bytes()) {
         metric(out, "device_free_heap_bytes", "gauge", "Free heap of the device in bytes.", static_cast<double>(*bytes));
     }
+    for (const auto& append : m_metric_sources) append(out);
     response.set_content_type("text/plain; version=0.0.4; charset=utf-8");
     add_no_store_headers(response);
 }

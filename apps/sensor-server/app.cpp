@@ -48,6 +48,8 @@ double App::uptime_s() const {
     return std::chrono::duration<double>(asyncio::get_event_loop().time() - m_started).count();
 }
 
+double App::interval_s() const { return std::chrono::duration<double>(m_sampler.interval()).count(); }
+
 std::optional<std::size_t> App::free_heap_bytes() const {
     return m_device.free_heap_bytes ? m_device.free_heap_bytes() : std::nullopt;
 }

@@ -16,7 +16,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace sensor_server {
 
@@ -30,6 +33,11 @@ public:
     App(const Options& options, Sampler& sampler, NetworkInfo network);
 
     [[nodiscard]] const http::Router& router() const noexcept { return m_router; }
+    /// For a platform part that serves more (the Linux build's /fleet): add routes before the
+    /// server starts.
+    [[nodiscard]] http::Router& routes() noexcept { return m_router; }
+    /// Adds figures to /metrics: `append` writes Prometheus text (metrics_text.hpp) at each request.
+    void add_metrics(std::function<void(std::string&)> append) { m_metric_sources.push_back(std::move(append)); }
     /// The server whose figures /metrics reports (set once it exists).
     void attach(const http::HttpServer& server) noexcept { m_server = &server; }
     /// Ends every live stream (SSE, WebSocket): part of a graceful shutdown.
@@ -52,6 +60,8 @@ private:
 
     [[nodiscard]] NetworkInfo network() const;
     [[nodiscard]] double uptime_s() const;
+    /// The sampling interval now (an MQTT command may have changed --interval).
+    [[nodiscard]] double interval_s() const;
     [[nodiscard]] std::optional<std::size_t> free_heap_bytes() const;
 
     Options m_options;
@@ -63,7 +73,11 @@ private:
     const http::HttpServer* m_server = nullptr;
     asyncio::Event m_live_streams_ended;
     std::uint64_t m_live_clients = 0;
+    std::vector<std::function<void(std::string&)>> m_metric_sources;
 };
+
+/// The head of an event stream (text/event-stream, no Content-Length, Connection: close).
+[[nodiscard]] std::string event_stream_head();
 
 /// Headers every response of the dashboard and API carries (safe defaults).
 void add_security_headers(http::Response& response);

@@ -1,6 +1,7 @@
 // GET / (the dashboard, rendered with the current values so it shows without JavaScript) and
 // /static/* (assets compiled into the binary, gzip-compressed at build time), and /favicon.ico.
 #include "app.hpp"
+#include "asset_response.hpp"
 #include "number_text.hpp"
 #include "web_assets.hpp"
 
@@ -18,11 +19,6 @@
 namespace sensor_server {
 
 namespace {
-
-// Scripts and styles come only from this server: no inline code, no CDN.
-constexpr std::string_view kContentSecurityPolicy =
-    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 void append_html_escaped(std::string& out, std::string_view text) {
     for (const char c : text) {
@@ -110,7 +106,8 @@ void App::dashboard(const http::ServerRequest&, http::Response& response) const 
         if (name == "temperature_c" || name == "humidity_pct" || name == "pressure_hpa") return format_value(latest, name);
         if (name == "ts_iso") return iso_time(latest.ts_ms);
         if (name == "sensor") return std::string(m_sampler.sensor().name());
-        if (name == "interval_s") return number_text(m_options.interval_s);
+        if (name == "interval_s") return number_text(interval_s());
+        if (name == "fleet_hidden") return m_options.fleet ? std::string() : std::string("hidden");
         if (name == "hostname") return network.hostname;
         if (name == "ip") return network.ip;
         if (name == "netmask") return network.netmask;
@@ -127,36 +124,6 @@ void App::dashboard(const http::ServerRequest&, http::Response& response) const 
     add_no_store_headers(response);
 }
 
-namespace {
-
-/// A compiled-in asset (nullptr or a template: 404) with its validator and caching headers.
-void serve_asset(const Asset* asset, const http::ServerRequest& request, http::Response& response) {
-    if (asset == nullptr || asset->gzip_body.empty()) {
-        response.error(404);
-        add_security_headers(response);
-        return;
-    }
-    const bool gzip = http::has_token(request.header("Accept-Encoding"), "gzip");
-    const std::string_view etag = gzip ? asset->gzip_etag : asset->etag;
-    response.set_header("ETag", etag);
-    response.set_header("Vary", "Accept-Encoding");
-    response.set_header("Cache-Control", "no-cache");  // revalidate: a new build changes the ETag
-    add_security_headers(response);
-    if (http::if_none_match(request.header("If-None-Match"), etag)) {
-        response.status = 304;  // with the ETag and caching headers above (RFC 9110 15.4.5)
-        return;
-    }
-    response.set_content_type(asset->content_type);
-    // Compiled in: sent from where it is, not copied into the response first.
-    if (gzip) {
-        response.set_header("Content-Encoding", "gzip");
-        response.set_static_body(asset->gzip_body);
-    } else {
-        response.set_static_body(asset->body);
-    }
-}
-
-}  // namespace
 
 void App::static_asset(const http::ServerRequest& request, http::Response& response) const {
     serve_asset(find_asset(request.path), request, response);  // exact match only: no traversal possible

@@ -46,17 +46,6 @@ asyncio::Duration seconds(double value) {
     return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(value));
 }
 
-/// The head of the event stream: no Content-Length (the body ends when the connection does), and
-/// a Date as on every 2xx from a server with a clock (RFC 9110 6.6.1).
-std::string event_stream_head() {
-    std::string head = "HTTP/1.1 200 OK\r\nDate: ";
-    head.append(http::http_date());
-    head.append(
-        "\r\nServer: sensor-server\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
-    return head;
-}
-
 /// "/events 127.0.0.1:51234": the route and the client, the name of a live stream's tasks in
 /// /debug/tasks and in the loop's longest-step and stall reports (rather than "Task-60").
 std::string task_name(std::string_view route, const http::OwnedRequest& request, std::string_view half = {}) {
@@ -74,6 +63,17 @@ void name_connection_task(std::string_view route, const http::OwnedRequest& requ
 }
 
 }  // namespace
+
+/// The head of the event stream: no Content-Length (the body ends when the connection does), and
+/// a Date as on every 2xx from a server with a clock (RFC 9110 6.6.1).
+std::string event_stream_head() {
+    std::string head = "HTTP/1.1 200 OK\r\nDate: ";
+    head.append(http::http_date());
+    head.append(
+        "\r\nServer: sensor-server\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
+    return head;
+}
 
 asyncio::Task<> App::events(http::OwnedRequest request, asyncio::Stream& stream) {
     name_connection_task("/events", request);

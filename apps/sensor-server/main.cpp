@@ -1,7 +1,11 @@
 // sensor-server on Linux: the command line, the OS's device facts, SIGINT/SIGTERM. The board's
 // main builds Options and DeviceInfo in code and serves the same App.
 #include "app.hpp"
+#include "broker_client.hpp"
+#include "fleet.hpp"
 #include "linux_device.hpp"
+#include "mqtt_publisher.hpp"
+#include "network_info.hpp"
 #include "options.hpp"
 #include "sampler.hpp"
 #include "sensors.hpp"
@@ -11,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -41,11 +46,31 @@ http::ServerOptions server_options(const Options& options) {
     return result;
 }
 
+/// --mqtt-topic, or sensors/<hostname> by default.
+std::string device_prefix(const Options& options) {
+    if (!options.mqtt_topic.empty()) return options.mqtt_topic;
+    return "sensors/" + topic_level(read_network_info().hostname);
+}
+
+/// Cancels `task` and waits for it to end, whatever it ends with (it was a background task;
+/// how it failed has been reported).
+asyncio::Task<> stop_task(asyncio::Task<>& task) {
+    task.cancel();
+    try {
+        co_await task;
+    } catch (const asyncio::CancelledError&) {
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sensor-server: %s\n", error.what());
+    }
+}
+
 asyncio::Task<int> serve(Options options) {
     Sampler sampler(make_sensor(options.sensor),
                     std::chrono::duration_cast<std::chrono::milliseconds>(seconds(options.interval_s)), options.history);
     sampler.sample_once();
     App app(options, sampler, linux_device_info());
+    std::optional<Fleet> fleet;
+    if (options.fleet) fleet.emplace(options, app);  // its routes, before the server starts
     http::HttpServer server(app.router(), server_options(options));
     app.attach(server);
     try {
@@ -63,13 +88,39 @@ asyncio::Task<int> serve(Options options) {
     std::fflush(stdout);
 
     asyncio::Task<> sampling = asyncio::create_task(sampler.run(), "sampler");
-    auto shut_down = [&server, &app] {
+    std::optional<MqttPublisher> publisher;
+    std::optional<asyncio::Task<>> publishing;
+    if (options.mqtt) {
+        publisher.emplace(*options.mqtt, device_prefix(options), sampler);
+        publishing = asyncio::create_task(publisher->run(), "mqtt publisher");
+    }
+    std::optional<asyncio::Task<>> tracking;
+    if (fleet) tracking = asyncio::create_task(fleet->run(), "fleet");
+    if (publisher || fleet) {
+        app.add_metrics([&publisher, &fleet](std::string& out) {
+            const BrokerClient* clients[2];
+            std::size_t count = 0;
+            if (publisher) clients[count++] = &publisher->broker();
+            if (fleet) clients[count++] = &fleet->broker();
+            append_mqtt_metrics(out, clients, count);
+        });
+    }
+    auto shut_down = [&server, &app, &fleet] {
         app.end_live_streams();
+        if (fleet) fleet->end_live_streams();
         server.close();
     };
     asyncio::add_signal_handler(SIGINT, shut_down);
     asyncio::add_signal_handler(SIGTERM, shut_down);
     co_await server.wait_closed();
+    if (publishing) {
+        co_await stop_task(*publishing);
+        co_await publisher->stop();
+    }
+    if (tracking) {
+        co_await stop_task(*tracking);
+        co_await fleet->stop();
+    }
     sampling.cancel();
     std::printf("sensor-server: stopped\n");
     co_return 0;

@@ -3,6 +3,7 @@
 
 #include <asyncio/http/websocket_handshake.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -26,7 +27,8 @@ Options:
   --sensor S             sim        simulated temperature, humidity, pressure (default)
                          fixed:V    a fixed temperature V in degrees Celsius (e.g. fixed:21.5)
                          linux      this host's thermal zones, load average and memory
-  --interval SECONDS     time between readings (default 1; fractions allowed, min 0.01)
+  --interval SECONDS     time between readings (default 1; fractions allowed, 0.01 to
+                         86400)
   --history N            readings kept for /api/history and chart (default 300)
   --log                  print one access-log line per request
   --max-connections N    concurrent connections before idle ones, then those slowest to
@@ -39,6 +41,16 @@ Options:
                          pages, as the browser sends it (https://dash.example:8443);
                          repeatable; '*' allows any page. Without it, /ws refuses (403)
                          pages served elsewhere; clients sending no Origin are allowed
+  --mqtt URL             publish every reading to an MQTT broker, mqtt://HOST[:PORT]
+                         (port 1883 by default; mqtts:// is not supported yet): the
+                         reading (JSON, retained, QoS 1) to PREFIX/reading, online/offline
+                         (retained; offline is the last will) to PREFIX/status; a number
+                         of seconds sent to PREFIX/cmd/interval changes --interval. The
+                         web server runs whether the broker is up or not
+  --mqtt-topic PREFIX    the topic prefix (default sensors/<hostname>)
+  --fleet URL            a dashboard of every device publishing to this broker, at /fleet
+                         (JSON at /api/fleet), mqtt://HOST[:PORT]
+  --fleet-topic FILTER   the devices' prefixes, '+' for one level (default sensors/+)
   --help                 show this text
 )";
 }
@@ -65,6 +77,24 @@ std::size_t parse_count(std::string_view flag, const std::string& text, std::siz
     return value;
 }
 
+double parse_interval(const std::string& text) {
+    double value = 0;
+    if (!parse_number(text, value) || value < kMinIntervalS || value > kMaxIntervalS) {
+        throw std::invalid_argument("--interval needs a number of seconds >= " + number_text(kMinIntervalS) +
+                                    ", at most " + number_text(kMaxIntervalS) + ", got '" + text + "'");
+    }
+    return value;
+}
+
+std::uint16_t parse_broker_port(std::string_view flag, std::string_view text) {
+    unsigned value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value == 0 || value > 65535) {
+        throw std::invalid_argument(std::string(flag) + " needs a port from 1 to 65535, got '" + std::string(text) + "'");
+    }
+    return static_cast<std::uint16_t>(value);
+}
+
 using Setter = std::function<void(Options&, const std::string&)>;
 
 const std::map<std::string, Setter, std::less<>>& setters() {
@@ -75,7 +105,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
          }},
         {"--port", [](Options& o, const std::string& v) { o.port = static_cast<std::uint16_t>(parse_count("--port", v, 0, 65535)); }},
         {"--sensor", [](Options& o, const std::string& v) { o.sensor = v; }},
-        {"--interval", [](Options& o, const std::string& v) { o.interval_s = parse_seconds("--interval", v, 0.01); }},
+        {"--interval", [](Options& o, const std::string& v) { o.interval_s = parse_interval(v); }},
         {"--history", [](Options& o, const std::string& v) { o.history = parse_count("--history", v, 1, 1'000'000); }},
         {"--max-connections", [](Options& o, const std::string& v) { o.max_connections = parse_count("--max-connections", v, 1, 1'000'000); }},
         {"--header-timeout", [](Options& o, const std::string& v) { o.header_timeout_s = parse_seconds("--header-timeout", v, 0.001); }},
@@ -87,11 +117,98 @@ const std::map<std::string, Setter, std::less<>>& setters() {
              }
              o.allowed_origins.push_back(v);
          }},
+        {"--mqtt", [](Options& o, const std::string& v) { o.mqtt = parse_broker_url("--mqtt", v); }},
+        {"--mqtt-topic", [](Options& o, const std::string& v) {
+             if (!is_valid_topic_prefix(v)) {
+                 throw std::invalid_argument("--mqtt-topic needs a topic prefix such as sensors/kitchen (no '+', '#' "
+                                             "or empty last level), got '" + v + "'");
+             }
+             o.mqtt_topic = v;
+         }},
+        {"--fleet", [](Options& o, const std::string& v) { o.fleet = parse_broker_url("--fleet", v); }},
+        {"--fleet-topic", [](Options& o, const std::string& v) {
+             if (!is_valid_prefix_filter(v)) {
+                 throw std::invalid_argument("--fleet-topic needs a topic filter such as sensors/+ ('+' for whole "
+                                             "levels, no '#'), got '" + v + "'");
+             }
+             o.fleet_topic = v;
+         }},
     };
     return table;
 }
 
 }  // namespace
+
+BrokerAddress parse_broker_url(std::string_view flag, std::string_view url) {
+    const std::string quoted = "'" + std::string(url) + "'";
+    if (url.starts_with("mqtts://")) {
+        throw std::invalid_argument(std::string(flag) + " " + quoted +
+                                    ": mqtts:// (MQTT over TLS) is not supported yet; use mqtt://HOST[:PORT]");
+    }
+    if (!url.starts_with("mqtt://")) throw std::invalid_argument(std::string(flag) + " needs mqtt://HOST[:PORT], got " + quoted);
+    std::string_view rest = url.substr(7);
+    if (rest.ends_with('/')) rest.remove_suffix(1);  // mqtt://broker/ as people paste it
+    if (rest.find_first_of("/?#@ ") != std::string_view::npos) {
+        throw std::invalid_argument(std::string(flag) + " needs mqtt://HOST[:PORT] without user, path or query, got " + quoted);
+    }
+    BrokerAddress address;
+    std::string_view port_text;
+    if (rest.starts_with('[')) {  // [IPv6]:port
+        const std::size_t close = rest.find(']');
+        if (close == std::string_view::npos || close == 1) {
+            throw std::invalid_argument(std::string(flag) + " has an unclosed or empty [IPv6 address] in " + quoted);
+        }
+        address.host = std::string(rest.substr(1, close - 1));
+        const std::string_view after = rest.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') throw std::invalid_argument(std::string(flag) + " needs mqtt://HOST[:PORT], got " + quoted);
+            port_text = after.substr(1);
+            address.port = parse_broker_port(flag, port_text);
+        }
+        return address;
+    }
+    const std::size_t colon = rest.find(':');
+    address.host = std::string(rest.substr(0, colon));
+    if (colon != std::string_view::npos) address.port = parse_broker_port(flag, rest.substr(colon + 1));
+    if (address.host.empty()) throw std::invalid_argument(std::string(flag) + " needs a host in mqtt://HOST[:PORT], got " + quoted);
+    return address;
+}
+
+std::optional<double> parse_interval_command(std::string_view payload) {
+    constexpr std::string_view kSpace = " \t\r\n";
+    const std::size_t first = payload.find_first_not_of(kSpace);
+    if (first == std::string_view::npos) return std::nullopt;
+    payload = payload.substr(first, payload.find_last_not_of(kSpace) - first + 1);
+    double value = 0;
+    if (!parse_number(payload, value) || value < kMinIntervalS || value > kMaxIntervalS) return std::nullopt;
+    return value;
+}
+
+namespace {
+
+bool is_valid_levels(std::string_view topic, bool allow_plus) noexcept {
+    if (topic.empty() || topic.back() == '/' || topic.find('\0') != std::string_view::npos) return false;
+    if (topic.find('#') != std::string_view::npos) return false;
+    for (std::size_t at = 0; at <= topic.size();) {
+        const std::size_t slash = std::min(topic.find('/', at), topic.size());
+        const std::string_view level = topic.substr(at, slash - at);
+        if (level.find('+') != std::string_view::npos && !(allow_plus && level == "+")) return false;
+        at = slash + 1;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool is_valid_topic_prefix(std::string_view prefix) noexcept { return is_valid_levels(prefix, false); }
+
+bool is_valid_prefix_filter(std::string_view filter) noexcept { return is_valid_levels(filter, true); }
+
+std::string topic_level(std::string_view name) {
+    std::string level;
+    for (const char c : name) level.push_back(c == '/' || c == '+' || c == '#' || c == '\0' ? '_' : c);
+    return level.empty() ? std::string("unnamed") : level;
+}
 
 CommandLine parse_command_line(int argc, const char* const* argv) {
     Options options;

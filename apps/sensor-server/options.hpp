@@ -6,9 +6,21 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sensor_server {
+
+/// The range of --interval and of an interval command received over MQTT, in seconds.
+inline constexpr double kMinIntervalS = 0.01;
+inline constexpr double kMaxIntervalS = 86400;
+
+/// A broker named by mqtt://HOST[:PORT] (--mqtt, --fleet).
+struct BrokerAddress {
+    std::string host;
+    std::uint16_t port = 1883;
+    friend bool operator==(const BrokerAddress&, const BrokerAddress&) = default;
+};
 
 struct Options {
     std::string host = "127.0.0.1";  ///< only this machine, unless --host says otherwise
@@ -24,7 +36,31 @@ struct Options {
     /// Web pages of other origins allowed to open /ws (--allow-origin, repeatable; "*": any).
     /// Pages of this server and clients without Origin are always allowed.
     std::vector<std::string> allowed_origins;
+    /// --mqtt: publish every reading to this broker (none: no MQTT at all).
+    std::optional<BrokerAddress> mqtt;
+    /// --mqtt-topic: the device's topic prefix; empty means sensors/<hostname>, filled in by main.
+    std::string mqtt_topic;
+    /// --fleet: show every device publishing to this broker at /fleet.
+    std::optional<BrokerAddress> fleet;
+    /// --fleet-topic: a filter of device prefixes ('+' for a whole level).
+    std::string fleet_topic = "sensors/+";
 };
+
+/// Parses mqtt://HOST[:PORT] (HOST may be [IPv6]); std::invalid_argument naming `flag` otherwise.
+/// mqtts:// is refused with a message of its own: TLS to a broker is not supported yet.
+[[nodiscard]] BrokerAddress parse_broker_url(std::string_view flag, std::string_view url);
+
+/// The seconds asked for by an interval command (a payload such as "2.5", spaces around it
+/// allowed), or std::nullopt if it is not a number in [kMinIntervalS, kMaxIntervalS].
+[[nodiscard]] std::optional<double> parse_interval_command(std::string_view payload);
+
+/// A topic prefix a device publishes under: levels without '+' or '#', no empty last level.
+[[nodiscard]] bool is_valid_topic_prefix(std::string_view prefix) noexcept;
+/// A filter of device prefixes: as a prefix, but '+' may fill whole levels ('#' may not: the
+/// fleet appends /reading and /status to it).
+[[nodiscard]] bool is_valid_prefix_filter(std::string_view filter) noexcept;
+/// `name` made usable as one topic level (the default prefix sensors/<hostname>).
+[[nodiscard]] std::string topic_level(std::string_view name);
 
 /// What the command line asks for: options to run with, or text to print and an exit code
 /// (0 for --help on stdout, 2 for a bad flag on stderr).

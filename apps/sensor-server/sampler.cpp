@@ -1,7 +1,8 @@
 #include "sampler.hpp"
 
 #include <asyncio/core/loop.hpp>
-#include <asyncio/core/sleep.hpp>
+#include <asyncio/core/errors.hpp>
+#include <asyncio/core/timeout.hpp>
 
 #include <string>
 #include <stdexcept>
@@ -27,9 +28,29 @@ void Sampler::store(const Reading& reading) {
 
 void Sampler::sample_once() { store(m_sensor->read()); }
 
+void Sampler::set_interval(std::chrono::milliseconds interval) {
+    m_interval = interval;
+    m_interval_changed.set();
+}
+
+asyncio::Task<> Sampler::wait_for_next_reading() {
+    asyncio::EventLoop& loop = asyncio::get_event_loop();
+    const asyncio::TimePoint last = loop.time();
+    for (;;) {
+        m_interval_changed.clear();
+        const asyncio::TimePoint next = last + m_interval;
+        if (loop.time() >= next) co_return;
+        try {
+            co_await asyncio::wait_for(m_interval_changed.wait(), next - loop.time());
+        } catch (const asyncio::TimeoutError&) {
+            co_return;
+        }
+    }
+}
+
 asyncio::Task<> Sampler::run() {
     for (;;) {
-        co_await asyncio::sleep(m_interval);
+        co_await wait_for_next_reading();
         try {
 #if SENSOR_SERVER_READS_ON_A_THREAD
             if (m_sensor->blocking()) {

@@ -5,6 +5,7 @@
 #include "history.hpp"
 #include "sensors.hpp"
 
+#include <asyncio/core/event.hpp>
 #include <asyncio/core/task.hpp>
 #include <asyncio/core/topic.hpp>
 
@@ -27,13 +28,19 @@ public:
     [[nodiscard]] asyncio::Topic<Sample>& topic() noexcept { return m_topic; }
     [[nodiscard]] const SensorSource& sensor() const noexcept { return *m_sensor; }
     [[nodiscard]] std::chrono::milliseconds interval() const noexcept { return m_interval; }
+    /// Changes the interval now: the next reading comes `interval` after the last one (at once
+    /// if that moment has passed), not after the rest of the old interval.
+    void set_interval(std::chrono::milliseconds interval);
     [[nodiscard]] std::uint64_t read_errors() const noexcept { return m_read_errors; }
 
 private:
     void store(const Reading& reading);
+    /// Suspends until one interval after the last reading, following set_interval() meanwhile.
+    [[nodiscard]] asyncio::Task<> wait_for_next_reading();
 
     std::unique_ptr<SensorSource> m_sensor;
     std::chrono::milliseconds m_interval;
+    asyncio::Event m_interval_changed;
     History m_history;
     asyncio::Topic<Sample> m_topic;
     std::uint64_t m_read_errors = 0;

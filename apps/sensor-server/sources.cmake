@@ -28,8 +28,14 @@ set(SENSOR_SERVER_CORE_SOURCES
   ${SENSOR_SERVER_DIR}/sampler.cpp
   ${SENSOR_SERVER_DIR}/sensors.cpp)
 
-# Linux only: the OS's device facts, the host's sensors, make_sensor() with "linux", and main().
+# Linux only: the OS's device facts, the host's sensors, make_sensor() with "linux", the MQTT
+# publisher (--mqtt) and fleet view (--fleet), and main(). The core works without MQTT: a board's
+# main simply leaves Options::mqtt and Options::fleet empty.
 set(SENSOR_SERVER_LINUX_SOURCES
+  ${SENSOR_SERVER_DIR}/broker_client.cpp
+  ${SENSOR_SERVER_DIR}/fleet.cpp
+  ${SENSOR_SERVER_DIR}/fleet_state.cpp
+  ${SENSOR_SERVER_DIR}/mqtt_publisher.cpp
   ${SENSOR_SERVER_DIR}/linux_device.cpp
   ${SENSOR_SERVER_DIR}/linux_sensor.cpp
   ${SENSOR_SERVER_DIR}/network_info.cpp)
@@ -42,6 +48,12 @@ set(SENSOR_SERVER_WEB_ASSETS
   ${SENSOR_SERVER_DIR}/web/style.css
   ${SENSOR_SERVER_DIR}/web/favicon.svg)
 
+# The fleet page's files (--fleet), compiled into the Linux part by sensor_server_embed_fleet_assets().
+set(SENSOR_SERVER_FLEET_ASSETS
+  ${SENSOR_SERVER_DIR}/web/fleet.html
+  ${SENSOR_SERVER_DIR}/web/fleet.js
+  ${SENSOR_SERVER_DIR}/web/fleet.css)
+
 include(${SENSOR_SERVER_DIR}/../../cmake/EmbedAssets.cmake)
 
 # sensor_server_embed_assets(<target>): generates web_assets.cpp/.hpp (gzip at build time) in the
@@ -49,4 +61,11 @@ include(${SENSOR_SERVER_DIR}/../../cmake/EmbedAssets.cmake)
 # "web_assets.hpp"). Call it from the directory that defines <target>.
 function(sensor_server_embed_assets target)
   embed_assets(TARGET ${target} OUTPUT_NAME web_assets FILES ${SENSOR_SERVER_WEB_ASSETS})
+endfunction()
+
+# sensor_server_embed_fleet_assets(<target>): fleet_assets.cpp/.hpp, namespace
+# sensor_server::fleet_web (fleet.cpp includes "fleet_assets.hpp").
+function(sensor_server_embed_fleet_assets target)
+  embed_assets(TARGET ${target} OUTPUT_NAME fleet_assets NAMESPACE sensor_server::fleet_web TEMPLATES fleet.html
+               FILES ${SENSOR_SERVER_FLEET_ASSETS})
 endfunction()

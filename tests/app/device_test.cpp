@@ -36,8 +36,8 @@ private:
 /// An App with its sampler, as a main builds them.
 struct Fixture {
     explicit Fixture(DeviceInfo device, std::int64_t ts_ms = 1732550000123)
-        : sampler(std::make_unique<StampedSensor>(ts_ms), std::chrono::seconds(1), 10) {
-        options.interval_s = 2.5;
+        : sampler(std::make_unique<StampedSensor>(ts_ms), std::chrono::milliseconds(2500), 10) {
+        options.interval_s = 2.5;  // as a main gives it to both
         sampler.sample_once();
         app = std::make_unique<App>(options, sampler, std::move(device));
     }
