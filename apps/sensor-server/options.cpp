@@ -152,7 +152,6 @@ BrokerAddress parse_broker_url(std::string_view flag, std::string_view url) {
         throw std::invalid_argument(std::string(flag) + " needs mqtt://HOST[:PORT] without user, path or query, got " + quoted);
     }
     BrokerAddress address;
-    std::string_view port_text;
     if (rest.starts_with('[')) {  // [IPv6]:port
         const std::size_t close = rest.find(']');
         if (close == std::string_view::npos || close == 1) {
@@ -162,8 +161,7 @@ BrokerAddress parse_broker_url(std::string_view flag, std::string_view url) {
         const std::string_view after = rest.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':') throw std::invalid_argument(std::string(flag) + " needs mqtt://HOST[:PORT], got " + quoted);
-            port_text = after.substr(1);
-            address.port = parse_broker_port(flag, port_text);
+            address.port = parse_broker_port(flag, after.substr(1));
         }
         return address;
     }
