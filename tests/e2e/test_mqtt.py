@@ -160,8 +160,8 @@ class MqttPublishing(unittest.TestCase):
                             "--mqtt-topic", "test/dev3") as srv:
             wait_retained(self.broker, "test/dev3/status", lambda v: v == "online", message="status online")
             wait_until(lambda: srv.stdout().count("connected to mqtt://") >= 1, 10, message="connected")
-            time.sleep(0.5)  # the subscription to cmd/interval follows the connection at once
-            self.broker.publish("test/dev3/cmd/interval", "1.5")
+            # Retained: delivered when the subscription is made, should it come after this.
+            self.broker.publish("test/dev3/cmd/interval", "1.5", retain=True)
             wait_until(lambda: get_json(srv.port, "/api/device")["interval_s"] == 1.5, 10, message="interval 1.5")
             self.assertIn("interval set to 1.5 s by test/dev3/cmd/interval", srv.stdout())
             stamps = [json.loads(p)["ts"] for _, p in self.broker.messages("test/dev3/reading", 4, 20, ("-R",))]
