@@ -21,6 +21,7 @@
 // buffered, and the write buffer once it is sent, so idle connections hold no buffers. Both go to
 // a small per-thread free list (io/detail/buffer_pool.hpp), so taking them again for the next
 // request costs no allocation.
+// TLS (io/tls.hpp, asyncio::tls) sits under the same Stream: every operation works unchanged.
 // Lifetime: the state is shared with a background close (close() with data still buffered), so a
 // Stream may be destroyed at any time; the socket closes when that flush ends (10 s at most).
 
