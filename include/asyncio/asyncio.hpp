@@ -60,8 +60,11 @@
 #include <asyncio/core/virtual_clock.hpp>
 #include <asyncio/core/wait.hpp>
 #if __has_include(<thread>) && !defined(ASYNCIO_NO_THREADS)
-#include <asyncio/core/run_coroutine_threadsafe.hpp>
 #include <asyncio/core/to_thread.hpp>
+// std::mutex needs threads: a bare-metal libstdc++ has the header but not the type.
+#if !defined(__GLIBCXX__) || defined(_GLIBCXX_HAS_GTHREADS)
+#include <asyncio/core/run_coroutine_threadsafe.hpp>
+#endif
 #endif
 #if __has_include(<asyncio/io/stream.hpp>)
 #include <asyncio/io/datagram.hpp>
