@@ -1,5 +1,6 @@
 // The JSON API (/api/sensor, /api/history, /api/device), /metrics and /debug/tasks.
 #include "app.hpp"
+#include "json_text.hpp"
 #include "metrics_text.hpp"
 #include "number_text.hpp"
 
@@ -33,23 +34,6 @@ namespace {
 void json_headers(http::Response& response) {
     response.set_content_type("application/json");
     add_no_store_headers(response);
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-    out.push_back('"');
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(c);
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned char>(c));
-            out.append(escaped);
-        } else {
-            out.push_back(c);
-        }
-    }
-    out.push_back('"');
 }
 
 double seconds(asyncio::Duration duration) { return std::chrono::duration<double>(duration).count(); }

@@ -1,4 +1,5 @@
 #include "fleet_state.hpp"
+#include "json_text.hpp"
 #include "number_text.hpp"
 
 #include <cctype>
@@ -126,23 +127,6 @@ private:
 
 bool is_json_object(std::string_view text) noexcept { return JsonChecker(text).object_only(); }
 
-void append_json_string(std::string& out, std::string_view text) {
-    out.push_back('"');
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(c);
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned char>(c));
-            out.append(escaped);
-        } else {
-            out.push_back(c);
-        }
-    }
-    out.push_back('"');
-}
-
 FleetDevice* FleetState::device(std::string_view prefix) {
     if (const auto found = m_devices.find(prefix); found != m_devices.end()) return &found->second;
     if (m_devices.size() >= kMaxDevices) return nullptr;
@@ -170,14 +154,7 @@ void FleetState::append_device_json(std::string& out, std::string_view prefix, c
     out.append("{\"device\":");
     append_json_string(out, prefix);
     out.push_back(',');
-    out.append("\"status\":\"").append(device.status).append("\",\"reading\":");
-    out.append(device.reading.empty() ? std::string_view("null") : std::string_view(device.reading));
-    out.append(",\"last_seen_ms\":");
-    if (device.last_seen_ms) {
-        append_number(out, *device.last_seen_ms);
-    } else {
-        out.append("null");
-    }
+    append_device_fields(out, device);
     out.push_back('}');
 }
 
@@ -188,17 +165,22 @@ void FleetState::append_json(std::string& out) const {
         if (!first) out.push_back(',');
         first = false;
         append_json_string(out, prefix);
-        out.append(":{\"status\":\"").append(device.status).append("\",\"reading\":");
-        out.append(device.reading.empty() ? std::string_view("null") : std::string_view(device.reading));
-        out.append(",\"last_seen_ms\":");
-        if (device.last_seen_ms) {
-            append_number(out, *device.last_seen_ms);
-        } else {
-            out.append("null");
-        }
+        out.append(":{");
+        append_device_fields(out, device);
         out.push_back('}');
     }
     out.push_back('}');
+}
+
+void FleetState::append_device_fields(std::string& out, const FleetDevice& device) {
+    out.append("\"status\":\"").append(device.status).append("\",\"reading\":");
+    out.append(device.reading.empty() ? std::string_view("null") : std::string_view(device.reading));
+    out.append(",\"last_seen_ms\":");
+    if (device.last_seen_ms) {
+        append_number(out, *device.last_seen_ms);
+    } else {
+        out.append("null");
+    }
 }
 
 }  // namespace sensor_server

@@ -44,6 +44,8 @@ public:
 
 private:
     FleetDevice* device(std::string_view prefix);
+    /// "status", "reading" and "last_seen_ms" of one device, without braces.
+    static void append_device_fields(std::string& out, const FleetDevice& device);
 
     std::map<std::string, FleetDevice, std::less<>> m_devices;
     std::uint64_t m_version = 0;
@@ -52,7 +54,5 @@ private:
 
 /// True if `text` is one JSON object (RFC 8259), nested at most 32 deep.
 [[nodiscard]] bool is_json_object(std::string_view text) noexcept;
-/// Appends `text` as a JSON string (quotes, backslashes and control characters escaped).
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace sensor_server

@@ -21,6 +21,7 @@ set(SENSOR_SERVER_CORE_SOURCES
   ${SENSOR_SERVER_DIR}/app.cpp
   ${SENSOR_SERVER_DIR}/api.cpp
   ${SENSOR_SERVER_DIR}/dashboard.cpp
+  ${SENSOR_SERVER_DIR}/json_text.cpp
   ${SENSOR_SERVER_DIR}/live.cpp
   ${SENSOR_SERVER_DIR}/number_text.cpp
   ${SENSOR_SERVER_DIR}/options.cpp
