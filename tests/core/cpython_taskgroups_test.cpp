@@ -629,7 +629,9 @@ TEST(CPythonTaskGroups, test_taskgroup_23) {
             for (int count = 0; count < 10; ++count) {
                 co_await asyncio::sleep(0.1);
                 g.create_task(sleep_for(300ms));
-                if (count == 5) EXPECT_LT(g.size(), 5u);
+                if (count == 5) {
+                    EXPECT_LT(g.size(), 5u);
+                }
             }
             co_await asyncio::sleep(1.35);
             EXPECT_EQ(g.size(), 0u);
