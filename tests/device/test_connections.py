@@ -1,7 +1,8 @@
 """Connections: many requests on one keep-alive connection; eight busy clients while slow ones
 hold unfinished requests (answered when finished within the header time-out, 408 after it);
 clients that reset in the middle of a large response do not disturb the board; a client beyond the
-board's 12 connections gets 503 and the board serves again once they leave."""
+board's 12 connections is served, the slowest sender making room, and the board serves again once
+they leave."""
 
 from __future__ import annotations
 
@@ -115,9 +116,10 @@ class Resets(DeviceTestCase):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
 
-    def test_a_client_beyond_the_cap_gets_503_and_the_board_recovers(self):
+    def test_at_the_cap_the_slowest_sender_makes_room_and_the_board_recovers(self):
         # The board takes 12 connections at once (its sockets and RAM are sized for that). Twelve
-        # clients each hold an unfinished request; the thirteenth is told to come back later.
+        # clients each hold an unfinished request; for a thirteenth, the server closes the one
+        # that has been sending its request longest (408) rather than turn the newcomer away.
         wait_until(lambda: metrics(self.port)["http_connections_active"] == 1, timeout=15, interval=0.2,
                    message="only the /metrics request itself open")
         holders = []
@@ -126,14 +128,19 @@ class Resets(DeviceTestCase):
                 holder = RawConnection(self.port, timeout=10)
                 holder.send(b"GET /api/sensor HTTP/1.1\r\nHost: board\r\n")  # no blank line yet
                 holders.append(holder)
-            time.sleep(1.0)  # every holder accepted by the board
-            refused = get(self.port, "/healthz", timeout=10)
-            self.assertEqual(refused.status, 503)
-            self.assertIsNotNone(refused.header("Retry-After"))
-            # The holders are still served once they finish their requests.
-            for holder in holders[:3]:
-                holder.send(b"\r\n")
-                self.assertEqual(holder.read_response().status, 200)
+            time.sleep(1.0)  # every holder accepted by the board, and slow for longer than 0.5 s
+            newcomer = get(self.port, "/healthz", timeout=10)
+            self.assertEqual(newcomer.status, 200)
+            # The holders finish their requests: one was closed with 408, the others are served.
+            statuses = []
+            for holder in holders:
+                try:
+                    holder.send(b"\r\n")
+                    statuses.append(holder.read_response().status)
+                except (ConnectionClosed, OSError):
+                    statuses.append("closed")
+            self.assertEqual(statuses.count(200), 11, statuses)
+            self.assertIn(statuses.count(408) + statuses.count("closed"), (1,), statuses)
         finally:
             for holder in holders:
                 holder.close()
