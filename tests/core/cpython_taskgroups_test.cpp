@@ -870,25 +870,27 @@ TEST(CPythonTaskGroups, test_cancels_task_if_created_during_creation) {
     run_test([]() -> asyncio::Task<> {
         bool ran = false;
         bool my_error = false;
+        // The coroutine lambdas live in this frame, not in the group's body: the body returns at
+        // once, and a lambda coroutine reads its captures through the lambda object.
+        auto third_task = []() -> asyncio::Task<> {
+            throw MyExc();  // "third task failed"
+            co_return;
+        };
+        auto second_task = [&](asyncio::TaskGroup& tg) -> asyncio::Task<> {
+            tg.create_task(third_task());
+            bool cancelled = false;
+            try {
+                co_await asyncio::sleep(0);  // eager tasks cancel here
+                co_await asyncio::sleep(0);  // lazy tasks cancel here
+            } catch (const asyncio::CancelledError&) {
+                cancelled = true;
+            }
+            EXPECT_TRUE(cancelled);
+            ran = true;
+        };
         try {
             co_await asyncio::task_group([&](asyncio::TaskGroup& tg) -> asyncio::Task<> {
-                auto third_task = []() -> asyncio::Task<> {
-                    throw MyExc();  // "third task failed"
-                    co_return;
-                };
-                auto second_task = [&]() -> asyncio::Task<> {
-                    tg.create_task(third_task());
-                    bool cancelled = false;
-                    try {
-                        co_await asyncio::sleep(0);  // eager tasks cancel here
-                        co_await asyncio::sleep(0);  // lazy tasks cancel here
-                    } catch (const asyncio::CancelledError&) {
-                        cancelled = true;
-                    }
-                    EXPECT_TRUE(cancelled);
-                    ran = true;
-                };
-                tg.create_task(second_task());
+                tg.create_task(second_task(tg));
                 co_return;
             });
         } catch (const asyncio::ExceptionGroup& eg) {
