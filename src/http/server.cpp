@@ -539,10 +539,16 @@ HttpServer::HttpServer(const Router& router, ServerOptions options) : m_router(r
 
 HttpServer::~HttpServer() { close(); }
 
-Task<> HttpServer::start(std::string host, std::uint16_t port) {
+Task<> HttpServer::start(std::string host, std::uint16_t port) { return start(std::move(host), port, Listen()); }
+
+Task<> HttpServer::start(std::string host, std::uint16_t port, Listen listen) {
     HttpServer* self = this;
-    m_server = co_await start_server([self](Stream stream) { return serve(self, std::move(stream)); },
-                                     std::move(host), port);
+    Server::Callback handler = [self](Stream stream) { return serve(self, std::move(stream)); };
+    if (listen) {
+        m_server = co_await listen(std::move(handler), std::move(host), port);
+    } else {
+        m_server = co_await start_server(std::move(handler), std::move(host), port);
+    }
     m_server.set_refusal_message(shed_response());
 }
 

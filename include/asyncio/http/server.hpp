@@ -91,6 +91,12 @@ public:
 
     /// Listens on host:port (port 0: any free port, see port()).
     [[nodiscard]] Task<> start(std::string host, std::uint16_t port);
+    /// How a server listens: given the connection handler, the host and the port, returns the
+    /// listening Server. HTTPS passes one that calls start_server(handler, host, port, ServerTls)
+    /// (asyncio/io/tls.hpp), so the http layer itself needs no TLS library.
+    using Listen = std::function<Task<Server>(Server::Callback handler, std::string host, std::uint16_t port)>;
+    /// Listens on host:port with `listen` (plain TCP if it is empty).
+    [[nodiscard]] Task<> start(std::string host, std::uint16_t port, Listen listen);
     [[nodiscard]] std::uint16_t port() const noexcept { return m_server.port(); }
 
     /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
