@@ -86,11 +86,17 @@ std::string describe(const std::exception_ptr& error) {
     }
 }
 
+/// The connection to the broker, plain TCP unless options.open_stream says otherwise.
+Task<Stream> open_stream(const Options& options) {
+    if (options.open_stream) return options.open_stream(options.host, options.port);
+    return open_connection(options.host, options.port);
+}
+
 }  // namespace
 
 Task<> Client::State::establish() {
     auto self = shared_from_this();
-    Stream connection = co_await open_connection(options.host, options.port);
+    Stream connection = co_await open_stream(options);
     connection.set_nodelay(true);
     encode_connect(connection.output_buffer(), connect_fields(options));
     co_await connection.drain();

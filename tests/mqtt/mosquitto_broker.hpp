@@ -1,6 +1,7 @@
 #pragma once
 // A mosquitto broker of the test's own: a free port on 127.0.0.1, a generated configuration
-// (anonymous, no persistence), started and stopped by PID. Tests skip when mosquitto is not
+// (anonymous, no persistence, and whatever the test adds to its listener, TLS say), started and
+// stopped by PID. Tests skip when mosquitto is not
 // installed (scripts/deps.sh test installs it).
 
 #include <asyncio/core/loop.hpp>
@@ -63,10 +64,15 @@ inline bool accepts_connections(std::uint16_t port) {
 
 class Mosquitto {
 public:
-    Mosquitto() : m_port(free_port()) {
+    /// `listener_options`: lines for the listener ("cafile ...\ncertfile ...\nkeyfile ...\n").
+    explicit Mosquitto(const std::string& listener_options = "") : m_port(free_port()) {
         char directory[] = "/tmp/asyncio-mqtt-test-XXXXXX";
         if (::mkdtemp(directory) != nullptr) m_config = std::string(directory) + "/mosquitto.conf";
-        std::ofstream(m_config) << "listener " << m_port << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
+        std::ofstream config(m_config);
+        config << "listener " << m_port << " 127.0.0.1\n" << listener_options << "allow_anonymous true\npersistence false\n";
+        // Started by root, mosquitto becomes the user "mosquitto", who cannot read the test's
+        // private files (certificates and keys in a 0700 directory): stay who we are.
+        if (::geteuid() == 0) config << "user root\n";
     }
     Mosquitto(const Mosquitto&) = delete;
     Mosquitto& operator=(const Mosquitto&) = delete;

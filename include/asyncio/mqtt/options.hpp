@@ -1,12 +1,15 @@
 #pragma once
-// What a Client is configured with: the broker, the session, the last will, reconnection and
-// the limits it enforces.
+// What a Client is configured with: the broker, how to reach it, the session, the last will,
+// reconnection and the limits it enforces.
 
+#include <asyncio/core/task.hpp>
+#include <asyncio/io/stream.hpp>
 #include <asyncio/mqtt/packet.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -52,9 +55,20 @@ struct Limits {
     std::size_t max_subscription_backlog = 256;
 };
 
+/// Opens the connection to the broker: a connected Stream to host:port, ready for MQTT's bytes.
+/// Called for the first connection and for every reconnection, within connect_timeout (a
+/// TimeoutError cancels it).
+using OpenStream = std::function<Task<Stream>(std::string host, std::uint16_t port)>;
+
 struct Options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 1883;
+    /// How the connection is opened. Empty: plain TCP (open_connection(host, port)). For MQTT
+    /// over TLS (port 8883 by convention): mqtt::over_tls(ClientTls) from <asyncio/mqtt/tls.hpp>,
+    /// which links asyncio::tls. A function rather than a TLS option, so that the mqtt layer
+    /// needs no TLS library: a board without mbedTLS builds it as it is, and any other transport
+    /// (a proxy, a test's fake) fits the same slot.
+    OpenStream open_stream;
     ProtocolVersion version = ProtocolVersion::v311;
     /// Empty: the broker assigns one (3.1.1 requires clean_start then, section 3.1.3.1).
     std::string client_id;
