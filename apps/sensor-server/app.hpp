@@ -76,8 +76,9 @@ private:
     std::vector<std::function<void(std::string&)>> m_metric_sources;
 };
 
-/// The head of an event stream (text/event-stream, no Content-Length, Connection: close).
-[[nodiscard]] std::string event_stream_head();
+/// Caps `stream`'s send buffer for an endless push and returns the head of an event stream
+/// (text/event-stream, no Content-Length, Connection: close).
+[[nodiscard]] std::string begin_event_stream(asyncio::Stream& stream);
 
 /// Headers every response of the dashboard and API carries (safe defaults).
 void add_security_headers(http::Response& response);

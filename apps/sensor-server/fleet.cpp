@@ -35,10 +35,10 @@ asyncio::Duration seconds(double value) {
 
 }  // namespace
 
-Fleet::Fleet(const Options& options, App& app)
+Fleet::Fleet(const Options& options, App& app, mqtt::OpenStream open_stream)
     : m_filter(options.fleet_topic),
       m_write_timeout_s(options.write_timeout_s),
-      m_broker("fleet", *options.fleet, client_options()) {
+      m_broker("fleet", *options.fleet, client_options(), std::move(open_stream)) {
     http::Router& routes = app.routes();
     routes.get("/fleet", [this](const auto& req, auto& res) { page(req, res); });
     routes.get_prefix("/fleet/static/", [this](const auto& req, auto& res) { asset(req, res); });
@@ -105,7 +105,7 @@ asyncio::Task<> Fleet::events(http::OwnedRequest request, asyncio::Stream& strea
     // A backlog of one version: a client that falls behind is sent every device changed since
     // what it got last, each once, with its latest state; it never misses a device.
     auto changes = m_changes.subscribe(1);
-    std::string out = event_stream_head();
+    std::string out = begin_event_stream(stream);
     const bool head_only = request.method == "HEAD";
     std::uint64_t sent = 0;
     if (!head_only) {

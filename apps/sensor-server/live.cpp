@@ -64,9 +64,11 @@ void name_connection_task(std::string_view route, const http::OwnedRequest& requ
 
 }  // namespace
 
-/// The head of the event stream: no Content-Length (the body ends when the connection does), and
-/// a Date as on every 2xx from a server with a clock (RFC 9110 6.6.1).
-std::string event_stream_head() {
+/// Caps the connection's send buffer (a subscriber that stops reading holds little, and is noticed
+/// soon) and returns the head of the event stream: no Content-Length (the body ends when the
+/// connection does), and a Date as on every 2xx from a server with a clock (RFC 9110 6.6.1).
+std::string begin_event_stream(asyncio::Stream& stream) {
+    stream.set_send_buffer_size(http::kStreamingSendBuffer);
     std::string head = "HTTP/1.1 200 OK\r\nDate: ";
     head.append(http::http_date());
     head.append(
@@ -82,7 +84,7 @@ asyncio::Task<> App::events(http::OwnedRequest request, asyncio::Stream& stream)
     std::uint64_t sent_id = last_event_id(request);
     // An id from the future means the server restarted since: start afresh.
     if (sent_id > m_sampler.history().last_id()) sent_id = 0;
-    std::string out = event_stream_head();
+    std::string out = begin_event_stream(stream);
     // HEAD: the head a GET gets, and no body (RFC 9110 9.3.2), as the stream has no end to send.
     const bool head_only = request.method == "HEAD";
     if (!head_only) {

@@ -38,6 +38,7 @@ Task<std::optional<WebSocket>> WebSocket::accept(const OwnedRequest& request, St
         co_return std::nullopt;
     }
     write_websocket_accept(handshake.accept_key, head);
+    stream.set_send_buffer_size(kStreamingSendBuffer);
     stream.write(head);
     co_await stream.drain();
     co_return WebSocket(stream);

@@ -12,10 +12,12 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <climits>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <optional>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <system_error>
 #include <vector>
@@ -440,6 +442,14 @@ void Stream::set_nodelay(bool enabled) {
 void Stream::set_keepalive(bool enabled) {
     const auto result = detail::set_option(fd(), SOL_SOCKET, SO_KEEPALIVE, enabled ? 1 : 0);
     if (result.error != 0) detail::throw_error(result.error, "setsockopt(SO_KEEPALIVE)");
+}
+
+void Stream::set_send_buffer_size(std::size_t bytes) {
+    if (bytes == 0 || bytes > static_cast<std::size_t>(INT_MAX)) {
+        throw std::invalid_argument("set_send_buffer_size(): bytes must be in [1, INT_MAX]");
+    }
+    const auto result = detail::set_option(fd(), SOL_SOCKET, SO_SNDBUF, static_cast<int>(bytes));
+    if (result.error != 0) detail::throw_error(result.error, "setsockopt(SO_SNDBUF)");
 }
 
 }  // namespace asyncio

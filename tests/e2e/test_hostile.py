@@ -233,21 +233,65 @@ class NonReadingClient(unittest.TestCase):
                 conn.close()
 
 
-def established_server_sockets(port: int) -> int:
-    """Sockets on 127.0.0.1 whose local port is `port` and which are still ESTABLISHED: the server's
-    side of its open connections (a client that closed leaves the server's side in CLOSE_WAIT)."""
-    count = 0
+    def test_event_stream_subscriber_that_stops_reading_holds_a_bounded_send_buffer(self):
+        self.assert_stalled_subscriber_is_bounded_and_dropped("/events", {"Accept": "text/event-stream"})
+
+    def test_websocket_subscriber_that_stops_reading_holds_a_bounded_send_buffer(self):
+        self.assert_stalled_subscriber_is_bounded_and_dropped(
+            "/ws", {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": RawWebSocket.KEY,
+                    "Sec-WebSocket-Version": "13"})
+
+    def assert_stalled_subscriber_is_bounded_and_dropped(self, target: str, headers: dict) -> None:
+        """A subscriber with a small receive buffer that never reads, fed 100 readings a second:
+        what the server's kernel holds for it must stay small (the streaming send buffer cap),
+        and once that is full the write time-out must drop it. Without the cap Linux grows the
+        send buffer to megabytes and the time-out would not start for minutes."""
+        with running_server("--sensor", "sim", "--interval", "0.01", "--write-timeout", "1") as srv:
+            conn = RawConnection(srv.port, rcvbuf=4096)
+            try:
+                conn.request("GET", target, headers)
+                self.assertIn(conn.read_response(head_request=True).status, (101, 200))
+                most_queued = 0
+                started = time.monotonic()
+                while time.monotonic() - started < 30 and metrics(srv.port)["sensor_live_subscribers"] > 0:
+                    most_queued = max(most_queued, server_send_queue(srv.port))
+                    time.sleep(0.05)
+                self.assertEqual(metrics(srv.port)["sensor_live_subscribers"], 0,
+                                 "the subscriber that stopped reading was dropped")
+                self.assertGreater(most_queued, 0, "the server had output queued for the subscriber")
+                self.assertLessEqual(most_queued, 64 << 10, "the server's send buffer for it stayed small")
+                self.assertEqual(get(srv.port, "/healthz").status, 200)
+            finally:
+                conn.close()
+
+
+def server_send_queue(port: int) -> int:
+    """The largest send queue (bytes the kernel holds, not yet acknowledged by the peer) of the
+    server's established sockets on `port`."""
+    largest = 0
+    for fields in tcp_table_rows():
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+            largest = max(largest, int(fields[4].split(":")[0], 16))
+    return largest
+
+
+def tcp_table_rows() -> list[list[str]]:
+    """The rows of /proc/net/tcp and /proc/net/tcp6, split into fields."""
+    rows = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as f:
-                rows = f.readlines()[1:]
+                rows += [row.split() for row in f.readlines()[1:]]
         except OSError:
             continue
-        for row in rows:
-            fields = row.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
-                count += 1
-    return count
+    return rows
+
+
+def established_server_sockets(port: int) -> int:
+    """Sockets on 127.0.0.1 whose local port is `port` and which are still ESTABLISHED: the server's
+    side of its open connections (a client that closed leaves the server's side in CLOSE_WAIT)."""
+    return sum(1 for fields in tcp_table_rows()
+               if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01")
 
 
 def flood_pings_without_reading(port: int) -> RawConnection:

@@ -336,6 +336,21 @@ asyncio::Task<> extra_info_and_options() {
 }
 TEST_F(StreamTest, ExtraInfoAndSocketOptions) { io_test::run(extra_info_and_options()); }
 
+asyncio::Task<> capped_send_buffer() {
+    auto [client, server] = co_await io_test::tcp_pair();
+    int before = 0;
+    socklen_t length = sizeof before;
+    ::getsockopt(server.fd(), SOL_SOCKET, SO_SNDBUF, &before, &length);
+    server.set_send_buffer_size(16 * 1024);
+    int after = 0;
+    ::getsockopt(server.fd(), SOL_SOCKET, SO_SNDBUF, &after, &length);
+    EXPECT_EQ(after, 2 * 16 * 1024) << "Linux doubles SO_SNDBUF for its bookkeeping";
+    EXPECT_NE(after, before);
+    EXPECT_THROW(server.set_send_buffer_size(0), std::invalid_argument);
+    co_return;
+}
+TEST_F(StreamTest, SendBufferCanBeCapped) { io_test::run(capped_send_buffer()); }
+
 // --- a large transfer each way, through drain, with bounded memory ---
 
 /// A deterministic byte stream, and an order-sensitive checksum (FNV-1a) of what passed.

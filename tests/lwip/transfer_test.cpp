@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <lwip/opt.h>
+#include <optional>
 #include <string>
 
 #include "lwip_test_support.hpp"
@@ -82,5 +84,28 @@ asyncio::Task<> back_pressure() {
     co_await lwip_test::close_pair(pair);
 }
 TEST_F(LwipTransferTest, DrainWaitsUntilThePeerReads) { lwip_test::run(back_pressure()); }
+
+/// Bytes that left `sender`'s write buffer while the peer read nothing for a while.
+asyncio::Task<std::size_t> taken_while_the_peer_does_not_read(std::optional<std::size_t> send_buffer) {
+    lwip_test::Pair pair = co_await lwip_test::connected_pair();
+    if (send_buffer) pair.client.set_send_buffer_size(*send_buffer);
+    pair.client.write(lwip_test::pattern(kMebibyte));
+    pair.client.try_flush();
+    co_await asyncio::sleep(300ms);
+    pair.client.try_flush();
+    const std::size_t taken = kMebibyte - pair.client.write_buffer_size();
+    pair.client.abort();
+    pair.server.abort();
+    co_return taken;
+}
+
+asyncio::Task<> capped_send_buffer() {
+    const std::size_t uncapped = co_await taken_while_the_peer_does_not_read(std::nullopt);
+    const std::size_t capped = co_await taken_while_the_peer_does_not_read(TCP_MSS);
+    // Both send into the peer's window; only the uncapped one also queues up to TCP_SND_BUF.
+    EXPECT_GT(capped, 0u);
+    EXPECT_LT(capped, uncapped);
+}
+TEST_F(LwipTransferTest, SendBufferSizeCapsWhatLwipQueues) { lwip_test::run(capped_send_buffer()); }
 
 }  // namespace

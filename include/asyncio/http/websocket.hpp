@@ -29,11 +29,17 @@
 
 namespace asyncio::http {
 
+/// The kernel send buffer of a long-lived push connection (a WebSocket, an event stream), set
+/// with Stream::set_send_buffer_size(): 16 KiB, which Linux doubles to 32 KiB. A subscriber that
+/// stops reading then holds at most that much kernel memory (by default Linux lets the buffer
+/// grow to 4 MiB), and a write time-out around drain() starts as soon as it is full.
+inline constexpr std::size_t kStreamingSendBuffer = 16 * 1024;
+
 class WebSocket {
 public:
     /// Answers the upgrade request: 101 and a WebSocket, or the handshake's error status (the
     /// connection is then done) and std::nullopt. Web pages of other origins are refused (403,
-    /// see OriginPolicy).
+    /// see OriginPolicy). An accepted connection's send buffer is capped at kStreamingSendBuffer.
     [[nodiscard]] static Task<std::optional<WebSocket>> accept(const OwnedRequest& request, Stream& stream);
     /// The same, with the origins `origins` allows (kept by reference until the task ends).
     [[nodiscard]] static Task<std::optional<WebSocket>> accept(const OwnedRequest& request, Stream& stream,

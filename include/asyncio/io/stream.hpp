@@ -135,6 +135,11 @@ public:
     [[nodiscard]] Address sockname() const;
     void set_nodelay(bool enabled);
     void set_keepalive(bool enabled);
+    /// Caps the kernel's send buffer for this socket (SO_SNDBUF; Linux doubles the value for its
+    /// bookkeeping). For a connection that pushes to a peer which may stop reading (an event
+    /// stream, a WebSocket): drain() then waits, and a time-out around it starts, once this much
+    /// is unsent, instead of once the kernel's buffer has grown to megabytes.
+    void set_send_buffer_size(std::size_t bytes);
     [[nodiscard]] std::size_t limit() const noexcept;
     void set_limit(std::size_t limit) noexcept;
     [[nodiscard]] int fd() const noexcept;

@@ -133,6 +133,10 @@ IoResult set_option(int fd, int level, int name, int value) noexcept {
     if (socket == nullptr) return failure(EBADF);
     if (level == IPPROTO_TCP && name == TCP_NODELAY) return success(lwip::set_no_delay(*socket, value != 0));
     if (level == SOL_SOCKET && name == SO_KEEPALIVE) return success(lwip::set_keepalive(*socket, value != 0));
+    if (level == SOL_SOCKET && name == SO_SNDBUF) {
+        if (value <= 0) return failure(EINVAL);
+        return success(lwip::set_send_buffer_cap(*socket, static_cast<std::size_t>(value)));
+    }
     if (level == SOL_SOCKET && name == SO_REUSEADDR) return success();  // listeners always reuse
     return failure(ENOPROTOOPT);
 }

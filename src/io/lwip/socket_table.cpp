@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -253,7 +254,9 @@ int send_some(Socket& socket, const char* data, std::size_t size, std::size_t& s
     if (socket.error != 0) return socket.error;
     if (socket.pcb == nullptr || socket.write_shut) return EPIPE;
     if (socket.connecting) return EAGAIN;
-    std::size_t room = std::min<std::size_t>({size, tcp_sndbuf(socket.pcb), 0xFFFF});
+    const std::size_t queued = TCP_SND_BUF - tcp_sndbuf(socket.pcb);
+    const std::size_t under_cap = socket.send_buffer_cap > queued ? socket.send_buffer_cap - queued : 0;
+    std::size_t room = std::min<std::size_t>({size, tcp_sndbuf(socket.pcb), under_cap, 0xFFFF});
     if (room == 0 || tcp_sndqueuelen(socket.pcb) >= TCP_SND_QUEUELEN) return EAGAIN;
     err_t written = tcp_write(socket.pcb, data, static_cast<u16_t>(room), TCP_WRITE_FLAG_COPY);
     // Short of segments or heap for this much: a smaller piece may fit now.
@@ -288,6 +291,12 @@ int set_keepalive(Socket& socket, bool enabled) noexcept {
     if (socket.pcb == nullptr) return 0;
     if (enabled) ip_set_option(socket.pcb, SOF_KEEPALIVE);
     else ip_reset_option(socket.pcb, SOF_KEEPALIVE);
+    return 0;
+}
+
+int set_send_buffer_cap(Socket& socket, std::size_t bytes) noexcept {
+    // Below one segment every send would be split into runts; Linux has a floor as well.
+    socket.send_buffer_cap = static_cast<std::uint32_t>(std::clamp<std::size_t>(bytes, TCP_MSS, UINT32_MAX));
     return 0;
 }
 

@@ -44,6 +44,9 @@ struct Socket {
     bool write_shut = false;     ///< shutdown_write() was called
     bool connecting = false;     ///< tcp_connect() sent the SYN, no answer yet
     bool write_starved = false;  ///< a send found lwIP's heap full: retried when any pcb frees some
+    /// SO_SNDBUF: at most this many bytes queued in lwIP (sent or not, unacknowledged); the
+    /// build's TCP_SND_BUF bounds every connection anyway, so only a smaller cap changes anything.
+    std::uint32_t send_buffer_cap = UINT32_MAX;
     IoHandle* handle = nullptr;  ///< the poller's handle of this descriptor, told of readiness
     // A listener's accepted connections, oldest first (descriptors).
     std::array<std::int16_t, kMaxPending> pending{};
@@ -80,6 +83,8 @@ int send_some(Socket& socket, const char* data, std::size_t size, std::size_t& s
 int shut_down_sending(Socket& socket) noexcept;
 int set_no_delay(Socket& socket, bool enabled) noexcept;
 int set_keepalive(Socket& socket, bool enabled) noexcept;
+/// SO_SNDBUF: caps what the socket queues for sending at `bytes` (at least one MSS).
+int set_send_buffer_cap(Socket& socket, std::size_t bytes) noexcept;
 
 /// An IPv4 endpoint of a socket (address in network byte order).
 struct Endpoint {

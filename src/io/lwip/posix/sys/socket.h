@@ -45,6 +45,7 @@ struct sockaddr_storage {
 #define SOL_SOCKET 0xfff
 #define SO_REUSEADDR 0x0004
 #define SO_KEEPALIVE 0x0008
+#define SO_SNDBUF 0x1001
 #define SO_ERROR 0x1007
 
 #define SOMAXCONN 32
