@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 
 namespace sensor_server {
 
@@ -20,13 +21,18 @@ constexpr auto kWatchEvery = 250ms;
 
 }  // namespace
 
-BrokerClient::BrokerClient(std::string role, const BrokerAddress& broker, mqtt::Options options)
+BrokerClient::BrokerClient(std::string role, const BrokerAddress& broker, mqtt::Options options,
+                           mqtt::OpenStream open_stream)
     : m_role(std::move(role)),
-      m_broker_text((broker.host.find(':') != std::string::npos ? "[" + broker.host + "]" : broker.host) + ":" +
+      m_broker_text(std::string(broker.tls ? "mqtts://" : "mqtt://") +
+                    (broker.host.find(':') != std::string::npos ? "[" + broker.host + "]" : broker.host) + ":" +
                     std::to_string(broker.port)),
       m_options(std::move(options)) {
+    // An mqtts:// broker reached in plain TCP would be a silent downgrade: refuse it.
+    if (broker.tls && !open_stream) throw std::invalid_argument(m_broker_text + " needs TLS (--mqtt-cafile)");
     m_options.host = broker.host;
     m_options.port = broker.port;
+    if (broker.tls) m_options.open_stream = std::move(open_stream);
 }
 
 asyncio::Task<> BrokerClient::connect() {
@@ -38,14 +44,14 @@ asyncio::Task<> BrokerClient::connect() {
         m_client.emplace(m_options);
         try {
             co_await m_client->connect();
-            std::printf("sensor-server: %s: connected to mqtt://%s\n", m_role.c_str(), m_broker_text.c_str());
+            std::printf("sensor-server: %s: connected to %s\n", m_role.c_str(), m_broker_text.c_str());
             std::fflush(stdout);
             co_return;
         } catch (const asyncio::CancelledError&) {
             throw;
         } catch (const std::exception& error) {
             if (!reported) {
-                std::fprintf(stderr, "sensor-server: %s: mqtt://%s not reachable (%s); retrying in the background\n",
+                std::fprintf(stderr, "sensor-server: %s: %s not reachable (%s); retrying in the background\n",
                              m_role.c_str(), m_broker_text.c_str(), error.what());
                 std::fflush(stderr);
                 reported = true;
@@ -65,13 +71,13 @@ asyncio::Task<> BrokerClient::wait_reconnected() {
         const bool connected = m_client->is_connected();
         const bool reconnected = connected && m_client->stats().connections != connections;
         if (!loss_reported && (!connected || reconnected)) {
-            std::fprintf(stderr, "sensor-server: %s: connection to mqtt://%s lost (%s); reconnecting\n", m_role.c_str(),
+            std::fprintf(stderr, "sensor-server: %s: connection to %s lost (%s); reconnecting\n", m_role.c_str(),
                          m_broker_text.c_str(), m_client->last_error().c_str());
             std::fflush(stderr);
             loss_reported = true;
         }
         if (reconnected) {
-            std::printf("sensor-server: %s: connected again to mqtt://%s\n", m_role.c_str(), m_broker_text.c_str());
+            std::printf("sensor-server: %s: connected again to %s\n", m_role.c_str(), m_broker_text.c_str());
             std::fflush(stdout);
             co_return;
         }

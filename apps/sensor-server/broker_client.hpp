@@ -19,8 +19,10 @@ namespace mqtt = asyncio::mqtt;
 
 class BrokerClient {
 public:
-    /// `role` names the connection in logs and metrics ("mqtt", "fleet").
-    BrokerClient(std::string role, const BrokerAddress& broker, mqtt::Options options);
+    /// `role` names the connection in logs and metrics ("mqtt", "fleet"). `open_stream` opens
+    /// the connection to an mqtts:// broker (tls_setup.hpp); empty for mqtt://.
+    BrokerClient(std::string role, const BrokerAddress& broker, mqtt::Options options,
+                 mqtt::OpenStream open_stream = {});
 
     /// Suspends until connected, trying again with growing delays (up to the reconnect
     /// policy's max_delay) while the broker is unreachable or refuses. Cancellable.
@@ -39,7 +41,7 @@ public:
 
 private:
     std::string m_role;
-    std::string m_broker_text;  ///< "127.0.0.1:1883", for the logs
+    std::string m_broker_text;  ///< "mqtt://127.0.0.1:1883", for the logs
     mqtt::Options m_options;
     std::optional<mqtt::Client> m_client;
 };

@@ -18,8 +18,9 @@ namespace sensor_server {
 
 class Fleet {
 public:
-    /// Adds the fleet's routes to `app`.
-    Fleet(const Options& options, App& app);
+    /// Adds the fleet's routes to `app`. `open_stream`: how to reach an mqtts:// broker
+    /// (tls_setup.hpp); empty for mqtt://.
+    Fleet(const Options& options, App& app, mqtt::OpenStream open_stream = {});
 
     /// Connects (retrying until the broker is there) and tracks the devices until cancelled.
     [[nodiscard]] asyncio::Task<> run();

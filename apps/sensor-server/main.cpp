@@ -9,6 +9,7 @@
 #include "options.hpp"
 #include "sampler.hpp"
 #include "sensors.hpp"
+#include "tls_setup.hpp"
 
 #include <asyncio/asyncio.hpp>
 
@@ -65,16 +66,20 @@ asyncio::Task<> stop_task(asyncio::Task<>& task) {
 }
 
 asyncio::Task<int> serve(Options options) {
+    // The certificates and keys first: a bad file stops the server before anything starts.
+    const WebTls web_tls = make_web_tls(options);
+    const asyncio::mqtt::OpenStream broker_tls = make_broker_tls(options);
     Sampler sampler(make_sensor(options.sensor),
                     std::chrono::duration_cast<std::chrono::milliseconds>(seconds(options.interval_s)), options.history);
     sampler.sample_once();
     App app(options, sampler, linux_device_info());
     std::optional<Fleet> fleet;
-    if (options.fleet) fleet.emplace(options, app);  // its routes, before the server starts
+    if (options.fleet) fleet.emplace(options, app, broker_tls);  // its routes, before the server starts
     http::HttpServer server(app.router(), server_options(options));
     app.attach(server);
+    if (web_tls.append_metrics) app.add_metrics(web_tls.append_metrics);
     try {
-        co_await server.start(options.host, options.port);
+        co_await server.start(options.host, options.port, web_tls.listen);
     } catch (const std::system_error& error) {
         // A name that does not resolve, or an address that is not this machine's: a bad --host,
         // said once (not getaddrinfo's text joined to errno's) and, like every bad flag, exit 2.
@@ -82,7 +87,7 @@ asyncio::Task<int> serve(Options options) {
         throw std::invalid_argument("--host '" + options.host +
                                     "' is neither an address of this machine nor a name that resolves to one");
     }
-    std::printf("sensor-server: serving http://%s:%u/ (sensor %s, every %g s)\n",
+    std::printf("sensor-server: serving %s://%s:%u/ (sensor %s, every %g s)\n", web_tls.listen ? "https" : "http",
                 options.host.find(':') != std::string::npos ? ("[" + options.host + "]").c_str() : options.host.c_str(),
                 server.port(), std::string(sampler.sensor().name()).c_str(), options.interval_s);
     std::fflush(stdout);
@@ -91,7 +96,7 @@ asyncio::Task<int> serve(Options options) {
     std::optional<MqttPublisher> publisher;
     std::optional<asyncio::Task<>> publishing;
     if (options.mqtt) {
-        publisher.emplace(*options.mqtt, device_prefix(options), sampler);
+        publisher.emplace(*options.mqtt, device_prefix(options), sampler, broker_tls);
         publishing = asyncio::create_task(publisher->run(), "mqtt publisher");
     }
     std::optional<asyncio::Task<>> tracking;

@@ -39,8 +39,11 @@ std::string printable(std::string_view payload) {
 
 }  // namespace
 
-MqttPublisher::MqttPublisher(const BrokerAddress& broker, std::string prefix, Sampler& sampler)
-    : m_prefix(std::move(prefix)), m_sampler(sampler), m_broker("mqtt", broker, client_options(m_prefix)) {}
+MqttPublisher::MqttPublisher(const BrokerAddress& broker, std::string prefix, Sampler& sampler,
+                             mqtt::OpenStream open_stream)
+    : m_prefix(std::move(prefix)),
+      m_sampler(sampler),
+      m_broker("mqtt", broker, client_options(m_prefix), std::move(open_stream)) {}
 
 asyncio::Task<> MqttPublisher::run() {
     co_await m_broker.connect();

@@ -22,7 +22,8 @@ namespace sensor_server {
 
 class MqttPublisher {
 public:
-    MqttPublisher(const BrokerAddress& broker, std::string prefix, Sampler& sampler);
+    /// `open_stream`: how to reach an mqtts:// broker (tls_setup.hpp); empty for mqtt://.
+    MqttPublisher(const BrokerAddress& broker, std::string prefix, Sampler& sampler, mqtt::OpenStream open_stream = {});
 
     /// Connects (retrying until the broker is there), then publishes and listens to commands
     /// until cancelled. Never ends because of the broker: the client reconnects by itself.

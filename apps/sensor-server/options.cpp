@@ -41,16 +41,26 @@ Options:
                          pages, as the browser sends it (https://dash.example:8443);
                          repeatable; '*' allows any page. Without it, /ws refuses (403)
                          pages served elsewhere; clients sending no Origin are allowed
+  --tls-cert FILE        serve HTTPS and WSS instead of HTTP and WS, on the same port (no
+                         plain HTTP), with this PEM certificate: the server's first, then
+                         any intermediate CAs. Needs --tls-key
+  --tls-key FILE         the PEM private key of --tls-cert (not encrypted)
   --mqtt URL             publish every reading to an MQTT broker, mqtt://HOST[:PORT]
-                         (port 1883 by default; mqtts:// is not supported yet): the
+                         (port 1883 by default) or, over TLS, mqtts://HOST[:PORT] (port
+                         8883 by default; needs --mqtt-cafile): the
                          reading (JSON, retained, QoS 1) to PREFIX/reading, online/offline
                          (retained; offline is the last will) to PREFIX/status; a number
                          of seconds sent to PREFIX/cmd/interval changes --interval. The
                          web server runs whether the broker is up or not
   --mqtt-topic PREFIX    the topic prefix (default sensors/<hostname>)
   --fleet URL            a dashboard of every device publishing to this broker, at /fleet
-                         (JSON at /api/fleet), mqtt://HOST[:PORT]
+                         (JSON at /api/fleet), mqtt://HOST[:PORT] or mqtts://HOST[:PORT]
   --fleet-topic FILTER   the devices' prefixes, '+' for one level (default sensors/+)
+  --mqtt-cafile FILE     the CA certificates (PEM) that the certificate of an mqtts://
+                         broker, of --mqtt and of --fleet, must chain to (one file; put
+                         several CAs in it if the brokers differ). The broker's name is
+                         checked too: give the name its certificate carries, not an
+                         address
   --help                 show this text
 )";
 }
@@ -95,6 +105,30 @@ std::uint16_t parse_broker_port(std::string_view flag, std::string_view text) {
     return static_cast<std::uint16_t>(value);
 }
 
+std::string file_name(std::string_view flag, const std::string& text) {
+    if (text.empty()) throw std::invalid_argument(std::string(flag) + " needs a file name");
+    return text;
+}
+
+/// The rules between flags, once every flag is read: a flag that would be ignored is an error.
+void check_flag_combinations(const Options& options) {
+    if (options.tls_cert.empty() != options.tls_key.empty()) {
+        throw std::invalid_argument(std::string(options.tls_cert.empty() ? "--tls-key" : "--tls-cert") +
+                                    " needs " + (options.tls_cert.empty() ? "--tls-cert" : "--tls-key") +
+                                    " too: HTTPS takes a certificate and its private key");
+    }
+    const bool mqtt_tls = options.mqtt && options.mqtt->tls;
+    const bool mqtts = mqtt_tls || (options.fleet && options.fleet->tls);
+    if (mqtts && options.mqtt_cafile.empty()) {
+        throw std::invalid_argument(std::string(mqtt_tls ? "--mqtt" : "--fleet") +
+                                    ": mqtts:// needs --mqtt-cafile FILE: the CA certificate(s) the broker's "
+                                    "certificate must chain to (/etc/ssl/certs/ca-certificates.crt for a public CA)");
+    }
+    if (!mqtts && !options.mqtt_cafile.empty()) {
+        throw std::invalid_argument("--mqtt-cafile is for an mqtts:// broker, and neither --mqtt nor --fleet names one");
+    }
+}
+
 using Setter = std::function<void(Options&, const std::string&)>;
 
 const std::map<std::string, Setter, std::less<>>& setters() {
@@ -126,6 +160,9 @@ const std::map<std::string, Setter, std::less<>>& setters() {
              o.mqtt_topic = v;
          }},
         {"--fleet", [](Options& o, const std::string& v) { o.fleet = parse_broker_url("--fleet", v); }},
+        {"--tls-cert", [](Options& o, const std::string& v) { o.tls_cert = file_name("--tls-cert", v); }},
+        {"--tls-key", [](Options& o, const std::string& v) { o.tls_key = file_name("--tls-key", v); }},
+        {"--mqtt-cafile", [](Options& o, const std::string& v) { o.mqtt_cafile = file_name("--mqtt-cafile", v); }},
         {"--fleet-topic", [](Options& o, const std::string& v) {
              if (!is_valid_prefix_filter(v)) {
                  throw std::invalid_argument("--fleet-topic needs a topic filter such as sensors/+ ('+' for whole "
@@ -141,17 +178,21 @@ const std::map<std::string, Setter, std::less<>>& setters() {
 
 BrokerAddress parse_broker_url(std::string_view flag, std::string_view url) {
     const std::string quoted = "'" + std::string(url) + "'";
-    if (url.starts_with("mqtts://")) {
-        throw std::invalid_argument(std::string(flag) + " " + quoted +
-                                    ": mqtts:// (MQTT over TLS) is not supported yet; use mqtt://HOST[:PORT]");
+    BrokerAddress address;
+    std::string_view rest;
+    if (url.starts_with("mqtt://")) {
+        rest = url.substr(7);
+    } else if (url.starts_with("mqtts://")) {
+        rest = url.substr(8);
+        address.tls = true;
+        address.port = 8883;
+    } else {
+        throw std::invalid_argument(std::string(flag) + " needs mqtt://HOST[:PORT] or mqtts://HOST[:PORT], got " + quoted);
     }
-    if (!url.starts_with("mqtt://")) throw std::invalid_argument(std::string(flag) + " needs mqtt://HOST[:PORT], got " + quoted);
-    std::string_view rest = url.substr(7);
     if (rest.ends_with('/')) rest.remove_suffix(1);  // mqtt://broker/ as people paste it
     if (rest.find_first_of("/?#@ ") != std::string_view::npos) {
         throw std::invalid_argument(std::string(flag) + " needs mqtt://HOST[:PORT] without user, path or query, got " + quoted);
     }
-    BrokerAddress address;
     if (rest.starts_with('[')) {  // [IPv6]:port
         const std::size_t close = rest.find(']');
         if (close == std::string_view::npos || close == 1) {
@@ -233,6 +274,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
             }
             setter->second(options, value);
         }
+        check_flag_combinations(options);
     } catch (const std::invalid_argument& error) {
         return CommandLine{std::nullopt, std::string("sensor-server: ") + error.what() + "\nTry 'sensor-server --help'.\n", 2};
     }

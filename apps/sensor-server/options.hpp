@@ -15,10 +15,11 @@ namespace sensor_server {
 inline constexpr double kMinIntervalS = 0.01;
 inline constexpr double kMaxIntervalS = 86400;
 
-/// A broker named by mqtt://HOST[:PORT] (--mqtt, --fleet).
+/// A broker named by mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (--mqtt, --fleet).
 struct BrokerAddress {
     std::string host;
     std::uint16_t port = 1883;
+    bool tls = false;  ///< mqtts://: MQTT over TLS, port 8883 by default
     friend bool operator==(const BrokerAddress&, const BrokerAddress&) = default;
 };
 
@@ -36,6 +37,10 @@ struct Options {
     /// Web pages of other origins allowed to open /ws (--allow-origin, repeatable; "*": any).
     /// Pages of this server and clients without Origin are always allowed.
     std::vector<std::string> allowed_origins;
+    /// --tls-cert and --tls-key: serve HTTPS and WSS only, with this PEM certificate chain and
+    /// key (both or neither; empty: plain HTTP).
+    std::string tls_cert;
+    std::string tls_key;
     /// --mqtt: publish every reading to this broker (none: no MQTT at all).
     std::optional<BrokerAddress> mqtt;
     /// --mqtt-topic: the device's topic prefix; empty means sensors/<hostname>, filled in by main.
@@ -44,10 +49,13 @@ struct Options {
     std::optional<BrokerAddress> fleet;
     /// --fleet-topic: a filter of device prefixes ('+' for a whole level).
     std::string fleet_topic = "sensors/+";
+    /// --mqtt-cafile: the PEM CA certificates an mqtts:// broker (--mqtt or --fleet) must chain
+    /// to; required by mqtts://, refused without it.
+    std::string mqtt_cafile;
 };
 
-/// Parses mqtt://HOST[:PORT] (HOST may be [IPv6]); std::invalid_argument naming `flag` otherwise.
-/// mqtts:// is refused with a message of its own: TLS to a broker is not supported yet.
+/// Parses mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (HOST may be [IPv6]; the default port is
+/// 1883, or 8883 for mqtts://); std::invalid_argument naming `flag` otherwise.
 [[nodiscard]] BrokerAddress parse_broker_url(std::string_view flag, std::string_view url);
 
 /// The seconds asked for by an interval command (a payload such as "2.5", spaces around it

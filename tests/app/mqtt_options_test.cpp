@@ -31,8 +31,28 @@ TEST(BrokerUrl, HostAndPort) {
     EXPECT_EQ(parse_broker_url("--mqtt", "mqtt://[fe80::1]"), (BrokerAddress{"fe80::1", 1883}));
 }
 
-TEST(BrokerUrl, MqttsIsRefusedWithAReason) {
-    EXPECT_NE(refusal("mqtts://broker:8883").find("mqtts:// (MQTT over TLS) is not supported yet"), std::string::npos);
+TEST(BrokerUrl, MqttsIsTlsOnPort8883ByDefault) {
+    EXPECT_EQ(parse_broker_url("--mqtt", "mqtts://broker.lan"), (BrokerAddress{"broker.lan", 8883, true}));
+    EXPECT_EQ(parse_broker_url("--mqtt", "mqtts://broker.lan:8884/"), (BrokerAddress{"broker.lan", 8884, true}));
+    EXPECT_EQ(parse_broker_url("--mqtt", "mqtts://[::1]"), (BrokerAddress{"::1", 8883, true}));
+    EXPECT_FALSE(parse_broker_url("--mqtt", "mqtt://broker.lan").tls);
+    EXPECT_NE(refusal("mqtts://"), "accepted");
+    EXPECT_NE(refusal("mqtts://host:0"), "accepted");
+}
+
+TEST(BrokerUrl, MqttsNeedsACaFileAndACaFileNeedsMqtts) {
+    const CommandLine without_ca = parse({"--mqtt", "mqtts://broker"});
+    EXPECT_EQ(without_ca.exit_code, 2);
+    EXPECT_NE(without_ca.message.find("mqtts:// needs --mqtt-cafile FILE"), std::string::npos) << without_ca.message;
+    const CommandLine fleet_without_ca = parse({"--fleet", "mqtts://broker"});
+    EXPECT_EQ(fleet_without_ca.exit_code, 2);
+    const CommandLine unused_ca = parse({"--mqtt", "mqtt://broker", "--mqtt-cafile", "ca.pem"});
+    EXPECT_EQ(unused_ca.exit_code, 2);
+    EXPECT_NE(unused_ca.message.find("--mqtt-cafile is for an mqtts:// broker"), std::string::npos) << unused_ca.message;
+    const CommandLine both = parse({"--mqtt", "mqtt://a", "--fleet", "mqtts://b", "--mqtt-cafile", "ca.pem"});
+    ASSERT_TRUE(both.options) << both.message;
+    EXPECT_EQ(both.options->mqtt_cafile, "ca.pem");
+    EXPECT_TRUE(both.options->fleet->tls);
 }
 
 TEST(BrokerUrl, MalformedUrlsAreRefused) {
@@ -45,10 +65,10 @@ TEST(BrokerUrl, MalformedUrlsAreRefused) {
 }
 
 TEST(BrokerUrl, ABadFlagExitsTwoWithOneMessage) {
-    const CommandLine bad = parse({"--mqtt", "mqtts://broker"});
+    const CommandLine bad = parse({"--mqtt", "tcp://broker"});
     EXPECT_EQ(bad.exit_code, 2);
     EXPECT_FALSE(bad.options);
-    EXPECT_NE(bad.message.find("not supported yet"), std::string::npos) << bad.message;
+    EXPECT_NE(bad.message.find("--mqtt needs mqtt://HOST[:PORT] or mqtts://HOST[:PORT]"), std::string::npos) << bad.message;
     const CommandLine fleet = parse({"--fleet", "tcp://broker"});
     EXPECT_EQ(fleet.exit_code, 2);
     EXPECT_NE(fleet.message.find("--fleet needs mqtt://HOST[:PORT]"), std::string::npos) << fleet.message;

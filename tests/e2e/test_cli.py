@@ -15,7 +15,8 @@ from client import ConnectionClosed, RawConnection, SSEClient, get, get_json
 from server import SensorServer, run_binary, running_server
 
 FLAGS = ["--host", "--port", "--sensor", "--interval", "--history", "--log", "--max-connections",
-         "--header-timeout", "--idle-timeout", "--write-timeout", "--allow-origin", "--help"]
+         "--header-timeout", "--idle-timeout", "--write-timeout", "--allow-origin", "--tls-cert", "--tls-key",
+         "--mqtt", "--mqtt-topic", "--fleet", "--fleet-topic", "--mqtt-cafile", "--help"]
 
 
 class Help(unittest.TestCase):
@@ -58,6 +59,11 @@ class BadFlags(unittest.TestCase):
         (["--allow-origin", "dash.example"], "--allow-origin"),
         (["--allow-origin", "https://dash.example/page"], "--allow-origin"),
         (["--allow-origin"], "--allow-origin"),
+        (["--tls-cert", "cert.pem"], "--tls-key"),
+        (["--tls-key", "key.pem"], "--tls-cert"),
+        (["--tls-cert", "", "--tls-key", "key.pem"], "--tls-cert"),
+        (["--mqtt", "mqtts://localhost"], "--mqtt-cafile"),
+        (["--mqtt-cafile", "ca.pem"], "--mqtt-cafile"),
         (["extra-argument"], "extra-argument"),
     ]
 

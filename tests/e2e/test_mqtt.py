@@ -211,7 +211,7 @@ class MqttPublishing(unittest.TestCase):
 
 class MqttFlags(unittest.TestCase):
     def test_bad_urls_exit_2_with_one_clear_message(self):
-        for url, says in (("mqtts://127.0.0.1:8883", "mqtts:// (MQTT over TLS) is not supported yet"),
+        for url, says in (("mqtts://127.0.0.1:8883", "mqtts:// needs --mqtt-cafile FILE"),
                           ("http://127.0.0.1", "--mqtt needs mqtt://HOST[:PORT]"),
                           ("mqtt://127.0.0.1:99999", "--mqtt needs a port from 1 to 65535")):
             result = server.run_binary("--mqtt", url)

@@ -1,0 +1,98 @@
+#include "tls_setup.hpp"
+
+#include <stdexcept>
+
+#if SENSOR_SERVER_HAS_TLS
+#include "metrics_text.hpp"
+
+#include <asyncio/io/tls.hpp>
+#include <asyncio/mqtt/tls.hpp>
+
+#include <fstream>
+#endif
+
+namespace sensor_server {
+
+#if SENSOR_SERVER_HAS_TLS
+namespace {
+
+/// `path`'s text; std::runtime_error naming `flag` and the file if it cannot be read.
+std::string read_file(const char* flag, const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw std::runtime_error(std::string(flag) + " " + path + ": cannot be read");
+    return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+asyncio::ServerTls load_server_tls(const Options& options) {
+    const std::string certificate = read_file("--tls-cert", options.tls_cert);
+    const std::string key = read_file("--tls-key", options.tls_key);
+    try {
+        return asyncio::ServerTls::from_pem(certificate, key);
+    } catch (const asyncio::TlsError& error) {
+        // mbedTLS's message says which part failed ("the server certificate: ...", "the private
+        // key: ..."); the user needs to know which files that was.
+        throw std::runtime_error("--tls-cert " + options.tls_cert + " / --tls-key " + options.tls_key + ": " +
+                                 error.what());
+    }
+}
+
+void append_tls_metrics(std::string& out, const asyncio::TlsServerStats& stats) {
+    append_metric_family(out, "tls_handshakes_total", "counter", "TLS handshakes completed (HTTPS and WSS clients).");
+    append_metric_sample(out, "tls_handshakes_total", static_cast<double>(stats.handshakes));
+    append_metric_family(out, "tls_failed_handshakes_total", "counter",
+                         "Connections closed because their TLS handshake failed (plain HTTP, bad clients).");
+    append_metric_sample(out, "tls_failed_handshakes_total", static_cast<double>(stats.failed_handshakes));
+    append_metric_family(out, "tls_timed_out_handshakes_total", "counter",
+                         "Connections closed because their TLS handshake took too long.");
+    append_metric_sample(out, "tls_timed_out_handshakes_total", static_cast<double>(stats.timed_out_handshakes));
+}
+
+}  // namespace
+
+WebTls make_web_tls(const Options& options) {
+    if (options.tls_cert.empty()) return {};
+    const asyncio::ServerTls tls = load_server_tls(options);
+    WebTls web;
+    // Not coroutines: each call returns start_server()'s Task, which holds its own copies.
+    web.listen = [tls](asyncio::Server::Callback handler, std::string host, std::uint16_t port) {
+        return asyncio::start_server(std::move(handler), std::move(host), port, tls);
+    };
+    web.append_metrics = [tls](std::string& out) { append_tls_metrics(out, tls.stats()); };
+    return web;
+}
+
+asyncio::mqtt::OpenStream make_broker_tls(const Options& options) {
+    if (options.mqtt_cafile.empty()) return {};
+    const std::string authorities = read_file("--mqtt-cafile", options.mqtt_cafile);
+    try {
+        return asyncio::mqtt::over_tls(asyncio::ClientTls::from_pem(authorities));
+    } catch (const asyncio::TlsError& error) {
+        throw std::runtime_error("--mqtt-cafile " + options.mqtt_cafile + ": " + error.what());
+    }
+}
+
+#else  // built without mbedTLS: asking for TLS is an error, never ignored
+
+namespace {
+
+[[noreturn]] void refuse(const char* flag) {
+    throw std::invalid_argument(std::string(flag) +
+                                ": this sensor-server was built without TLS (mbedTLS was not found; "
+                                "install libmbedtls-dev and build again)");
+}
+
+}  // namespace
+
+WebTls make_web_tls(const Options& options) {
+    if (!options.tls_cert.empty()) refuse("--tls-cert");
+    return {};
+}
+
+asyncio::mqtt::OpenStream make_broker_tls(const Options& options) {
+    if (!options.mqtt_cafile.empty()) refuse("mqtts://");
+    return {};
+}
+
+#endif
+
+}  // namespace sensor_server

@@ -1,0 +1,35 @@
+#pragma once
+// Linux part: the TLS the command line asks for, made before anything starts so that a bad file
+// stops the server at once: HTTPS and WSS (--tls-cert, --tls-key) and the connection to mqtts://
+// brokers (--mqtt-cafile). Built with asyncio::tls when mbedTLS was found; a sensor-server built
+// without it refuses these flags with a message that says so.
+
+#include "options.hpp"
+
+#include <asyncio/http/server.hpp>
+#include <asyncio/mqtt/options.hpp>
+
+#include <functional>
+#include <string>
+
+namespace sensor_server {
+
+/// How the web server listens, and what TLS adds to /metrics.
+struct WebTls {
+    /// For HttpServer::start(): TLS on every connection; empty for plain HTTP.
+    asyncio::http::HttpServer::Listen listen;
+    /// Appends the handshake counters (Prometheus text); empty for plain HTTP.
+    std::function<void(std::string&)> append_metrics;
+};
+
+/// From --tls-cert and --tls-key (empty WebTls without them). Reads and checks both files now:
+/// std::runtime_error naming the flag and the file that cannot be read or does not parse, or a
+/// key that does not belong to the certificate.
+[[nodiscard]] WebTls make_web_tls(const Options& options);
+
+/// The mqtt::Options::open_stream for the mqtts:// brokers of --mqtt and --fleet: TLS with
+/// --mqtt-cafile's CAs, the broker's name verified. Empty without --mqtt-cafile. Reads and checks
+/// the file now: std::runtime_error naming it.
+[[nodiscard]] asyncio::mqtt::OpenStream make_broker_tls(const Options& options);
+
+}  // namespace sensor_server
