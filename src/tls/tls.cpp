@@ -339,9 +339,49 @@ Task<> handshake(Stream& stream, const std::shared_ptr<TlsConfig>& config, const
     co_await wait_for(handshake_steps(stream, tls), limit);
 }
 
+/// How long, and how many bytes, a server keeps reading from a client whose handshake failed.
+constexpr std::chrono::milliseconds kLingerTime{500};
+constexpr std::size_t kLingerBytes = 16 * 1024;
+
+/// Reads and drops what the peer sends until it closes (or kLingerBytes went by).
+/// Suspends while nothing has arrived; resumed by the poller. Lifetime: `io` (the Stream's) must
+/// outlive the task.
+Task<> drop_input(IoHandle& io) {
+    char sink[1024];
+    for (std::size_t dropped = 0; dropped < kLingerBytes;) {
+        const IoResult got = detail::receive(io.fd(), sink, sizeof sink);
+        if (got.error == 0) {
+            if (got.value == 0) co_return;  // the peer closed too
+            dropped += static_cast<std::size_t>(got.value);
+        } else if (got.would_block()) {
+            io.not_readable();
+            co_await io.wait_readable();
+        } else {
+            co_return;  // reset: nothing left to be gentle about
+        }
+    }
+}
+
+/// Ends the connection of a client whose handshake failed with a FIN rather than a reset. Such a
+/// client (plain HTTP, say) has usually sent more than mbedTLS read, and closing a socket with
+/// unread input makes the kernel answer with a reset, which the client reports as an error
+/// instead of a closed connection. So: shut down our side, drop what the client still sends
+/// until it closes, at most kLingerTime; then the Stream closes the socket.
+/// Suspends: up to kLingerTime, while the client neither sends nor closes.
+Task<> close_after_failed_handshake(Stream& stream) {
+    IoHandle& io = stream.io_handle();
+    (void)detail::shutdown_write(io.fd());
+    try {
+        co_await wait_for(drop_input(io), kLingerTime);
+    } catch (const TimeoutError&) {
+        // A client that neither sends nor closes: closed now, whatever the kernel then sends.
+    }
+}
+
 /// One TLS connection of a server: handshake, then the application's callback.
 Task<> serve_tls(std::shared_ptr<const Server::Callback> callback, ServerTls tls, Stream stream) {
     TlsServerStats& stats = tls.config()->stats;
+    bool failed = false;
     try {
         co_await handshake(stream, tls.config(), nullptr, tls.handshake_timeout);
     } catch (const CancelledError&) {
@@ -351,6 +391,10 @@ Task<> serve_tls(std::shared_ptr<const Server::Callback> callback, ServerTls tls
         co_return;  // the Stream closes the connection
     } catch (const std::exception&) {
         ++stats.failed_handshakes;  // a client that speaks no TLS, or rejected us: not our failure
+        failed = true;
+    }
+    if (failed) {
+        co_await close_after_failed_handshake(stream);
         co_return;
     }
     ++stats.handshakes;
