@@ -25,6 +25,7 @@ import websockets
 import server
 from client import curl, wait_until
 from server import SensorServer
+from test_dashboard_browser import CHROMIUM, CHROMIUM_FLAGS, TEXT, Chromium, DevTools
 from test_mqtt import HAVE_MOSQUITTO, MOSQUITTO_SUB, SKIP_REASON, Mosquitto
 
 OPENSSL = shutil.which("openssl")
@@ -266,6 +267,63 @@ class TlsFlags(unittest.TestCase):
         text = server.run_binary("--help").stdout
         for flag in ("--tls-cert FILE", "--tls-key FILE", "--mqtt-cafile FILE", "mqtts://HOST[:PORT]"):
             self.assertIn(flag, text)
+
+
+class HttpsChromium(Chromium):
+    """Headless Chromium (as test_dashboard_browser.py starts it) that accepts the test's
+    certificate: its CA is in no browser's store. The certificate itself is checked by the other
+    tests; this one checks that the page works over https."""
+
+    def __init__(self) -> None:  # Chromium.__init__ with one flag more
+        self.profile = tempfile.mkdtemp(prefix="e2e-chromium-")
+        self.proc = subprocess.Popen([CHROMIUM, *CHROMIUM_FLAGS, "--ignore-certificate-errors",
+                                      f"--user-data-dir={self.profile}", "about:blank"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        server.add_cleanup(id(self), self.stop)
+        self.port = self._devtools_port(timeout=30)
+
+
+# The page's own WebSocket to /ws, as a page script would open it: wss:// on an https page.
+OPEN_PAGE_WEBSOCKET = """new Promise((resolve, reject) => {
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  socket.onmessage = (event) => { resolve(event.data); socket.close(); };
+  socket.onerror = () => reject(new Error('the WebSocket failed'));
+  setTimeout(() => reject(new Error('no message within 5 s')), 5000);
+})"""
+
+
+@unittest.skipUnless(OPENSSL and CHROMIUM, "openssl or chromium is not installed")
+class DashboardOverHttps(unittest.TestCase):
+    def test_the_dashboard_goes_live_over_https_and_its_page_may_open_wss(self):
+        srv = HttpsServer("--sensor", "sim", "--interval", "0.2").start()
+        try:
+            browser = HttpsChromium()
+            try:
+                report = asyncio.run(asyncio.wait_for(self.drive(browser, srv.port), 60))
+            finally:
+                browser.stop()
+        finally:
+            self.assertEqual(srv.stop(), 0, srv.stderr()[-2000:])
+        self.assertEqual(report["protocol"], "https:")
+        self.assertNotEqual(report["first"], report["changed"], "the temperature shown changes live")
+        self.assertIn("temperature_c", json.loads(report["websocket"]))
+        self.assertEqual(report["problems"], [], "no console errors, CSP violations or failed loads")
+
+    async def drive(self, browser: HttpsChromium, port: int) -> dict:
+        async with websockets.connect(browser.page_websocket_url(), max_size=None, open_timeout=10,
+                                      ping_interval=None) as ws:
+            cdp = DevTools(ws)
+            try:
+                await cdp.open_desktop_page(f"https://localhost:{port}/", timeout=15)
+                protocol = await cdp.evaluate("location.protocol")
+                await cdp.poll(TEXT.format("status"), lambda v: v == "live", timeout=10)
+                first = await cdp.poll(TEXT.format("temperature_c"), lambda v: bool(v), timeout=5)
+                changed = await cdp.poll(TEXT.format("temperature_c"), lambda v: v != first, timeout=10)
+                websocket = await cdp.evaluate(OPEN_PAGE_WEBSOCKET)
+                return {"protocol": protocol, "first": first, "changed": changed, "websocket": websocket,
+                        "problems": cdp.problems()}
+            finally:
+                await cdp.close()
 
 
 class TlsMosquitto(Mosquitto):
