@@ -190,6 +190,13 @@ public:
     [[nodiscard]] bool idle() const noexcept { return m_idle; }
     [[nodiscard]] bool streaming() const noexcept { return m_streaming; }
     void cancel() noexcept { m_task.cancel(); }
+    /// Closes an idle connection to make room for a newcomer. It is no longer idle from now on
+    /// (its task ends only when it next runs), so a second newcomer in the same pass picks
+    /// another one.
+    void close_for_room() noexcept {
+        m_idle = false;
+        m_task.cancel();
+    }
     /// Bytes per second of the request that is arriving, if the connection waits for more of it
     /// and has for at least `at_least`; nullopt otherwise (idle, answering, streaming, or new).
     [[nodiscard]] std::optional<double> request_rate(TimePoint now, Duration at_least) const noexcept {
@@ -559,7 +566,7 @@ bool HttpServer::admit() noexcept {
         if (!found && connection.idle()) {
             found = true;
             ++m_stats.idle_closed_for_room;
-            connection.cancel();
+            connection.close_for_room();
         }
     });
     if (found) return true;

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import socket
 import statistics
 import threading
@@ -121,6 +122,31 @@ class ConnectionCap(unittest.TestCase):
                 self.assertGreaterEqual(metrics(srv.port)["http_idle_connections_closed_for_room_total"], 1)
             finally:
                 for c in idle:
+                    c.close()
+
+    def test_two_newcomers_at_once_each_close_an_idle_connection_of_their_own(self):
+        with running_server("--sensor", "fixed:1", "--max-connections", "4") as srv:
+            idle = [RawConnection(srv.port) for _ in range(4)]
+            newcomers = []
+            try:
+                for c in idle:
+                    c.request("GET", "/healthz")
+                    self.assertEqual(c.read_response().status, 200)
+                time.sleep(0.1)
+                # Both connect while the server is stopped, so that it accepts them in one pass.
+                srv.proc.send_signal(signal.SIGSTOP)
+                try:
+                    newcomers = [RawConnection(srv.port) for _ in range(2)]
+                    for c in newcomers:
+                        c.request("GET", "/healthz")
+                finally:
+                    srv.proc.send_signal(signal.SIGCONT)
+                for c in newcomers:
+                    self.assertEqual(c.read_response().status, 200)
+                closed = [c for c in idle if c.closed_within(1.0)]
+                self.assertEqual(len(closed), 2, "each newcomer took the slot of a different idle connection")
+            finally:
+                for c in idle + newcomers:
                     c.close()
 
     def test_busy_connections_at_the_cap_get_503_with_retry_after(self):
