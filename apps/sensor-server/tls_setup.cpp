@@ -9,6 +9,7 @@
 #include <asyncio/mqtt/tls.hpp>
 
 #include <fstream>
+#include <iterator>
 #endif
 
 namespace sensor_server {

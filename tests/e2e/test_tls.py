@@ -23,7 +23,7 @@ import unittest
 import websockets
 
 import server
-from client import curl, wait_until
+from client import curl, get_json, wait_until
 from server import SensorServer
 from test_dashboard_browser import CHROMIUM, CHROMIUM_FLAGS, TEXT, Chromium, DevTools
 from test_mqtt import HAVE_MOSQUITTO, MOSQUITTO_SUB, SKIP_REASON, Mosquitto
@@ -351,12 +351,15 @@ class MqttOverTls(unittest.TestCase):
         self.broker = TlsMosquitto().start()
         self.addCleanup(self.broker.close)
 
-    def test_readings_are_published_over_tls(self):
-        with server.running_server("--sensor", "fixed:21.5", "--interval", "0.2", "--mqtt",
-                                   f"mqtts://localhost:{self.broker.port}", "--mqtt-cafile", CERTS.path("ca.pem"),
-                                   "--mqtt-topic", "sensors/tls-test") as srv:
-            wait_until(lambda: f"connected to mqtts://localhost:{self.broker.port}" in srv.stdout(), 10,
-                       message="connected over TLS")
+    def test_readings_are_published_over_tls_and_the_fleet_sees_them(self):
+        url = f"mqtts://localhost:{self.broker.port}"
+        with server.running_server("--sensor", "fixed:21.5", "--interval", "0.2", "--mqtt", url, "--fleet", url,
+                                   "--mqtt-cafile", CERTS.path("ca.pem"), "--mqtt-topic", "sensors/tls-test") as srv:
+            wait_until(lambda: srv.stdout().count(f"connected to {url}") == 2, 10,
+                       message="the publisher and the fleet connected over TLS")
+            fleet = wait_until(lambda: (get_json(srv.port, "/api/fleet").get("sensors/tls-test") or {}).get("reading"),
+                               10, message="the fleet got the reading")
+            self.assertEqual(fleet["temperature_c"], 21.5)
             got = self.broker.subscribe("sensors/#", 2)
             self.assertEqual(got.returncode, 0, got.stderr)
             lines = dict(line.split(" ", 1) for line in got.stdout.splitlines())
@@ -371,13 +374,8 @@ class MqttOverTls(unittest.TestCase):
             wait_until(lambda: "not reachable" in srv.stderr(), 10, message="one line saying why")
             self.assertIn("certificate verify failed", srv.stderr())
             self.assertNotIn("connected to", srv.stdout())
-            self.assertEqual(server_json(srv.port)["temperature_c"] is not None, True)
+            self.assertIn("temperature_c", get_json(srv.port, "/api/sensor"), "the web server serves meanwhile")
         self.assertNotIn("sensors/untrusted", self.broker.subscribe("sensors/#", 1, timeout=2).stdout)
-
-
-def server_json(port: int) -> dict:
-    from client import get_json
-    return get_json(port, "/api/sensor")
 
 
 if __name__ == "__main__":

@@ -55,9 +55,12 @@ struct Limits {
     std::size_t max_subscription_backlog = 256;
 };
 
-/// Opens the connection to the broker: a connected Stream to host:port, ready for MQTT's bytes.
-/// Called for the first connection and for every reconnection, within connect_timeout (a
-/// TimeoutError cancels it).
+/// Opens the connection to the broker. The Task it returns suspends while connecting (and, for
+/// TLS, shaking hands), is resumed by the poller, and returns a connected Stream to host:port
+/// ready for MQTT's bytes, or throws (std::system_error, TlsError...). Called by the client's own
+/// task for the first connection and for every reconnection, within connect_timeout (a
+/// TimeoutError cancels it). The function is copied into the client and lives as long as it; the
+/// Task must depend on nothing else the caller owns (take arguments by value).
 using OpenStream = std::function<Task<Stream>(std::string host, std::uint16_t port)>;
 
 struct Options {
