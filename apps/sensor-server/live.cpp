@@ -11,11 +11,14 @@
 #include <asyncio/core/timeout.hpp>
 #include <asyncio/http/response.hpp>
 #include <asyncio/http/websocket.hpp>
+#include <asyncio/io/connection_error.hpp>
 
 #include <charconv>
 #include <chrono>
+#include <exception>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace sensor_server {
 
@@ -160,6 +163,24 @@ asyncio::Task<> signal_end(asyncio::Task<> half, asyncio::Event& ended) {
     ended.set();
 }
 
+/// Joins one half of a WebSocket session. The endings a session expects are absorbed: cancelled,
+/// the client reset or vanished (a connection error), or it stopped reading (the write time-out:
+/// the connection is dropped rather than buffered for). Anything else is returned, for the
+/// caller to rethrow once both halves are joined.
+asyncio::Task<std::exception_ptr> join_half(asyncio::Task<> half, asyncio::Stream& stream) {
+    try {
+        co_await half;
+    } catch (const asyncio::CancelledError&) {
+    } catch (const asyncio::TimeoutError&) {
+        stream.abort();
+    } catch (const std::system_error& error) {
+        if (!asyncio::is_connection_error(error)) co_return std::current_exception();
+    } catch (...) {
+        co_return std::current_exception();
+    }
+    co_return nullptr;
+}
+
 }  // namespace
 
 asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stream) {
@@ -189,19 +210,12 @@ asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stre
     }
     sender.cancel();
     reader.cancel();
-    // Both are joined before `socket` and `subscription` go: they use them.
-    try {
-        co_await sender;
-    } catch (const asyncio::TimeoutError&) {
-        stream.abort();  // the client stopped reading: drop it rather than buffer for it
-    } catch (...) {
-        // Cancelled, or the send failed because the client is gone: the connection ends anyway.
-    }
-    try {
-        co_await reader;
-    } catch (...) {
-        // Cancelled, or the client reset the connection.
-    }
+    // Both are joined before `socket` and `subscription` go: they use them. A failure that is
+    // not the client leaving is rethrown then, and the http layer reports it, naming the route.
+    const std::exception_ptr sender_failure = co_await join_half(std::move(sender), stream);
+    const std::exception_ptr reader_failure = co_await join_half(std::move(reader), stream);
+    if (sender_failure) std::rethrow_exception(sender_failure);
+    if (reader_failure) std::rethrow_exception(reader_failure);
 }
 
 }  // namespace sensor_server

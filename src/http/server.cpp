@@ -5,6 +5,7 @@
 #include <asyncio/core/loop.hpp>
 #include <asyncio/core/sleep.hpp>
 #include <asyncio/http/chunked_decoder.hpp>
+#include <asyncio/io/connection_error.hpp>
 #include <asyncio/io/detail/buffer_pool.hpp>  // ASYNCIO_SMALL_BUFFERS
 
 #include <optional>
@@ -13,6 +14,13 @@
 namespace asyncio::http {
 
 namespace {
+
+/// "GET /path": how a failure report names the request.
+std::string route_of(const Request& request) {
+    std::string route(request.method);
+    route.append(" ").append(request.path);
+    return route;
+}
 
 /// The time limit of a connection's current wait (idle, request head, body, write), armed
 /// lazily: the loop's timer heap sees one insertion per time-out period, not an insertion and a
@@ -244,6 +252,12 @@ private:
     /// method and target show as "-" in the access log).
     void start_error_response(int status, std::string_view detail);
     void answer_unrouted(const Router::Match& route);
+    /// A handler threw: its response is replaced by a 500 (the exception's text stays in the
+    /// report, not in the page), and the failure is reported once, naming the route.
+    void answer_handler_failure(std::exception_ptr failure);
+    /// One report line: "http: ROUTE from PEER failed: WHAT" (the route is "METHOD PATH", or
+    /// "connection" when no request is known).
+    void report_failure(std::string_view route, std::string_view what) const;
     void answer(bool keep_alive);
     void log(TimePoint started) const;
     Task<bool> flush_slowly();
@@ -318,6 +332,24 @@ void HttpServer::Connection::answer_unrouted(const Router::Match& route) {
         response().body().clear();
         response().set_content_type({});
     }
+}
+
+void HttpServer::Connection::answer_handler_failure(std::exception_ptr failure) {
+    try {
+        std::rethrow_exception(std::move(failure));
+    } catch (const std::exception& error) {
+        report_failure(route_of(request()), error.what());
+    } catch (...) {
+        report_failure(route_of(request()), "an exception that is not a std::exception");
+    }
+    response().reset();
+    response().error(500);
+}
+
+void HttpServer::Connection::report_failure(std::string_view route, std::string_view what) const {
+    std::string message = "http: ";
+    message.append(route).append(" from ").append(m_peer).append(" failed: ").append(what);
+    report_error(message);
 }
 
 void HttpServer::Connection::answer(bool keep_alive) {
@@ -425,10 +457,23 @@ Task<bool> HttpServer::Connection::read_body(ParseResult& head) {
 
 Task<> HttpServer::Connection::run_stream_handler(const StreamHandler& handler, std::size_t head_bytes) {
     OwnedRequest owned(request());
+    std::string route = owned.method + " " + owned.path;
     release_exchange();             // the handler has its own copy of the request
     m_stream.consume(head_bytes);   // what follows the request belongs to the handler
     m_streaming = true;
-    co_await handler(std::move(owned), m_stream);
+    // The handler owns the connection now (it may have answered already): a failure can only be
+    // reported, and the connection closes.
+    try {
+        co_await handler(std::move(owned), m_stream);
+    } catch (const CancelledError&) {
+        throw;
+    } catch (const std::system_error& error) {
+        if (!is_connection_error(error)) report_failure(route, error.what());
+    } catch (const std::exception& error) {
+        report_failure(route, error.what());
+    } catch (...) {
+        report_failure(route, "an exception that is not a std::exception");
+    }
 }
 
 Task<> HttpServer::Connection::run(HttpServer* server, Stream stream) {
@@ -504,12 +549,18 @@ Task<> HttpServer::Connection::run(HttpServer* server, Stream stream) {
                 co_return;
             }
             response.reset();
-            if (route.handler != nullptr) {
-                (*route.handler)(request, response);
-            } else if (route.async_handler != nullptr) {
-                co_await (*route.async_handler)(request, response);
-            } else {
-                connection.answer_unrouted(route);
+            try {
+                if (route.handler != nullptr) {
+                    (*route.handler)(request, response);
+                } else if (route.async_handler != nullptr) {
+                    co_await (*route.async_handler)(request, response);
+                } else {
+                    connection.answer_unrouted(route);
+                }
+            } catch (const CancelledError&) {
+                throw;  // the server is closing, or the connection's time-out: not the handler's fault
+            } catch (...) {
+                connection.answer_handler_failure(std::current_exception());
             }
             const bool keep_alive = request.keep_alive && !server->m_closing;
             const std::size_t output_before = stream.write_buffer_size();
@@ -533,8 +584,10 @@ Task<> HttpServer::Connection::run(HttpServer* server, Stream stream) {
                 co_await sleep(kYield);
             }
         }
-    } catch (const std::system_error&) {
+    } catch (const std::system_error& error) {
         // The client reset or vanished: nothing to answer; the stream closes with the frame.
+        // Anything else is a fault worth a line.
+        if (!is_connection_error(error)) connection.report_failure("connection", error.what());
     }
 }
 

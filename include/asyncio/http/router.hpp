@@ -48,9 +48,15 @@ struct OwnedRequest {
     [[nodiscard]] std::string_view header(std::string_view name) const noexcept;
 };
 
+/// Fills in the response. If it throws, the client gets a 500 instead (the exception's text is
+/// not shown), the server reports the failure once ("http: GET /path from PEER failed: ..."), and
+/// the connection goes on serving.
 using Handler = std::function<void(const ServerRequest&, Response&)>;
+/// The same, for a handler that awaits (a sensor read, a query to another server).
 using AsyncHandler = std::function<Task<>(const ServerRequest&, Response&)>;
 /// Owns the connection from the end of the request head on; the connection closes when it ends.
+/// An exception from it is reported as a Handler's is, unless it is a connection error (the
+/// client reset or vanished: see io/connection_error.hpp) or a cancellation.
 using StreamHandler = std::function<Task<>(OwnedRequest, Stream&)>;
 
 class Router {

@@ -1,0 +1,36 @@
+#pragma once
+// CPython's ConnectionError, for the std::system_error a Stream throws: whether an error means
+// the peer, or the path to it, is gone (ConnectionResetError, BrokenPipeError,
+// ConnectionAbortedError, ConnectionRefusedError, and the network being unreachable), rather than
+// a failure worth reporting. A server closes such a connection quietly: a client that resets or
+// vanishes is not a fault of the server.
+
+#include <cerrno>
+#include <system_error>
+
+namespace asyncio {
+
+[[nodiscard]] inline bool is_connection_error(const std::error_code& error) noexcept {
+    if (error.category() != std::generic_category() && error.category() != std::system_category()) return false;
+    switch (error.value()) {
+        case ECONNRESET:
+        case EPIPE:
+        case ECONNABORTED:
+        case ECONNREFUSED:
+        case ENOTCONN:
+        case ETIMEDOUT:
+        case EHOSTUNREACH:
+        case ENETUNREACH:
+        case ENETDOWN:
+        case ENETRESET:
+            return true;
+        default:
+            return false;
+    }
+}
+
+[[nodiscard]] inline bool is_connection_error(const std::system_error& error) noexcept {
+    return is_connection_error(error.code());
+}
+
+}  // namespace asyncio
