@@ -374,8 +374,7 @@ void HttpServer::Connection::log(TimePoint started) const {
 
 Task<bool> HttpServer::Connection::flush_slowly() {
     while (!m_stream.try_flush()) {
-        // g++ 12 miscompiles a co_await inside a condition: the result is always named first.
-        const bool writable = co_await TimedIoWait(m_stream, TimedIoWait::For::write, m_timer,
+        const bool writable = co_await TimedIoWait(m_stream, TimedIoWait::For::write, m_timer,  // named: g++ 12
                                                    detail::deadline_after(get_event_loop().time(), options().write_timeout));
         if (!writable) {
             ++m_server.m_stats.timeouts;

@@ -249,7 +249,7 @@ Task<std::string> Stream::read(std::ptrdiff_t n) {
     auto state = m_state;
     if (n == 0) co_return std::string();
     if (n < 0) {
-        for (;;) {  // (a named result, not a co_await in the condition: see PITFALLS, g++ 12)
+        for (;;) {  // named results, no co_await in a condition: g++ 12 (docs/TOOLCHAIN.md)
             const std::size_t received = co_await receive_into(state);
             if (received == 0) break;
         }
