@@ -47,11 +47,11 @@ Options:
   --tls-key FILE         the PEM private key of --tls-cert (not encrypted)
   --mqtt URL             publish every reading to an MQTT broker, mqtt://HOST[:PORT]
                          (port 1883 by default) or, over TLS, mqtts://HOST[:PORT] (port
-                         8883 by default; needs --mqtt-cafile): the
-                         reading (JSON, retained, QoS 1) to PREFIX/reading, online/offline
-                         (retained; offline is the last will) to PREFIX/status; a number
-                         of seconds sent to PREFIX/cmd/interval changes --interval. The
-                         web server runs whether the broker is up or not
+                         8883 by default; needs --mqtt-cafile): the reading (JSON,
+                         retained, QoS 1) to PREFIX/reading, online/offline (retained;
+                         offline is the last will) to PREFIX/status; a number of seconds
+                         sent to PREFIX/cmd/interval changes --interval. The web server
+                         runs whether the broker is up or not
   --mqtt-topic PREFIX    the topic prefix (default sensors/<hostname>)
   --fleet URL            a dashboard of every device publishing to this broker, at /fleet
                          (JSON at /api/fleet), mqtt://HOST[:PORT] or mqtts://HOST[:PORT]
