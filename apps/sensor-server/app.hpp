@@ -10,6 +10,7 @@
 
 #include <asyncio/core/event.hpp>
 #include <asyncio/core/platform.hpp>
+#include <asyncio/http/event_stream.hpp>
 #include <asyncio/http/router.hpp>
 #include <asyncio/http/server.hpp>
 #include <asyncio/http/websocket_handshake.hpp>
@@ -76,9 +77,9 @@ private:
     std::vector<std::function<void(std::string&)>> m_metric_sources;
 };
 
-/// Caps `stream`'s send buffer for an endless push and returns the head of an event stream
-/// (text/event-stream, no Content-Length, Connection: close).
-[[nodiscard]] std::string begin_event_stream(asyncio::Stream& stream);
+/// How the server's event streams (/events, /fleet/events) are sent: a 2 s reconnection delay,
+/// keep-alive comments, the write time-out given, and the dashboard's headers.
+[[nodiscard]] http::EventStream::Options event_stream_options(double write_timeout_s);
 
 /// Headers every response of the dashboard and API carries (safe defaults).
 void add_security_headers(http::Response& response);

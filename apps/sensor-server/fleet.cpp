@@ -18,19 +18,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// An idle event stream gets a comment this often (as /events).
-constexpr auto kKeepAliveEvery = 15s;
-
 mqtt::Options client_options() {
     mqtt::Options options;
     options.client_id = "";  // the broker names it: a viewer needs no session
     options.keepalive = 30s;
     options.connect_timeout = 5s;
     return options;
-}
-
-asyncio::Duration seconds(double value) {
-    return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(value));
 }
 
 }  // namespace
@@ -89,13 +82,14 @@ void Fleet::api(const http::ServerRequest&, http::Response& response) const {
     add_no_store_headers(response);
 }
 
-std::uint64_t Fleet::append_changes(std::string& out, std::uint64_t version) const {
+std::uint64_t Fleet::queue_changes(http::EventStream& events, std::uint64_t version) const {
     std::uint64_t newest = version;
+    std::string json;
     for (const auto& [prefix, device] : m_state.devices()) {
         if (device.version <= version) continue;
-        out.append("event: device\ndata: ");
-        FleetState::append_device_json(out, prefix, device);
-        out.append("\n\n");
+        json.clear();
+        FleetState::append_device_json(json, prefix, device);
+        events.queue(json, std::nullopt, "device");
         newest = std::max(newest, device.version);
     }
     return newest;
@@ -105,31 +99,14 @@ asyncio::Task<> Fleet::events(http::OwnedRequest request, asyncio::Stream& strea
     // A backlog of one version: a client that falls behind is sent every device changed since
     // what it got last, each once, with its latest state; it never misses a device.
     auto changes = m_changes.subscribe(1);
-    std::string out = begin_event_stream(stream);
-    const bool head_only = request.method == "HEAD";
-    std::uint64_t sent = 0;
-    if (!head_only) {
-        out.append("retry: 2000\n\n");
-        sent = append_changes(out, 0);
-    }
-    const asyncio::Duration write_timeout = seconds(m_write_timeout_s);
-    try {
-        for (;;) {
-            stream.write(out);
-            out.clear();
-            co_await asyncio::wait_for(stream.drain(), write_timeout);
-            if (head_only) co_return;
-            try {
-                const std::optional<std::uint64_t> version = co_await asyncio::wait_for(changes.get(), kKeepAliveEvery);
-                if (!version) co_return;  // shutting down
-            } catch (const asyncio::TimeoutError&) {
-                out.append(": keep-alive\n\n");
-                continue;
-            }
-            sent = append_changes(out, sent);
-        }
-    } catch (const asyncio::TimeoutError&) {
-        stream.abort();  // the client stopped reading: drop it rather than buffer for it
+    http::EventStream events(request, stream, event_stream_options(m_write_timeout_s));
+    std::uint64_t sent = queue_changes(events, 0);
+    for (;;) {
+        co_await events.flush();
+        if (events.head_only()) co_return;
+        const std::optional<std::uint64_t> version = co_await events.next([&] { return changes.get(); });
+        if (!version) co_return;  // shutting down
+        sent = queue_changes(events, sent);
     }
 }
 

@@ -38,8 +38,8 @@ private:
     void asset(const http::ServerRequest& request, http::Response& response) const;
     void api(const http::ServerRequest& request, http::Response& response) const;
     asyncio::Task<> events(http::OwnedRequest request, asyncio::Stream& stream);
-    /// Appends an event for each device changed after `version`; returns the newest version sent.
-    std::uint64_t append_changes(std::string& out, std::uint64_t version) const;
+    /// Queues an event for each device changed after `version`; returns the newest version queued.
+    std::uint64_t queue_changes(http::EventStream& events, std::uint64_t version) const;
 
     std::string m_filter;
     double m_write_timeout_s;

@@ -9,6 +9,7 @@
 #include <asyncio/core/task.hpp>
 #include <asyncio/core/task_group.hpp>
 #include <asyncio/core/timeout.hpp>
+#include <asyncio/http/event_stream.hpp>
 #include <asyncio/http/response.hpp>
 #include <asyncio/http/websocket.hpp>
 #include <asyncio/io/connection_error.hpp>
@@ -32,17 +33,17 @@ constexpr std::size_t kLiveBacklog = 16;
 /// vanished client is noticed by the failing write.
 constexpr auto kKeepAliveEvery = 15s;
 
-std::uint64_t last_event_id(const http::OwnedRequest& request) {
-    const std::string_view text = request.header("Last-Event-ID");
+/// A Last-Event-ID this server sent (a reading's id); 0 for none or anything else.
+std::uint64_t parse_event_id(std::string_view text) {
     std::uint64_t id = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
     return error == std::errc{} && end == text.data() + text.size() ? id : 0;
 }
 
-void append_event(std::string& out, const Sample& sample) {
-    out.append("id: ").append(std::to_string(sample.id)).append("\ndata: ");
-    append_json(out, sample.reading);
-    out.append("\n\n");
+void queue_event(http::EventStream& events, const Sample& sample) {
+    std::string json;
+    append_json(json, sample.reading);
+    events.queue(json, sample.id);
 }
 
 asyncio::Duration seconds(double value) {
@@ -67,60 +68,39 @@ void name_connection_task(std::string_view route, const http::OwnedRequest& requ
 
 }  // namespace
 
-/// Caps the connection's send buffer (a subscriber that stops reading holds little, and is noticed
-/// soon) and returns the head of the event stream: no Content-Length (the body ends when the
-/// connection does), and a Date as on every 2xx from a server with a clock (RFC 9110 6.6.1).
-std::string begin_event_stream(asyncio::Stream& stream) {
-    stream.set_send_buffer_size(http::kStreamingSendBuffer);
-    std::string head = "HTTP/1.1 200 OK\r\nDate: ";
-    head.append(http::http_date());
-    head.append(
-        "\r\nServer: sensor-server\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
-    return head;
+http::EventStream::Options event_stream_options(double write_timeout_s) {
+    http::EventStream::Options options;
+    options.retry = 2s;
+    options.keep_alive = kKeepAliveEvery;
+    options.write_timeout = seconds(write_timeout_s);
+    options.headers = "Server: sensor-server\r\nX-Content-Type-Options: nosniff\r\n";
+    return options;
 }
 
 asyncio::Task<> App::events(http::OwnedRequest request, asyncio::Stream& stream) {
     name_connection_task("/events", request);
     auto subscription = m_sampler.topic().subscribe(kLiveBacklog);
+    http::EventStream events(request, stream, event_stream_options(m_options.write_timeout_s));
     const History& history = m_sampler.history();
-    std::uint64_t sent_id = last_event_id(request);
+    std::uint64_t sent_id = parse_event_id(events.last_event_id());
     // An id from the future means the server restarted since: start afresh.
-    if (sent_id > m_sampler.history().last_id()) sent_id = 0;
-    std::string out = begin_event_stream(stream);
-    // HEAD: the head a GET gets, and no body (RFC 9110 9.3.2), as the stream has no end to send.
-    const bool head_only = request.method == "HEAD";
-    if (!head_only) {
-        out.append("retry: 2000\n\n");
-        // A resuming client gets what it missed (as far as the history reaches); a new one the
-        // latest reading at once, so the page is current without waiting an interval.
-        history.for_each_after(sent_id == 0 ? history.last_id() - 1 : sent_id, [&](const Sample& sample) {
-            append_event(out, sample);
-            sent_id = sample.id;
-        });
-    }
-    const asyncio::Duration write_timeout = seconds(m_options.write_timeout_s);
-    try {
-        for (;;) {
-            stream.write(out);
-            out.clear();
-            co_await asyncio::wait_for(stream.drain(), write_timeout);
-            if (head_only) co_return;
-            std::optional<Sample> sample;
-            try {
-                sample = co_await asyncio::wait_for(subscription.get(), kKeepAliveEvery);
-                if (!sample) co_return;  // the topic closed: the server is shutting down
-            } catch (const asyncio::TimeoutError&) {
-                out.append(": keep-alive\n\n");
-                continue;
-            }
-            if (sample->id > sent_id) {
-                append_event(out, *sample);
-                sent_id = sample->id;
-            }
+    if (sent_id > history.last_id()) sent_id = 0;
+    // A resuming client gets what it missed (as far as the history reaches); a new one the
+    // latest reading at once, so the page is current without waiting an interval.
+    history.for_each_after(sent_id == 0 ? history.last_id() - 1 : sent_id, [&](const Sample& sample) {
+        queue_event(events, sample);
+        sent_id = sample.id;
+    });
+    for (;;) {
+        co_await events.flush();
+        // HEAD: the head a GET gets, and no body (RFC 9110 9.3.2), as the stream has no end.
+        if (events.head_only()) co_return;
+        const std::optional<Sample> sample = co_await events.next([&] { return subscription.get(); });
+        if (!sample) co_return;  // the topic closed: the server is shutting down
+        if (sample->id > sent_id) {
+            queue_event(events, *sample);
+            sent_id = sample->id;
         }
-    } catch (const asyncio::TimeoutError&) {
-        stream.abort();  // the client stopped reading: drop it rather than buffer for it
     }
 }
 

@@ -16,6 +16,7 @@
 #include <asyncio/core/lock.hpp>
 #include <asyncio/core/task.hpp>
 #include <asyncio/http/router.hpp>
+#include <asyncio/http/streaming.hpp>
 #include <asyncio/http/websocket_handshake.hpp>
 #include <asyncio/http/websocket_frame.hpp>
 #include <asyncio/http/websocket_message.hpp>
@@ -28,12 +29,6 @@
 #include <string_view>
 
 namespace asyncio::http {
-
-/// The kernel send buffer of a long-lived push connection (a WebSocket, an event stream), set
-/// with Stream::set_send_buffer_size(): 16 KiB, which Linux doubles to 32 KiB. A subscriber that
-/// stops reading then holds at most that much kernel memory (by default Linux lets the buffer
-/// grow to 4 MiB), and a write time-out around drain() starts as soon as it is full.
-inline constexpr std::size_t kStreamingSendBuffer = 16 * 1024;
 
 class WebSocket {
 public:
