@@ -99,6 +99,11 @@ public:
     [[nodiscard]] Task<> start(std::string host, std::uint16_t port, Listen listen);
     [[nodiscard]] std::uint16_t port() const noexcept { return m_server.port(); }
 
+    /// Serves one connection made elsewhere (http::TestClient's socket pair, a socket handed
+    /// over by another process): the same code as an accepted connection runs, admission and
+    /// limits included. Suspends until the connection ends; the server must outlive the task.
+    [[nodiscard]] Task<> serve_connection(Stream stream) { return serve(this, std::move(stream)); }
+
     /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
     /// (their connections then close), end streaming handlers (SSE, WebSocket).
     void close() noexcept;
