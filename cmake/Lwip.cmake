@@ -57,5 +57,6 @@ list(APPEND ASYNCIO_LWIP_IO_SOURCES
   ${ASYNCIO_LWIP_REPO}/src/io/address.cpp
   ${ASYNCIO_LWIP_REPO}/src/io/buffer_pool.cpp
   ${ASYNCIO_LWIP_REPO}/src/io/io_handle.cpp
+  ${ASYNCIO_LWIP_REPO}/src/io/accept_shedding.cpp
   ${ASYNCIO_LWIP_REPO}/src/io/server.cpp
   ${ASYNCIO_LWIP_REPO}/src/io/stream.cpp)

@@ -8,6 +8,9 @@
 #include <asyncio/io/detail/socket_ops.hpp>
 #include <asyncio/io/poller.hpp>
 
+#include "accept_shedding.hpp"
+#include "server_state.hpp"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -27,94 +30,8 @@ namespace asyncio {
 namespace {
 /// Connections accepted in one go before other tasks get a turn.
 constexpr int kAcceptBatch = 64;
-/// How long to wait before accepting again when the process is out of descriptors or memory
-/// (sooner when one of the server's own connections ends and frees its descriptor).
-constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 /// Backing off, the server looks this often whether one of its connections has ended.
 constexpr auto kBackoffSlice = std::chrono::milliseconds(10);
-/// Out of descriptors, how long the server may accept nothing at all before it sheds the
-/// connections waiting in its backlog. Shorter would refuse clients that a connection closing a
-/// moment later would have made room for; longer leaves them hanging with no answer.
-constexpr auto kShedAfter = std::chrono::seconds(2);
-/// The same accept error is reported again after this long (not at every retry).
-constexpr auto kReportInterval = std::chrono::seconds(60);
-/// At most this much of what a shed client sent is read (and dropped) before its socket closes.
-constexpr std::size_t kShedDrainLimit = 16 * 1024;
-
-bool is_descriptor_shortage(int error) noexcept { return error == EMFILE || error == ENFILE; }
-bool is_resource_shortage(int error) noexcept {
-    return is_descriptor_shortage(error) || error == ENOBUFS || error == ENOMEM;
-}
-bool is_transient(int error) noexcept {
-    // The peer gave up before we accepted, or the kernel reports a network error of that one
-    // connection (accept(2) lists these as "treat like EAGAIN").
-#ifdef ENONET  // Linux's; newlib (a board, ESP-IDF) has no such value
-    if (error == ENONET) return true;
-#endif
-    return error == ECONNABORTED || error == EINTR || error == EPROTO || error == EPERM || error == ENETDOWN ||
-           error == ENOPROTOOPT || error == EHOSTDOWN || error == EHOSTUNREACH || error == EOPNOTSUPP ||
-           error == ENETUNREACH;
-}
-}  // namespace
-
-/// A listening socket. close() frees the port at once; the object itself lives as long as the
-/// server's state, because the accept task's wait refers to it until that task is gone.
-struct Listener {
-    Listener(int socket, Address bound) : io(socket), address(bound) {}
-    ~Listener() { close(); }
-    void close() noexcept {
-        const int fd = io.fd();
-        io.release_descriptor();
-        detail::close_socket(fd);
-    }
-    detail::IoHandle io;
-    Address address;
-};
-
-/// A descriptor kept open for one purpose: when the process has no other one left, closing it
-/// lets the server accept one waiting connection to refuse it (rather than leave it hanging).
-/// An unconnected socket, so that it also counts where only sockets are limited (lwIP).
-class ReserveDescriptor {
-public:
-    ReserveDescriptor() = default;
-    ReserveDescriptor(const ReserveDescriptor&) = delete;
-    ReserveDescriptor& operator=(const ReserveDescriptor&) = delete;
-    ~ReserveDescriptor() { release(); }
-    /// Opens it if it is not open; stays released if the process is out of descriptors.
-    void take(int family) noexcept {
-        if (m_fd >= 0) return;
-        const detail::IoResult opened = detail::open_socket(family, SOCK_STREAM);
-        if (opened.error == 0) m_fd = static_cast<int>(opened.value);
-    }
-    void release() noexcept {
-        if (m_fd >= 0) detail::close_socket(std::exchange(m_fd, -1));
-    }
-    [[nodiscard]] bool held() const noexcept { return m_fd >= 0; }
-
-private:
-    int m_fd = -1;  ///< -1: not held (not opened yet, given up for a moment, or server closed)
-};
-
-struct Server::State {
-    explicit State(Callback handler) : callback(std::move(handler)) {}
-    Callback callback;
-    std::list<std::unique_ptr<Listener>> listeners;
-    /// The accept tasks while the server serves. close() cancels them and drops these references
-    /// (each task's frame holds the state: keeping them here would be a reference cycle).
-    std::vector<TaskRef> accept_tasks;
-    std::size_t accepting = 0;  ///< accept tasks not finished yet
-    Event accept_done;          ///< set when `accepting` drops to zero
-    TaskGroup clients;          ///< one task per connection
-    Event closed;
-    bool connection_ended = false;  ///< since the accept loop began to back off
-    bool serving = false;
-    ReserveDescriptor reserve;  ///< held while serving
-    int reserve_family = AF_INET;
-    std::string refusal;  ///< sent to a shed connection (set_refusal_message)
-    AcceptStats stats;
-};
-
-namespace {
 
 /// `peer` comes from accept() (no getpeername() per connection) and is formatted only to report.
 Task<> serve_client(std::shared_ptr<Server::State> state, Stream stream, Address peer) {
@@ -140,85 +57,6 @@ void start_client(const std::shared_ptr<Server::State>& state, int fd, const Add
         detail::report(std::string("could not start a connection handler: ") + error.what());
     }
 }
-
-/// Sends `message` and a FIN, reads and drops what the client had already sent (closing with
-/// unread data would send a reset, which can destroy the message before the client reads it),
-/// then closes. Never waits: the socket is non-blocking, and what has not arrived yet is not
-/// waited for.
-void refuse(int fd, std::string_view message) noexcept {
-    if (!message.empty()) (void)detail::send(fd, message.data(), message.size());
-    (void)detail::shutdown_write(fd);
-    char sink[512];
-    for (std::size_t drained = 0; drained < kShedDrainLimit;) {
-        const detail::IoResult got = detail::receive(fd, sink, sizeof sink);
-        if (got.error != 0 || got.value == 0) break;
-        drained += static_cast<std::size_t>(got.value);
-    }
-    detail::close_socket(fd);
-}
-
-enum class Shed {
-    one,           ///< a waiting connection was refused (or had gone already)
-    none_waiting,  ///< the backlog is empty
-    impossible,    ///< no reserve descriptor, or accept failed even with it
-};
-
-/// Accepts one waiting connection on the reserve descriptor's slot and refuses it at once.
-Shed shed_one(Server::State& state, Listener& listener) {
-    if (!state.reserve.held()) {
-        state.reserve.take(state.reserve_family);  // given up earlier: maybe there is room now
-        return Shed::impossible;
-    }
-    state.reserve.release();
-    Address peer;
-    const detail::IoResult result = detail::accept(listener.io.fd(), &peer);
-    Shed outcome = Shed::impossible;
-    if (result.error == 0) {
-        refuse(static_cast<int>(result.value), state.refusal);
-        ++state.stats.shed;
-        outcome = Shed::one;
-    } else if (result.would_block()) {
-        outcome = Shed::none_waiting;
-    } else if (is_transient(result.error)) {
-        outcome = Shed::one;
-    }
-    state.reserve.take(state.reserve_family);
-    return outcome;
-}
-
-/// A listener's spell of accept() failing for want of resources.
-struct Shortage {
-    std::optional<TimePoint> since;  ///< since when nothing could be accepted (empty: accepting fine)
-    int reported_error = 0;          ///< the error reported last, at `reported_at`
-    TimePoint reported_at{};
-    bool others_ran = false;         ///< the ready tasks had a turn since shedding became due
-
-    /// Accepting works again (or nothing is waiting).
-    void end() noexcept {
-        since.reset();
-        others_ran = false;
-    }
-
-    /// Reports `error` unless the same one was reported within kReportInterval.
-    void note(int error, const Listener& listener) {
-        const TimePoint now = get_event_loop().time();
-        if (!since) since = now;
-        if (error == reported_error && now - reported_at < kReportInterval) return;
-        reported_error = error;
-        reported_at = now;
-        const std::string retry = "retrying every " + std::to_string(kAcceptBackoff.count()) + " ms";
-        const std::string hint = is_descriptor_shortage(error)
-                                     ? "; new connections wait, " + retry + ", shed after " +
-                                           std::to_string(kShedAfter.count()) + " s without room"
-                                 : is_resource_shortage(error) ? "; " + retry
-                                                               : "";
-        detail::report("accept on " + listener.address.to_string() + ": " +
-                       std::system_category().message(error) + hint);
-    }
-    [[nodiscard]] bool shedding_due() const {
-        return since && get_event_loop().time() - *since >= std::chrono::duration_cast<Duration>(kShedAfter);
-    }
-};
 
 enum class Round {
     drained,             ///< the backlog is empty: wait until the listener is readable
