@@ -34,6 +34,23 @@
 //   io/server.hpp              Server, start_server
 //   io/datagram.hpp            DatagramEndpoint, open_datagram
 //   io/signals.hpp             add_signal_handler
+//   io/connection_error.hpp    is_connection_error (CPython's ConnectionError)
+//   io/tls.hpp                 ServerTls, ClientTls, start_tls, TlsError (asyncio::tls; not
+//                              included here: it needs mbedTLS)
+//   http/router.hpp            Router, Handler, AsyncHandler, StreamHandler, ServerRequest,
+//                              OwnedRequest
+//   http/server.hpp            HttpServer, ServerOptions, ServerStats, AccessLogEntry
+//   http/response.hpp          Response, reason_phrase, http_date
+//   http/event_stream.hpp      EventStream (Server-Sent Events)
+//   http/websocket.hpp         WebSocket, OriginPolicy, Message, close codes
+//   http/test_client.hpp       TestClient, TestResponse (requests in process, no port)
+//   http/request_parser.hpp    parse_request, Request, Limits (the parser on its own)
+//   http/chunked_decoder.hpp   ChunkedDecoder
+//   http/conditional.hpp       if_none_match
+//   http/websocket_frame.hpp, websocket_handshake.hpp, websocket_message.hpp: the WebSocket
+//                              protocol without I/O (frames, the opening handshake, messages)
+//   mqtt/mqtt.hpp              the MQTT client: mqtt::Client, connect, Options, Message,
+//                              Subscription, QoS, and its errors (mqtt/tls.hpp: over_tls)
 
 #include <asyncio/core/as_completed.hpp>
 #include <asyncio/core/barrier.hpp>
@@ -71,4 +88,15 @@
 #include <asyncio/io/server.hpp>
 #include <asyncio/io/signals.hpp>
 #include <asyncio/io/stream.hpp>
+#include <asyncio/io/connection_error.hpp>
+#endif
+#if __has_include(<asyncio/http/server.hpp>)
+#include <asyncio/http/event_stream.hpp>
+#include <asyncio/http/response.hpp>
+#include <asyncio/http/router.hpp>
+#include <asyncio/http/server.hpp>
+#include <asyncio/http/websocket.hpp>
+#endif
+#if __has_include(<asyncio/mqtt/mqtt.hpp>)
+#include <asyncio/mqtt/mqtt.hpp>
 #endif
