@@ -89,7 +89,7 @@ DeviceInfo device_info() {
     device.platform = kPlatform;
     device.network = &network_now;
     device.uptime_s = [] {
-        return std::chrono::duration<double>(asyncio::get_event_loop().time()).count();  // the tick counter starts at reset
+        return std::chrono::duration<double>(asyncio::get_event_loop().time().time_since_epoch()).count();  // the tick counter starts at reset
     };
     device.free_heap_bytes = [] { return std::optional<std::size_t>(board::heap_size() - heap_in_use()); };
     return device;
@@ -124,7 +124,7 @@ asyncio::Task<> report_memory() {
 
 asyncio::Task<int> serve() {
     const Options options = board_options();
-    Sampler sampler(make_portable_sensor(options.sensor, static_cast<unsigned>(asyncio::get_event_loop().time().count())),
+    Sampler sampler(make_portable_sensor(options.sensor, static_cast<unsigned>(asyncio::get_event_loop().time().time_since_epoch().count())),
                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(options.interval_s)),
                     options.history);
     sampler.sample_once();

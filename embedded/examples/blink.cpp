@@ -45,7 +45,7 @@ public:
 
 private:
     static char* format_ms(char* out, asyncio::TimePoint t) noexcept {
-        auto ms = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t).count());
+        auto ms = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
         char digits[12];
         int n = 0;
         do {

@@ -24,7 +24,7 @@ TimePoint now_locked() noexcept {
         ++ticks;
         fraction = detail::clock_fraction_ns();
     }
-    return TimePoint(static_cast<std::int64_t>(ticks) * kNsPerTick + fraction);
+    return TimePoint(Duration(static_cast<std::int64_t>(ticks) * kNsPerTick + fraction));
 }
 }  // namespace
 

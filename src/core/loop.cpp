@@ -310,4 +310,6 @@ EventLoop& get_event_loop() {
     return default_loop;
 }
 
+LoopClock::time_point LoopClock::now() { return get_event_loop().time(); }
+
 }  // namespace asyncio

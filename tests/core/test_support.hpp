@@ -23,7 +23,7 @@ T run_virtual(asyncio::Task<T> task) {
 }
 
 /// The running loop's clock, as a duration since the loop's origin (0 on a VirtualClock).
-inline asyncio::Duration now() { return asyncio::get_event_loop().time(); }
+inline asyncio::Duration now() { return asyncio::get_event_loop().time().time_since_epoch(); }
 
 /// What happened, in order; compared with the list CPython's asyncio prints.
 using Trace = std::vector<std::string>;

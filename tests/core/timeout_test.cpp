@@ -198,7 +198,7 @@ TEST(Timeout, AnExpirySwallowedByTheWorkDoesNotLeakPastTheScope) {
 
 asyncio::Task<std::string> reschedule() {
     auto limit = asyncio::timeout(5ms);
-    limit.reschedule(20ms);
+    limit.reschedule(asyncio::TimePoint(20ms));  // the VirtualClock starts at the origin
     try {
         co_await asyncio::sleep(10ms);
         co_await asyncio::sleep(20ms);

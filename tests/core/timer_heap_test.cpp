@@ -35,7 +35,7 @@ TEST(TimerHeap, RandomPushesAndRemovalsFireInDeadlineThenInsertionOrder) {
     for (int i = 0; i < 5000; ++i) {
         nodes.push_back(std::make_unique<Recorder>(i, &fired));
         const long deadline = static_cast<long>(random() % 100);  // many equal deadlines
-        heap.push(*nodes.back(), asyncio::TimePoint(deadline));
+        heap.push(*nodes.back(), asyncio::TimePoint(asyncio::Duration(deadline)));
         expected.emplace_back(deadline, i);
     }
     for (int i = 0; i < 5000; i += 3) {  // a third are cancelled, from anywhere in the heap
@@ -56,9 +56,9 @@ TEST(TimerHeap, ReArmingANodeMovesItsDeadline) {
     std::vector<int> fired;
     Recorder a(1, &fired);
     Recorder b(2, &fired);
-    heap.push(a, asyncio::TimePoint(10));
-    heap.push(b, asyncio::TimePoint(20));
-    heap.push(a, asyncio::TimePoint(30));  // re-armed: once in the heap, later
+    heap.push(a, asyncio::TimePoint(asyncio::Duration(10)));
+    heap.push(b, asyncio::TimePoint(asyncio::Duration(20)));
+    heap.push(a, asyncio::TimePoint(asyncio::Duration(30)));  // re-armed: once in the heap, later
     EXPECT_EQ(heap.size(), 2U);
     drain(heap);
     EXPECT_EQ(fired, (std::vector<int>{2, 1}));
@@ -67,8 +67,8 @@ TEST(TimerHeap, ReArmingANodeMovesItsDeadline) {
 TEST(TimerHeap, DeadlineAfterSaturatesInsteadOfWrapping) {
     using asyncio::Duration;
     using asyncio::TimePoint;
-    EXPECT_EQ(asyncio::detail::deadline_after(TimePoint(5), Duration(3)), TimePoint(8));
-    EXPECT_EQ(asyncio::detail::deadline_after(TimePoint(5), Duration::max()), TimePoint::max());
+    EXPECT_EQ(asyncio::detail::deadline_after(TimePoint(Duration(5)), Duration(3)), TimePoint(Duration(8)));
+    EXPECT_EQ(asyncio::detail::deadline_after(TimePoint(Duration(5)), Duration::max()), TimePoint::max());
     EXPECT_EQ(asyncio::detail::to_duration(std::chrono::hours::max()), Duration::max());
     EXPECT_EQ(asyncio::detail::to_duration(std::chrono::duration<double>(1e300)), Duration::max());
     EXPECT_EQ(asyncio::detail::to_duration(std::chrono::duration<double>(-1e300)), Duration::min());

@@ -27,7 +27,8 @@ namespace {
 class HostIdlePlatform final : public asyncio::Platform {
 public:
     asyncio::TimePoint now() noexcept override {
-        return std::chrono::duration_cast<asyncio::Duration>(std::chrono::steady_clock::now().time_since_epoch());
+        return asyncio::TimePoint(
+            std::chrono::duration_cast<asyncio::Duration>(std::chrono::steady_clock::now().time_since_epoch()));
     }
     void wait(std::optional<asyncio::Duration> timeout) override {
         if (m_woken.exchange(false)) return;

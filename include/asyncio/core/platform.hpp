@@ -4,6 +4,8 @@
 // eventfd to be woken); tests use VirtualClock; a microcontroller port uses a tick counter and
 // "wait for interrupt". Asio's scheduler knows its reactor the same way, as two methods.
 
+#include <asyncio/core/loop_clock.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -17,10 +19,6 @@ namespace asyncio {
 namespace detail {
 class Poller;  // the io layer's (asyncio/io/poller.hpp); the core only passes a pointer on
 }  // namespace detail
-
-/// Time as the loop sees it: nanoseconds since an arbitrary, platform-chosen origin.
-using Duration = std::chrono::nanoseconds;
-using TimePoint = std::chrono::nanoseconds;
 
 namespace detail {
 /// Any std::chrono duration as a Duration, saturating instead of overflowing: hours::max() or a
@@ -55,7 +53,7 @@ class Platform {
 public:
     virtual ~Platform() = default;
 
-    /// The monotonic clock.
+    /// The monotonic clock: the loop's time (LoopClock), from a platform-chosen origin.
     virtual TimePoint now() noexcept = 0;
 
     /// Blocks the thread until `timeout` has passed (forever when it is empty), `wake()` is

@@ -24,12 +24,13 @@ namespace detail {
 /// Lifetime: lives in the sleeping coroutine's frame, so sleeping allocates nothing.
 class [[nodiscard]] SleepAwaiter final : Wait, TimerNode {
 public:
-    explicit SleepAwaiter(Duration delay) noexcept : TimerNode(delay) {}  // kept as the deadline until armed
+    // The delay is kept in the deadline field until armed (as a time point that far from the origin).
+    explicit SleepAwaiter(Duration delay) noexcept : TimerNode(TimePoint(delay)) {}
 
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> handle) {
         if (!begin_wait(handle)) return false;
-        const Duration delay = deadline();  // not armed yet: the delay
+        const Duration delay = deadline().time_since_epoch();  // not armed yet: the delay
         if (delay <= Duration::zero()) {
             wake();  // a plain yield: back of the ready queue
         } else {

@@ -42,7 +42,7 @@ bool register_eventfd_vfs() {
 
 }  // namespace
 
-TimePoint now() noexcept { return std::chrono::microseconds(esp_timer_get_time()); }
+TimePoint now() noexcept { return TimePoint(std::chrono::microseconds(esp_timer_get_time())); }
 
 int open_wakeup_descriptor() {
     [[maybe_unused]] static const bool registered = register_eventfd_vfs();
