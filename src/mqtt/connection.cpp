@@ -299,7 +299,7 @@ void Client::State::on_connection_lost(const std::string& reason) {
 
 Task<> Client::State::reconnect_with_backoff() {
     const ReconnectPolicy& policy = options.reconnect;
-    std::minstd_rand random(static_cast<unsigned>(now().count()));
+    std::minstd_rand random(static_cast<unsigned>(now().time_since_epoch().count()));
     std::uniform_real_distribution<double> spread(0.0, std::clamp(policy.jitter, 0.0, 1.0));
     double delay_ms = static_cast<double>(policy.initial_delay.count());
     for (;;) {
