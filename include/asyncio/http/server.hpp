@@ -89,7 +89,11 @@ public:
     HttpServer& operator=(const HttpServer&) = delete;
     ~HttpServer();
 
-    /// Listens on host:port (port 0: any free port, see port()).
+    /// Listens on host:port (port 0: any free port, see port()). Suspends only while a host
+    /// name is resolved (on a worker thread); returns once the socket listens, after which each
+    /// connection runs in a task of its own. Throws std::system_error if the address is taken
+    /// or not of this machine. The server (and its router) must outlive every connection: call
+    /// close() and await wait_closed() before destroying it.
     [[nodiscard]] Task<> start(std::string host, std::uint16_t port);
     /// How a server listens: given the connection handler, the host and the port, returns the
     /// listening Server. HTTPS passes one that calls start_server(handler, host, port, ServerTls)
@@ -107,7 +111,8 @@ public:
     /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
     /// (their connections then close), end streaming handlers (SSE, WebSocket).
     void close() noexcept;
-    /// Suspends until close() was called and every connection has ended.
+    /// Suspends until close() was called and every connection has ended; resumed by the last
+    /// connection's task as it ends (at once if none is open).
     [[nodiscard]] Task<> wait_closed();
 
     [[nodiscard]] const ServerStats& stats() const noexcept { return m_stats; }

@@ -35,6 +35,8 @@ public:
     /// Answers the upgrade request: 101 and a WebSocket, or the handshake's error status (the
     /// connection is then done) and std::nullopt. Web pages of other origins are refused (403,
     /// see OriginPolicy). An accepted connection's send buffer is capped at kStreamingSendBuffer.
+    /// Suspends while the answer is sent (resumed by the poller as the socket drains). The
+    /// WebSocket refers to `stream`, which must outlive it.
     [[nodiscard]] static Task<std::optional<WebSocket>> accept(const OwnedRequest& request, Stream& stream);
     /// The same, with the origins `origins` allows (kept by reference until the task ends).
     [[nodiscard]] static Task<std::optional<WebSocket>> accept(const OwnedRequest& request, Stream& stream,
@@ -42,6 +44,7 @@ public:
 
     /// The next text or binary message; std::nullopt once the connection is closed (by the
     /// peer's close frame, EOF, or a protocol error, each answered with a close frame).
+    /// Suspends until a whole message has arrived; resumed by the poller as data comes.
     /// Throws std::system_error if the peer reset the connection, also in the middle of a frame.
     /// A pong or close reply it sends waits until the peer takes it: to drop a peer that stopped
     /// reading, bound the sends (wait_for(flush(), ...)) and cancel the receiving task when one
@@ -53,15 +56,17 @@ public:
     /// flushes are serialised, so a pong from receive() never interleaves with a message.
     void queue_text(std::string_view text) { encode_frame(Opcode::text, text, true, m_state->pending); }
     void queue_binary(std::string_view data) { encode_frame(Opcode::binary, data, true, m_state->pending); }
-    /// Sends the queued frames (and any pong or close reply receive() queued). Throws
-    /// std::system_error if the peer reset or vanished; wrap it in wait_for() to bound the wait
-    /// for a peer that does not read.
+    /// Sends the queued frames (and any pong or close reply receive() queued). Suspends while
+    /// the socket is full or another task is flushing; resumed by the poller as it drains (or by
+    /// that task). Returns once the kernel took everything. Throws std::system_error if the peer
+    /// reset or vanished; wrap it in wait_for() to bound the wait for a peer that does not read.
     [[nodiscard]] Task<> flush();
     [[nodiscard]] Task<> send_text(std::string_view text) {
         queue_text(text);
         return flush();
     }
-    /// Starts the closing handshake with `code`; receive() then returns std::nullopt.
+    /// Starts the closing handshake with `code`: sends the close frame (suspending as flush()
+    /// does); receive() then returns std::nullopt.
     [[nodiscard]] Task<> close(std::uint16_t code = kCloseNormal, std::string_view reason = {});
     [[nodiscard]] bool closed() const noexcept { return m_state->close_sent; }
     /// Limits on what the client may send (frames; messages are limited by the assembler).

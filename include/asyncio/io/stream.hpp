@@ -89,6 +89,9 @@ public:
     ~Stream();
 
     // --- reading ---
+    // Each read returns at once when the buffer holds enough; otherwise it suspends until the
+    // socket has data (resumed by the poller; EOF and a reset end the wait too) and receives it.
+    // A cancelled read leaves what arrived in the buffer. The Stream must outlive the read.
     /// Up to `n` bytes; with n < 0, everything until EOF. Empty at EOF.
     [[nodiscard]] Task<std::string> read(std::ptrdiff_t n = -1);
     /// Exactly `n` bytes; IncompleteReadError (with what was read) if EOF comes first.
@@ -123,7 +126,8 @@ public:
     /// Closes the socket now and drops what was not sent yet (CPython's transport.abort()): for
     /// a peer that stopped reading, which close() would keep buffering for in the background.
     void abort() noexcept;
-    /// Suspends until the socket is closed.
+    /// Suspends until the socket is closed: at once after abort() or a close() with nothing
+    /// left to send; otherwise resumed when the background flush of close() ends.
     [[nodiscard]] Task<> wait_closed();
     [[nodiscard]] bool is_closing() const noexcept;
 
