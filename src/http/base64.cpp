@@ -1,4 +1,4 @@
-#include <asyncio/http/base64.hpp>
+#include <asyncio/http/detail/base64.hpp>
 
 #include <cstdint>
 

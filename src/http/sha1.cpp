@@ -1,4 +1,4 @@
-#include <asyncio/http/sha1.hpp>
+#include <asyncio/http/detail/sha1.hpp>
 
 namespace asyncio::http {
 namespace {

@@ -1,4 +1,4 @@
-#include <asyncio/http/utf8.hpp>
+#include <asyncio/http/detail/utf8.hpp>
 
 namespace asyncio::http {
 

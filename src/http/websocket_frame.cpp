@@ -1,6 +1,6 @@
 #include <asyncio/http/websocket_frame.hpp>
 
-#include <asyncio/http/utf8.hpp>
+#include <asyncio/http/detail/utf8.hpp>
 
 #include <cassert>
 

@@ -1,7 +1,7 @@
 #include <asyncio/http/websocket_handshake.hpp>
 
-#include <asyncio/http/base64.hpp>
-#include <asyncio/http/sha1.hpp>
+#include <asyncio/http/detail/base64.hpp>
+#include <asyncio/http/detail/sha1.hpp>
 
 #include <gtest/gtest.h>
 

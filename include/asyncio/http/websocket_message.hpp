@@ -13,7 +13,7 @@
 //       case http::AssembleStatus::error:      /* close with the result's close_code */ break;
 //   }
 
-#include <asyncio/http/utf8.hpp>
+#include <asyncio/http/detail/utf8.hpp>
 #include <asyncio/http/websocket_frame.hpp>
 
 #include <cstdint>

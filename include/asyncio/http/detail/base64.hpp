@@ -1,4 +1,7 @@
 #pragma once
+// A detail of the http layer (asyncio/http/detail/), not part of its API: the WebSocket handshake
+// uses it. It may change without notice.
+//
 // Base64 (RFC 4648 section 4, standard alphabet, with padding), for the WebSocket handshake
 // keys. Never throws except std::bad_alloc from the output string.
 //

@@ -1,4 +1,7 @@
 #pragma once
+// A detail of the http layer (asyncio/http/detail/), not part of its API: the WebSocket handshake
+// uses it. It may change without notice.
+//
 // SHA-1 (FIPS 180-4), small and dependency-free so the http layer runs on a microcontroller
 // without OpenSSL. Here only for the WebSocket handshake (RFC 6455 4.2.2), where SHA-1 is a
 // fixed part of the protocol, not a security choice: do not use it for anything secret.

@@ -1,4 +1,7 @@
 #pragma once
+// A detail of the http layer (asyncio/http/detail/), not part of its API: the WebSocket code uses
+// it, and it is installed only because a public header includes it. It may change without notice.
+//
 // UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), for
 // WebSocket text messages (RFC 6455 8.1). Incremental, so a fragmented message fails as soon
 // as its first bad byte arrives rather than after it was all buffered.
