@@ -54,6 +54,7 @@ http::ServerOptions server_options(const Options& options) {
     result.header_timeout = seconds(options.header_timeout_s);
     result.idle_timeout = seconds(options.idle_timeout_s);
     result.write_timeout = seconds(options.write_timeout_s);
+    result.server_name = "sensor-server";
     result.max_connections = options.max_connections;
     return result;
 }

@@ -151,19 +151,24 @@ void Response::reset() noexcept {
 }
 
 void append_response(std::string& out, const Response& response, bool head_request, bool keep_alive,
-                     bool http_1_0) {
+                     bool http_1_0, std::string_view server_name) {
     const std::string_view reason = reason_phrase(response.status);
     const bool has_body = !head_request && !body_forbidden(response.status);
     {
         HeadWriter head(out, kFixedHeadBytes + reason.size() + response.content_type().size() +
-                                 response.extra_headers().size());
+                                 response.extra_headers().size() + server_name.size());
         head.literal("HTTP/1.1 ");
         head.number(static_cast<std::size_t>(response.status));
         head.literal(" ");
         head.text(reason);
         head.literal("\r\nDate: ");
         head.text(http_date());
-        head.literal("\r\nServer: sensor-server\r\n");
+        head.literal("\r\n");
+        if (!server_name.empty()) {
+            head.literal("Server: ");
+            head.text(server_name);
+            head.literal("\r\n");
+        }
         if (!response.content_type().empty()) {
             head.literal("Content-Type: ");
             head.text(response.content_type());

@@ -14,11 +14,11 @@ namespace {
 /// What the accept loop sends a connection it sheds (out of descriptors for too long, see
 /// Server::set_refusal_message). Fixed bytes, so without Date: RFC 9110 6.6.1 leaves it optional
 /// on a 5xx, and a date frozen at start-up would be wrong.
-std::string shed_response() {
+std::string shed_response(std::string_view server_name) {
     constexpr std::string_view body = "Service Unavailable: server out of resources, retry shortly\n";
-    std::string out =
-        "HTTP/1.1 503 Service Unavailable\r\n"
-        "Server: sensor-server\r\n"
+    std::string out = "HTTP/1.1 503 Service Unavailable\r\n";
+    if (!server_name.empty()) out.append("Server: ").append(server_name).append("\r\n");
+    out +=
         "Content-Type: text/plain; charset=utf-8\r\n"
         "Retry-After: 1\r\n"
         "Connection: close\r\n"
@@ -73,7 +73,7 @@ Task<> HttpServer::start(std::string host, std::uint16_t port, Listen listen) {
     } else {
         m_server = co_await start_server(std::move(handler), std::move(host), port);
     }
-    m_server.set_refusal_message(shed_response());
+    m_server.set_refusal_message(shed_response(m_options.server_name));
 }
 
 Task<> HttpServer::serve(HttpServer* server, Stream stream) { return Connection::run(server, std::move(stream)); }

@@ -37,7 +37,8 @@ def accepted(raw: bytes) -> bool:
 
 def forbidden(raw: bytes) -> bool:
     masked = re.sub(rb"\r\nDate: [^\r]+\r\n", b"\r\nDate: <date>\r\n", raw)
-    return masked == (b"HTTP/1.1 403 Forbidden\r\nDate: <date>\r\nServer: sensor-server\r\n"
+    # Written by WebSocket::accept in the /ws handler: without the server's Server header.
+    return masked == (b"HTTP/1.1 403 Forbidden\r\nDate: <date>\r\n"
                       b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: "
                       + str(len(FORBIDDEN_BODY)).encode() + b"\r\nConnection: close\r\n"
                       b"X-Content-Type-Options: nosniff\r\n\r\n" + FORBIDDEN_BODY)

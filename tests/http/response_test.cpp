@@ -16,10 +16,11 @@ namespace {
 using asyncio::http::Response;
 using asyncio::http::test::ExactBuffer;
 
-/// The serialised response with the Date value (which changes every second) masked.
+/// The serialised response of a server named "sensor-server", with the Date value (which
+/// changes every second) masked.
 std::string serialised(const Response& response, bool head_request, bool keep_alive, bool http_1_0 = false) {
     std::string out;
-    asyncio::http::append_response(out, response, head_request, keep_alive, http_1_0);
+    asyncio::http::append_response(out, response, head_request, keep_alive, http_1_0, "sensor-server");
     const std::size_t date = out.find("\r\nDate: ");
     if (date != std::string::npos) out.replace(date + 8, 29, "<date>");
     return out;
@@ -137,6 +138,17 @@ TEST(ResponseTest, NotModifiedHasNoContentLengthEvenForHead) {
     Response no_content;
     no_content.status = 204;
     EXPECT_EQ(serialised(no_content, true, true).find("Content-Length"), std::string::npos);
+}
+
+TEST(ResponseTest, NoServerHeaderUnlessTheServerIsNamed) {
+    Response response;
+    response.text("ok\n");
+    std::string out;
+    asyncio::http::append_response(out, response, false, true);
+    EXPECT_EQ(out.find("Server:"), std::string::npos) << out;
+    out.clear();
+    asyncio::http::append_response(out, response, false, true, false, "my-device/1.0");
+    EXPECT_NE(out.find("\r\nServer: my-device/1.0\r\n"), std::string::npos) << out;
 }
 
 TEST(ResponseTest, AppendsAfterWhatIsThere) {

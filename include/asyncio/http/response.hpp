@@ -85,13 +85,13 @@ private:
     std::optional<std::string_view> m_static_body;
 };
 
-/// Appends the serialised response to `out`: status line, Date, Server, Content-Type,
-/// Content-Length, Connection, the extra headers, then the body (omitted for HEAD, 1xx, 204 and
-/// 304, where RFC 9110 forbids a body; Content-Length still describes the GET body for HEAD).
-/// Every response carries X-Content-Type-Options: nosniff; an HTTP/1.0 client kept alive is
-/// told so with Connection: keep-alive.
+/// Appends the serialised response to `out`: status line, Date, Server (`server_name`, if not
+/// empty), Content-Type, Content-Length, Connection, the extra headers, then the body (omitted
+/// for HEAD, 1xx, 204 and 304, where RFC 9110 forbids a body; Content-Length still describes the
+/// GET body for HEAD). Every response carries X-Content-Type-Options: nosniff; an HTTP/1.0
+/// client kept alive is told so with Connection: keep-alive.
 void append_response(std::string& out, const Response& response, bool head_request, bool keep_alive,
-                     bool http_1_0 = false);
+                     bool http_1_0 = false, std::string_view server_name = {});
 
 /// The current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), formatted at most
 /// once a second.

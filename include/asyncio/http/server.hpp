@@ -66,6 +66,9 @@ struct ServerOptions {
     std::size_t max_buffered_output = 256 * 1024;
     /// Called once per response, when set (the --log access log).
     std::function<void(const AccessLogEntry&)> access_log;
+    /// The Server header of every response ("sensor-server"); empty: none (RFC 9110 10.2.4 makes
+    /// it optional, and the library does not name itself to the world by default).
+    std::string server_name;
 };
 
 /// Counters for /metrics. Monotonic except active_connections.

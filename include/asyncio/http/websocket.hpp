@@ -36,7 +36,8 @@ public:
     /// connection is then done) and std::nullopt. Web pages of other origins are refused (403,
     /// see OriginPolicy). An accepted connection's send buffer is capped at kStreamingSendBuffer.
     /// Suspends while the answer is sent (resumed by the poller as the socket drains). The
-    /// WebSocket refers to `stream`, which must outlive it.
+    /// WebSocket refers to `stream`, which must outlive it. A refusal carries no Server header
+    /// (ServerOptions::server_name is the server's, and the handler writes this answer).
     [[nodiscard]] static Task<std::optional<WebSocket>> accept(const OwnedRequest& request, Stream& stream);
     /// The same, with the origins `origins` allows (kept by reference until the task ends).
     [[nodiscard]] static Task<std::optional<WebSocket>> accept(const OwnedRequest& request, Stream& stream,
