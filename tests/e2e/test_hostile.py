@@ -393,7 +393,7 @@ class Resets(unittest.TestCase):
             self.assertEqual(get(srv.port, "/healthz").status, 200)
 
     def test_client_vanishing_mid_websocket_frame(self):
-        # 20 clients: the leak this found (bug F) hit about half of them, so 20 make it certain.
+        # 20 clients: the leak this test once found (a connection never released) hit about half of them, so 20 make it certain.
         with running_server("--sensor", "sim", "--interval", "0.1") as srv:
             for cut in (1, 2, 6, 9, 20) * 4:
                 ws = RawWebSocket(srv.port)

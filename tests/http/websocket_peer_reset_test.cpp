@@ -1,4 +1,4 @@
-// A WebSocket peer that vanishes (known server bug F): a client that resets its connection in the
+// A WebSocket peer that vanishes: a client that resets its connection in the
 // middle of a frame it sends, or while the server is writing to it, ends the session. receive()
 // returns or throws instead of waiting for ever, a blocked flush() throws, and the HttpServer
 // releases the connection. Real sockets on 127.0.0.1, client and server on one loop.
