@@ -61,9 +61,18 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
     ~Connection() {
+        if (!linked()) return;  // orphaned: the server is gone (the exchange is freed, not pooled)
         release_exchange();
         unlink();
         if (--m_server.m_stats.active_connections == 0 && m_server.m_closing) m_server.m_all_closed.set();
+    }
+
+    /// The server is being destroyed while this connection's task still runs (no wait_closed()
+    /// first): the connection leaves the server's list and is cancelled; when its task unwinds,
+    /// it touches the server no more.
+    void orphan() noexcept {
+        unlink();
+        m_task.cancel();
     }
 
     [[nodiscard]] bool idle() const noexcept { return m_idle; }

@@ -61,7 +61,12 @@ HttpServer::HttpServer(const Router& router, ServerOptions options) : m_router(r
     m_free_exchanges.reserve(kMaxFreeExchanges);  // give_exchange() then never allocates
 }
 
-HttpServer::~HttpServer() { close(); }
+HttpServer::~HttpServer() {
+    close();
+    // Connections still running (the caller did not await wait_closed()) must not reach back
+    // into this object when their tasks end.
+    while (!m_connections.empty()) m_connections.pop_front().orphan();
+}
 
 Task<> HttpServer::start(std::string host, std::uint16_t port) { return start(std::move(host), port, Listen()); }
 
