@@ -15,6 +15,8 @@ std::function<void(const std::string&)>& reporter() {
     return instance;
 }
 
+}  // namespace
+
 #if ASYNCIO_EXCEPTIONS
 std::string describe(const std::exception_ptr& error) {
     try {
@@ -26,7 +28,6 @@ std::string describe(const std::exception_ptr& error) {
     }
 }
 #endif
-}  // namespace
 
 void report(const std::string& message) noexcept {
 #if ASYNCIO_EXCEPTIONS

@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include <asyncio/core/detail/task_state.hpp>
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/loop.hpp>
 #include <asyncio/core/sleep.hpp>
@@ -44,14 +45,8 @@ void HttpServer::Connection::answer_unrouted(const Router::Match& route) {
     }
 }
 
-void HttpServer::Connection::answer_handler_failure(std::exception_ptr failure) {
-    try {
-        std::rethrow_exception(std::move(failure));
-    } catch (const std::exception& error) {
-        report_failure(route_of(request()), error.what());
-    } catch (...) {
-        report_failure(route_of(request()), "an exception that is not a std::exception");
-    }
+void HttpServer::Connection::answer_handler_failure(const std::exception_ptr& failure) {
+    report_failure(route_of(request()), detail::describe(failure));
     response().reset();
     response().error(500);
 }
@@ -166,7 +161,7 @@ Task<bool> HttpServer::Connection::read_body(ParseResult& head) {
 
 Task<> HttpServer::Connection::run_stream_handler(const StreamHandler& handler, std::size_t head_bytes) {
     OwnedRequest owned(request());
-    std::string route = owned.method + " " + owned.path;
+    const std::string route = route_of(request());
     release_exchange();             // the handler has its own copy of the request
     m_stream.consume(head_bytes);   // what follows the request belongs to the handler
     m_streaming = true;
@@ -178,10 +173,8 @@ Task<> HttpServer::Connection::run_stream_handler(const StreamHandler& handler, 
         throw;
     } catch (const std::system_error& error) {
         if (!is_connection_error(error)) report_failure(route, error.what());
-    } catch (const std::exception& error) {
-        report_failure(route, error.what());
     } catch (...) {
-        report_failure(route, "an exception that is not a std::exception");
+        report_failure(route, detail::describe(std::current_exception()));
     }
 }
 

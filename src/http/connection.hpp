@@ -134,7 +134,7 @@ private:
     void answer_unrouted(const Router::Match& route);
     /// A handler threw: its response is replaced by a 500 (the exception's text stays in the
     /// report, not in the page), and the failure is reported once, naming the route.
-    void answer_handler_failure(std::exception_ptr failure);
+    void answer_handler_failure(const std::exception_ptr& failure);
     /// One report line: "http: ROUTE from PEER failed: WHAT" (the route is "METHOD PATH", or
     /// "connection" when no request is known).
     void report_failure(std::string_view route, std::string_view what) const;

@@ -58,13 +58,9 @@ void EventStream::queue_comment(std::string_view text) {
 Task<> EventStream::flush() {
     m_stream.write(m_pending);
     m_pending.clear();
-    bool stopped_reading = false;
     try {
         co_await wait_for(m_stream.drain(), m_options.write_timeout);
     } catch (const TimeoutError&) {
-        stopped_reading = true;
-    }
-    if (stopped_reading) {
         m_stream.abort();  // drop what is unsent rather than buffer it for a client that does not read
         throw std::system_error(ETIMEDOUT, std::generic_category(), "event stream: the client stopped reading");
     }

@@ -39,10 +39,9 @@ Task<> serve_client(std::shared_ptr<Server::State> state, Stream stream, Address
         co_await state->callback(std::move(stream));
     } catch (const CancelledError&) {
         throw;  // close_clients() or the loop shutting down: not a failure of the handler
-    } catch (const std::exception& error) {
-        detail::report("connection handler for " + peer.to_string() + " failed: " + error.what());
     } catch (...) {
-        detail::report("connection handler for " + peer.to_string() + " failed with an unknown exception");
+        detail::report("connection handler for " + peer.to_string() + " failed: " +
+                       detail::describe(std::current_exception()));
     }
     state->connection_ended = true;  // the stream, so its socket, died with the callback's frame
 }

@@ -51,10 +51,9 @@ Task<> watch_signal(OwnedWatch watch, int signal_number) {
         // callback is treated the same way by the loop).
         try {
             watch->callback();
-        } catch (const std::exception& error) {
-            detail::report("signal " + std::to_string(signal_number) + " handler failed: " + error.what());
         } catch (...) {
-            detail::report("signal " + std::to_string(signal_number) + " handler failed with an unknown exception");
+            detail::report("signal " + std::to_string(signal_number) + " handler failed: " +
+                           detail::describe(std::current_exception()));
         }
     }
 }

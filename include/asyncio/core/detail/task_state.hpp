@@ -327,4 +327,10 @@ TaskState* current_task_state() noexcept;
 /// asyncio::set_error_reporter, stderr by default.
 void report(const std::string& message) noexcept;
 
+#if ASYNCIO_EXCEPTIONS
+/// What a report says of an exception: its what(), or a fixed text for one that is not a
+/// std::exception.
+[[nodiscard]] std::string describe(const std::exception_ptr& error);
+#endif
+
 }  // namespace asyncio::detail
