@@ -7,9 +7,6 @@
 
 #include <asyncio/io/tls.hpp>
 #include <asyncio/mqtt/tls.hpp>
-
-#include <fstream>
-#include <iterator>
 #endif
 
 namespace sensor_server {
@@ -17,11 +14,14 @@ namespace sensor_server {
 #if SENSOR_SERVER_HAS_TLS
 namespace {
 
-/// `path`'s text; std::runtime_error naming `flag` and the file if it cannot be read.
+/// `path`'s text (the library's read_pem_file); std::runtime_error naming `flag` and the file if
+/// it cannot be read.
 std::string read_file(const char* flag, const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) throw std::runtime_error(std::string(flag) + " " + path + ": cannot be read");
-    return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    try {
+        return asyncio::read_pem_file(path);
+    } catch (const asyncio::TlsError&) {
+        throw std::runtime_error(std::string(flag) + " " + path + ": cannot be read");
+    }
 }
 
 asyncio::ServerTls load_server_tls(const Options& options) {
