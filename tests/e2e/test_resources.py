@@ -23,6 +23,9 @@ CLIENTS = 200
 CLIENT_TIMEOUT = 15.0  # a client waiting this long for an answer "hung": the shedding failed
 LOAD_SECONDS = 8.0
 REQUESTS_PER_CONNECTION = 5
+# How long the server may take to reach the limit, shed, or recover. A bound for a host that is busy
+# with other work, not a speed requirement: an idle host needs about 2 s (the shedding delay).
+SETTLE_SECONDS = 20.0
 REQUEST = b"GET /api/sensor HTTP/1.1\r\nHost: x\r\n\r\n"
 # UBSan checks a polymorphic object's type by writing its memory into a pipe() it opens: with the
 # descriptor table full that fails, and it reports a false "invalid vptr" error and aborts.
@@ -154,12 +157,13 @@ class DescriptorExhaustion(unittest.TestCase):
             fds_at_start = srv.open_fds()
             holders = [holder(srv.port) for _ in range(FD_LIMIT + 16)]
             try:
-                wait_until(lambda: "Too many open files" in srv.stderr(), timeout=5, message="the limit reached")
+                wait_until(lambda: "Too many open files" in srv.stderr(), timeout=SETTLE_SECONDS,
+                           message="the limit reached")
                 # Accepted connections stay (half a head, a minute to finish it); those waiting in
                 # the backlog are shed once the server has had no room for 2 s.
                 cpu_before, started = srv.cpu_seconds(), time.monotonic()
                 outcomes = {}
-                deadline = started + 8
+                deadline = started + SETTLE_SECONDS
                 while time.monotonic() < deadline and len(outcomes) < 16:
                     select.select([s for s in holders if s not in outcomes], [], [], 0.2)
                     for sock in holders:
@@ -177,29 +181,35 @@ class DescriptorExhaustion(unittest.TestCase):
                 print(f"\n  {len(holders)} holders on {FD_LIMIT} descriptors: {len(outcomes)} shed; newcomer "
                       f"{newcomer_outcome} after {newcomer_wait:.1f} s; server CPU {cpu_share:.1%} of a core")
 
-                self.assertGreaterEqual(len(outcomes), 16, "at least the connections beyond the limit were shed")
+                context = f"; the server said: {srv.stderr()[-1000:]!r}"
+                self.assertGreaterEqual(len(outcomes), 16,
+                                        "at least the connections beyond the limit were shed" + context)
                 self.assertLess(len(outcomes), len(holders), "the accepted ones were kept")
                 for data in outcomes.values():
                     self.assertTrue(data.startswith(b"HTTP/1.1 503 ") and b"\r\nRetry-After: 1\r\n" in data, data[:200])
-                self.assertEqual(newcomer_outcome, "refused")
-                self.assertLess(cpu_share, 0.10, "waiting for descriptors costs (almost) no CPU")
+                self.assertEqual(newcomer_outcome, "refused", context)
+                self.assertLess(cpu_share, 0.10, "waiting for descriptors costs (almost) no CPU" + context)
             finally:
                 for sock in holders:
                     sock.close()
             # The holders left: the server serves again, with its descriptors back. A request that
             # arrives before the server has seen the holders go finds it still out of descriptors
             # and past the 2 s, so it may be shed (a 503); the next one is served.
-            wait_until(lambda: healthz_or_shed(srv.port) == 200, timeout=5, message="served again")
-            wait_until(lambda: srv.open_fds() == fds_at_start, timeout=5, message=f"descriptors back to {fds_at_start}")
+            wait_until(lambda: healthz_or_shed(srv.port) == 200, timeout=SETTLE_SECONDS, message="served again")
+            wait_until(lambda: srv.open_fds() == fds_at_start, timeout=SETTLE_SECONDS,
+                       message=f"descriptors back to {fds_at_start}")
             self.assertGreaterEqual(metrics(srv.port)["http_connections_shed_total"], len(outcomes) + 1)
 
 
 def healthz_or_shed(port: int):
-    """/healthz's status (503 when it was shed), or "closed" when the server closed unanswered."""
+    """/healthz's status (503 when it was shed), or how the connection ended without an answer."""
     try:
         return get(port, "/healthz").status
     except http.client.RemoteDisconnected:
         return "closed"
+    except ConnectionResetError:
+        # A request that was still on its way when a shed connection closed meets a reset.
+        return "reset"
 
 
 if __name__ == "__main__":
