@@ -1,27 +1,4 @@
 #pragma once
-// TLS for streams, with mbedTLS (the TLS library ESP-IDF ships): Python's `ssl=` parameter of
-// start_server() and open_connection(). The handler and the client get the same Stream as over
-// plain TCP; read, readline, readexactly, readuntil, write, drain, close and wait_closed work
-// unchanged. Link asyncio::tls (library asyncio_tls; built when mbedTLS is found).
-//
-//   auto tls = asyncio::ServerTls::from_files("cert.pem", "key.pem");
-//   auto server = co_await asyncio::start_server(handle, "0.0.0.0", 443, tls);
-//
-//   auto trust = asyncio::ClientTls::from_file("ca.pem");           // verifies by default
-//   asyncio::Stream s = co_await asyncio::open_connection("example.org", 443, trust);
-//
-// A ServerTls or ClientTls is made once (certificates and keys are parsed then, and a bad one
-// throws TlsError at once) and shared by every connection made with it: a connection adds only
-// its own session (docs/TLS.md has the figures). Copies share the same context. Use it on the
-// loop's thread only.
-//
-// Defaults: TLS 1.2 and newer (1.3 where mbedTLS 3.x has it), renegotiation off, a handshake
-// limited to 10 s (handshake_timeout), run in the connection's own task, so a stalled or garbage
-// handshake never holds the loop or other clients. A client verifies the server's certificate
-// chain against its trusted CAs and the server's name. close() sends close_notify.
-//
-// mbedTLS 2.28 matches the name against the certificate's DNS names only: connecting by IP
-// address, set server_hostname to a DNS name the certificate carries.
 
 #include <asyncio/core/task.hpp>
 #include <asyncio/io/server.hpp>
@@ -41,7 +18,9 @@ namespace asyncio {
 /// decrypt. what() carries mbedTLS's own message; code() its error code (negative), 0 if none.
 class TlsError : public std::runtime_error {
 public:
+    /// `message` becomes what(); `code`: mbedTLS's error code, 0 if there is none.
     explicit TlsError(const std::string& message, int code = 0) : std::runtime_error(message), m_code(code) {}
+    /// mbedTLS's error code (negative, as MBEDTLS_ERR_X509_CERT_VERIFY_FAILED), or 0.
     [[nodiscard]] int code() const noexcept { return m_code; }
 
 private:
@@ -63,10 +42,27 @@ class TlsConfig;
 struct TlsServerStats {
     std::uint64_t handshakes = 0;          ///< completed: the handler was called
     std::uint64_t failed_handshakes = 0;   ///< the client spoke no TLS, or an alert, or reset
-    std::uint64_t timed_out_handshakes = 0;
+    std::uint64_t timed_out_handshakes = 0;  ///< not completed within handshake_timeout
 };
 
-/// A server's certificate and key: start_server()'s `ssl=`.
+/// A server's certificate and key: start_server()'s `ssl=` (Python's). TLS for streams is done
+/// with mbedTLS (the TLS library ESP-IDF ships): the handler gets the same Stream as over plain
+/// TCP, and read, readline, readexactly, readuntil, write, drain, close and wait_closed work
+/// unchanged. Link asyncio::tls (library asyncio_tls; built when mbedTLS is found).
+///
+///     auto tls = asyncio::ServerTls::from_files("cert.pem", "key.pem");
+///     auto server = co_await asyncio::start_server(handle, "0.0.0.0", 443, tls);
+///
+/// A ServerTls or ClientTls is made once (certificates and keys are parsed then, and a bad one
+/// throws TlsError at once) and shared by every connection made with it: a connection adds only
+/// its own session (docs/TLS.md has the figures). Copies share the same context (and stats()).
+/// Use it on the loop's thread only.
+///
+/// Defaults: TLS 1.2 and newer (1.3 where mbedTLS 3.x has it), renegotiation off, a handshake
+/// limited to 10 s (handshake_timeout), run in the connection's own task, so a stalled or garbage
+/// handshake never holds the loop or other clients. close() sends close_notify. Over TLS,
+/// Stream::get_extra_info("tls_version") gives the negotiated protocol ("TLSv1.2") and
+/// get_extra_info("cipher") the cipher suite.
 class ServerTls {
 public:
     /// From PEM text: the server's certificate, optionally followed by its intermediate CAs, and
@@ -82,7 +78,9 @@ public:
     /// A client that has not finished its handshake by then is disconnected.
     std::chrono::milliseconds handshake_timeout = kDefaultHandshakeTimeout;
 
+    /// The counters of every connection served with this ServerTls or a copy of it, now.
     [[nodiscard]] TlsServerStats stats() const noexcept;
+    /// The shared mbedTLS context, for the TLS library's own code; null in a moved-from object.
     [[nodiscard]] const std::shared_ptr<detail::TlsConfig>& config() const noexcept { return m_config; }
 
 private:
@@ -90,11 +88,20 @@ private:
     std::shared_ptr<detail::TlsConfig> m_config;
 };
 
-/// A client's trusted CAs: open_connection()'s `ssl=`.
+/// A client's trusted CAs: open_connection()'s `ssl=` (Python's). Made once and shared, with the
+/// defaults of ServerTls.
+///
+///     auto trust = asyncio::ClientTls::from_file("ca.pem");           // verifies by default
+///     asyncio::Stream s = co_await asyncio::open_connection("example.org", 443, trust);
+///
+/// A client verifies the server's certificate chain against its trusted CAs and the server's
+/// name. mbedTLS 2.28 matches the name against the certificate's DNS names only: connecting by
+/// IP address, set server_hostname to a DNS name the certificate carries.
 class ClientTls {
 public:
     /// Trusts the CA certificates in `ca_pem` (one or more PEM blocks). TlsError if none parses.
     [[nodiscard]] static ClientTls from_pem(std::string_view ca_pem);
+    /// The same, read from a file; TlsError naming the file if it cannot be read.
     [[nodiscard]] static ClientTls from_file(const std::string& ca_path);
 
     /// The name the server's certificate must carry (also sent as SNI). Empty: the host given to
@@ -103,6 +110,7 @@ public:
     /// A server that has not finished the handshake by then: TimeoutError.
     std::chrono::milliseconds handshake_timeout = kDefaultHandshakeTimeout;
 
+    /// The shared mbedTLS context, for the TLS library's own code; null in a moved-from object.
     [[nodiscard]] const std::shared_ptr<detail::TlsConfig>& config() const noexcept { return m_config; }
 
 private:
@@ -113,13 +121,14 @@ private:
 /// start_server() whose connections speak TLS. The handshake runs in each connection's task
 /// before `callback` is called with the (decrypted) Stream; a client whose handshake fails or
 /// times out is disconnected without calling `callback` and without an error report (counted in
-/// tls.stats()).
+/// tls.stats()). Otherwise as the plain start_server(); InvalidStateError for a moved-from `tls`.
 [[nodiscard]] Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port,
                                         ServerTls tls, int backlog = kDefaultBacklog);
 
 /// open_connection() over TLS: connects, then shakes hands and verifies the server (its chain
 /// against tls's CAs, its name against tls.server_hostname or `host`).
-/// Suspends: while connecting and during the handshake (other tasks run).
+/// Suspends when: resolving a name, connecting and shaking hands (other tasks run). Resumed by:
+/// the end of the name lookup (on a worker thread), then the poller.
 /// Returns: the Stream, ready for application data.
 /// Throws: std::system_error (refused, unreachable, reset), TlsError (verification or handshake
 /// failed: what() says why, with mbedTLS's message), TimeoutError (no handshake within
@@ -128,14 +137,17 @@ private:
 [[nodiscard]] Task<Stream> open_connection(std::string host, std::uint16_t port, ClientTls tls);
 
 /// Upgrades a connected plain Stream to TLS as the client (Python's StreamWriter.start_tls):
-/// for protocols that switch after a plaintext greeting (STARTTLS). Nothing may be buffered
-/// unread or unsent. Suspends during the handshake; throws as open_connection() does; the
-/// stream must outlive the call.
+/// for protocols that switch after a plaintext greeting (STARTTLS). The server must carry
+/// `server_hostname` (tls.server_hostname is not used here).
+/// Suspends when: the handshake waits for the socket (other tasks run). Resumed by: the poller.
+/// Returns: once the session is ready; the same Stream then speaks TLS.
+/// Throws: InvalidStateError if something is buffered unread or unsent, or the stream has no
+/// socket or speaks TLS already; otherwise as open_connection() over TLS (TlsError,
+/// std::system_error, TimeoutError).
+/// Cancellation: CancelledError; the stream is left unusable (close it).
+/// Lifetime: `stream` and `tls` must outlive the call.
 [[nodiscard]] Task<> start_tls(Stream& stream, const ClientTls& tls, std::string server_hostname);
-/// The same as the server side of the handshake.
+/// The same as the server side of the handshake (the client's certificate is not asked for).
 [[nodiscard]] Task<> start_tls(Stream& stream, const ServerTls& tls);
-
-// Over TLS, stream.get_extra_info("tls_version") gives the negotiated protocol ("TLSv1.2") and
-// stream.get_extra_info("cipher") the cipher suite.
 
 }  // namespace asyncio
