@@ -1,16 +1,4 @@
 #pragma once
-// Decodes a "Transfer-Encoding: chunked" request body (RFC 9112 7.1) incrementally: feed it the
-// bytes as they arrive, in pieces of any size, and it appends the decoded data to a string.
-// Never throws.
-//
-//   http::ChunkedDecoder decoder;
-//   http::ParseResult r = decoder.feed(received, body, limits.max_body);
-//   // drop r.consumed bytes from the receive buffer; if r.complete() the body is whole and
-//   // what remains of the buffer is the next pipelined request.
-//
-// Chunk extensions are checked for stray control bytes and otherwise ignored; trailer fields
-// are skipped. Line ends must be CRLF here (a bare LF is a 400): lenient chunk parsing is how
-// request smuggling through a proxy works, and no client sends chunked bodies by hand.
 
 #include <asyncio/http/parse_result.hpp>
 
@@ -26,6 +14,18 @@ inline constexpr std::size_t kMaxChunkLine = 1024;
 /// Most bytes of trailer fields (including their CRLFs) before 431.
 inline constexpr std::size_t kMaxTrailerBytes = 8192;
 
+/// Decodes a "Transfer-Encoding: chunked" request body (RFC 9112 7.1) incrementally: feed it the
+/// bytes as they arrive, in pieces of any size, and it appends the decoded data to a string.
+/// Never throws.
+///
+///     http::ChunkedDecoder decoder;
+///     http::ParseResult r = decoder.feed(received, body, limits.max_body);
+///     // drop r.consumed bytes from the receive buffer; if r.complete() the body is whole and
+///     // what remains of the buffer is the next pipelined request.
+///
+/// Chunk extensions are checked for stray control bytes and otherwise ignored; trailer fields
+/// are skipped. Line ends must be CRLF here (a bare LF is a 400): lenient chunk parsing is how
+/// request smuggling through a proxy works, and no client sends chunked bodies by hand.
 class ChunkedDecoder {
 public:
     /// Decodes what it can of `in`, appending chunk data to `body_out`.
@@ -44,6 +44,7 @@ public:
 
     /// Decoded bytes so far (the body's length once complete).
     [[nodiscard]] std::uint64_t body_size() const noexcept { return m_body_size; }
+    /// feed() has returned complete (and reset() was not called since); false after an error.
     [[nodiscard]] bool done() const noexcept { return m_state == State::done; }
 
 private:

@@ -1,25 +1,4 @@
 #pragma once
-// An event stream (Server-Sent Events, text/event-stream in the WHATWG HTML standard) on a
-// connection a stream handler took over: the response head, events with ids, the client's
-// Last-Event-ID, the reconnection delay (retry), keep-alive comments, and a client that stops
-// reading dropped after a time-out, with little memory held for it.
-//
-//   routes.stream("/events", [&](http::OwnedRequest request, asyncio::Stream& stream) -> asyncio::Task<> {
-//       http::EventStream events(request, stream, {.retry = 2s});
-//       auto readings = topic.subscribe(16);
-//       for (;;) {
-//           co_await events.flush();             // the head first, then what is queued
-//           if (events.head_only()) co_return;   // HEAD: the head and no body
-//           auto reading = co_await events.next([&] { return readings.get(); });  // named: g++ 12
-//           if (!reading) co_return;
-//           events.queue(to_json(*reading), reading->id);
-//       }
-//   });
-//
-// The stream never ends by itself: it ends when the handler returns (the connection closes),
-// when the client goes (a write fails with std::system_error), or when the client stops reading
-// for write_timeout (flush() aborts the connection and throws std::system_error(ETIMEDOUT), a
-// connection error the http server closes quietly, as it does a reset).
 
 #include <asyncio/core/detail/as_task.hpp>
 #include <asyncio/core/errors.hpp>
@@ -48,16 +27,43 @@ struct EventStreamOptions {
     Duration keep_alive = std::chrono::seconds(15);
     /// How long flush() waits for a client that does not read before dropping it.
     Duration write_timeout = std::chrono::seconds(10);
-    /// Extra header lines for the head, each ending in CRLF ("Server: sensor-server\r\n").
+    /// Extra header lines for the head, each ending in CRLF ("Server: sensor-server\r\n"); sent
+    /// as given, not checked.
     std::string headers;
 };
 
+/// An event stream (Server-Sent Events, text/event-stream in the WHATWG HTML standard) on a
+/// connection a stream handler took over: the response head, events with ids, the client's
+/// Last-Event-ID, the reconnection delay (retry), keep-alive comments, and a client that stops
+/// reading dropped after a time-out, with little memory held for it.
+///
+///     routes.stream("/events", [&](http::OwnedRequest request, asyncio::Stream& stream) -> asyncio::Task<> {
+///         http::EventStream events(request, stream, {.retry = 2s});
+///         auto readings = topic.subscribe(16);
+///         for (;;) {
+///             co_await events.flush();             // the head first, then what is queued
+///             if (events.head_only()) co_return;   // HEAD: the head and no body
+///             auto reading = co_await events.next([&] { return readings.get(); });  // named: g++ 12
+///             if (!reading) co_return;
+///             events.queue(to_json(*reading), reading->id);
+///         }
+///     });
+///
+/// The stream never ends by itself: it ends when the handler returns (the connection closes),
+/// when the client goes (a write fails with std::system_error), or when the client stops reading
+/// for write_timeout (flush() aborts the connection and throws std::system_error(ETIMEDOUT), a
+/// connection error the http server closes quietly, as it does a reset).
+///
+/// The head is HTTP/1.1 200 with Content-Type: text/event-stream, Cache-Control: no-store and
+/// Connection: close. Event data is sent as given: keep CR out of `data`, and line breaks out of
+/// event types and comments, which would otherwise end their field early.
 class EventStream {
 public:
-    using Options = EventStreamOptions;
+    using Options = EventStreamOptions;  ///< see EventStreamOptions
 
-    /// Takes over `stream` (both must outlive the EventStream) for the response to `request`,
-    /// and caps the connection's send buffer at kStreamingSendBuffer. Nothing is sent until
+    /// Takes over `stream` (which must outlive the EventStream) for the response to `request`
+    /// (read here only: its Last-Event-ID and method), and caps the connection's send buffer at
+    /// kStreamingSendBuffer (std::system_error if the socket refuses). Nothing is sent until
     /// flush().
     EventStream(const OwnedRequest& request, Stream& stream, Options options = {});
 
@@ -75,16 +81,28 @@ public:
     /// Bytes queued and not yet given to flush().
     [[nodiscard]] std::size_t queued() const noexcept { return m_pending.size(); }
 
-    /// Sends the head (the first time) and what is queued. Suspends while the client's socket
-    /// is full; resumed by the poller when it drains. Returns once the kernel took everything.
-    /// A client that reads nothing for options.write_timeout is dropped: the connection is
-    /// aborted and std::system_error(ETIMEDOUT) thrown. Throws std::system_error if the client
-    /// reset the connection.
+    /// Sends the head (the first time) and what is queued.
+    /// Suspends when: the client's socket buffer is full (kStreamingSendBuffer caps it).
+    /// Resumed by: the poller, as the client reads and the socket drains; or the write_timeout.
+    /// Returns: once the kernel took everything (the queue is empty then).
+    /// Throws: std::system_error(ETIMEDOUT) if the client read nothing for
+    /// options.write_timeout: the connection is aborted (what was unsent is dropped) and the
+    /// EventStream is no more usable (a later flush() throws InvalidStateError);
+    /// std::system_error if the client reset the connection.
+    /// Cancellation: what was queued stays in the stream's write buffer; CancelledError.
+    /// Lifetime: the EventStream and its Stream must outlive the call.
     [[nodiscard]] Task<> flush();
 
-    /// Awaits `make_awaitable()` (called again after each keep-alive), flushing a keep-alive
-    /// comment whenever the wait lasts options.keep_alive. Suspends until the awaitable
-    /// completes; returns its result. `make_awaitable` is kept in the coroutine until it ends.
+    /// Awaits `make_awaitable()`, keeping the stream alive meanwhile.
+    /// Suspends when: the awaitable does not complete at once. Resumed by: the awaitable
+    /// completing. Whenever it has waited options.keep_alive, it is cancelled (so it must be
+    /// safe to cancel: a Queue::get() or Topic read takes nothing then), a ": keep-alive"
+    /// comment is flushed, and `make_awaitable()` is called again for a new one.
+    /// Returns: the awaitable's result. Throws what the awaitable throws (a TimeoutError of its
+    /// own is taken for a keep-alive), or what flush() throws.
+    /// Cancellation: cancels the awaitable; CancelledError.
+    /// Lifetime: the EventStream and its Stream must outlive the call; `make_awaitable` is kept
+    /// in the coroutine until it ends.
     template <class MakeAwaitable>
     Task<detail::await_result_t<std::invoke_result_t<MakeAwaitable&>>> next(MakeAwaitable make_awaitable) {
         for (;;) {

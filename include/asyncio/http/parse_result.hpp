@@ -1,6 +1,4 @@
 #pragma once
-// What every incremental HTTP parser in this folder returns: complete, partial (feed me more
-// bytes) or error, with the HTTP status the error implies. Parsers never throw.
 
 #include <cstddef>
 #include <string_view>
@@ -12,9 +10,11 @@ namespace asyncio::http {
 /// error:    the input can never become valid; answer with `http_status` and close.
 enum class ParseStatus { complete, partial, error };
 
-/// The outcome of one parse call.
+/// What the incremental HTTP parsers (parse_request(), ChunkedDecoder::feed()) return: complete,
+/// partial (feed me more bytes) or error, with the HTTP status the error implies. Parsers never
+/// throw.
 struct ParseResult {
-    ParseStatus status = ParseStatus::partial;
+    ParseStatus status = ParseStatus::partial;  ///< which of the three outcomes
     /// complete: bytes used (the caller drops them; what follows belongs to the next message).
     /// partial, error: 0 for parse_request; see the decoder for ChunkedDecoder::feed.
     std::size_t consumed = 0;
@@ -23,8 +23,11 @@ struct ParseResult {
     /// error only: short static text for logs or the response body ("invalid header name").
     std::string_view reason;
 
+    /// status == ParseStatus::complete.
     [[nodiscard]] bool complete() const noexcept { return status == ParseStatus::complete; }
+    /// status == ParseStatus::partial.
     [[nodiscard]] bool partial() const noexcept { return status == ParseStatus::partial; }
+    /// status == ParseStatus::error.
     [[nodiscard]] bool error() const noexcept { return status == ParseStatus::error; }
 };
 

@@ -1,24 +1,4 @@
 #pragma once
-// The HTTP/1.x request parser: request line and header section (RFC 9112), in the spirit of
-// picohttpparser. Stateless and zero-copy: it allocates nothing, every string_view it returns
-// points into the caller's buffer, and it never throws.
-//
-//   http::Request req;
-//   http::ParseResult r = http::parse_request(buffer, req);
-//   if (r.partial()) { /* read more, then parse the whole buffer again */ }
-//   if (r.error())   { /* answer r.http_status, close */ }
-//   /* complete: body starts at buffer[r.consumed] (req.content_length or req.chunked) */
-//
-// Choices where RFC 9112 leaves one:
-// - A bare LF is accepted as a line terminator in the request line and header section (2.2
-//   "MAY"), so a student typing into `nc` is understood; a CR not followed by LF is a 400.
-// - Up to kMaxLeadingEmptyLines empty lines before the request line are skipped (2.2) and
-//   counted in `consumed`.
-// - The request-target must be visible ASCII (0x21-0x7E); raw UTF-8 in a URL is a 400.
-// - Any Transfer-Encoding other than exactly "chunked" is refused: 400 if chunked is not the
-//   final coding (6.3: the length cannot be known), 501 otherwise (gzip, chunked: we do not
-//   decode gzip). Transfer-Encoding in an HTTP/1.0 request is a 400 (6.1: faulty framing).
-// - Expect: 100-continue is reported only for HTTP/1.1 (RFC 9110 10.1.1: ignored in 1.0).
 
 #include <asyncio/http/parse_result.hpp>
 
@@ -46,8 +26,8 @@ inline constexpr std::size_t kMaxLeadingEmptyLines = 8;
 /// One header field line; name as sent (compare it case-insensitively), value without the
 /// surrounding whitespace.
 struct Header {
-    std::string_view name;
-    std::string_view value;
+    std::string_view name;   ///< as sent: compare it with iequals()
+    std::string_view value;  ///< without leading and trailing spaces or tabs; may be empty
 };
 
 /// A parsed request head. Every view points into the buffer given to parse_request, so the
@@ -58,8 +38,8 @@ struct Request {
     std::string_view path;    ///< target before '?'; for absolute-form ("http://h/p") the path "/p"
     std::string_view query;   ///< after '?' (without it); empty if none
     int version_minor = 1;    ///< 0 for HTTP/1.0, 1 for HTTP/1.1
-    Header headers[kMaxHeaders];
-    std::size_t header_count = 0;
+    Header headers[kMaxHeaders];   ///< the fields in the order received; see fields()
+    std::size_t header_count = 0;  ///< how many of `headers` are set
 
     // What the connection needs to know, derived from the headers:
     bool keep_alive = true;        ///< 1.1: unless "Connection: close"; 1.0: only with "keep-alive"
@@ -83,7 +63,27 @@ struct Limits {
     std::uint64_t max_body = kDefaultMaxBody;               ///< Content-Length above: 413
 };
 
-/// Parses the request head at the start of `buffer` into `out`.
+/// Parses the request head at the start of `buffer` into `out`: the HTTP/1.x request line and
+/// header section (RFC 9112), in the spirit of picohttpparser. Stateless and zero-copy: it
+/// allocates nothing, every string_view it returns points into `buffer`, and it never throws.
+///
+///     http::Request req;
+///     http::ParseResult r = http::parse_request(buffer, req);
+///     if (r.partial()) { /* read more, then parse the whole buffer again */ }
+///     if (r.error())   { /* answer r.http_status, close */ }
+///     /* complete: body starts at buffer[r.consumed] (req.content_length or req.chunked) */
+///
+/// Choices where RFC 9112 leaves one:
+/// - A bare LF is accepted as a line terminator in the request line and header section (2.2
+///   "MAY"), so a student typing into `nc` is understood; a CR not followed by LF is a 400.
+/// - Up to kMaxLeadingEmptyLines empty lines before the request line are skipped (2.2) and
+///   counted in `consumed`.
+/// - The request-target must be visible ASCII (0x21-0x7E); raw UTF-8 in a URL is a 400.
+/// - Any Transfer-Encoding other than exactly "chunked" is refused: 400 if chunked is not the
+///   final coding (6.3: the length cannot be known), 501 otherwise (gzip, chunked: we do not
+///   decode gzip). Transfer-Encoding in an HTTP/1.0 request is a 400 (6.1: faulty framing).
+/// - Expect: 100-continue is reported only for HTTP/1.1 (RFC 9110 10.1.1: ignored in 1.0).
+///
 /// Returns complete with `consumed` = bytes of empty lines + request line + header section
 /// including the final empty line (the body or the next pipelined request starts there);
 /// partial (consumed 0) when every byte so far may still begin a valid request; or error with

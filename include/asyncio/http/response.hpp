@@ -1,11 +1,4 @@
 #pragma once
-// Response: what a handler fills in. The connection adds Date, Content-Length, Connection and
-// serialises it straight into the stream's write buffer. A connection reuses one Response for
-// all its requests, so on the keep-alive path building a response allocates nothing.
-//
-//   app.get("/api/sensor", [](const http::Request&, http::Response& res) {
-//       res.json(R"({"temperature_c":21.5})");
-//   });
 
 #include <cstddef>
 #include <initializer_list>
@@ -27,6 +20,7 @@ namespace asyncio::http {
 ///   res.add_headers(kNoStore);
 class HeaderBlock {
 public:
+    /// Checks and formats `headers`, {name, value} pairs, in order.
     HeaderBlock(std::initializer_list<std::pair<std::string_view, std::string_view>> headers);
     /// The header lines, each ending in CRLF.
     [[nodiscard]] std::string_view lines() const noexcept { return m_lines; }
@@ -35,15 +29,26 @@ private:
     std::string m_lines;
 };
 
+/// What a handler fills in. The connection adds Date, Content-Length, Connection and serialises
+/// it straight into the stream's write buffer (append_response()). A connection reuses one
+/// Response for all its requests, so on the keep-alive path building a response allocates
+/// nothing.
+///
+///     app.get("/api/sensor", [](const http::Request&, http::Response& res) {
+///         res.json(R"({"temperature_c":21.5})");
+///     });
 class Response {
 public:
-    int status = 200;
+    int status = 200;  ///< the status code; its reason phrase is reason_phrase(status)
 
     /// Adds a header line. Names and values must not contain CR or LF (std::invalid_argument).
     void set_header(std::string_view name, std::string_view value);
     /// Adds the header lines of `block` (checked when it was made).
     void add_headers(const HeaderBlock& block) { m_headers.append(block.lines()); }
+    /// The Content-Type value ("text/plain; charset=utf-8"); empty, as after reset(): no
+    /// Content-Type is sent. Unlike set_header(), not checked for CR or LF.
     void set_content_type(std::string_view type) { m_content_type.assign(type); }
+    /// The Content-Type value set so far; empty if none.
     [[nodiscard]] std::string_view content_type() const noexcept { return m_content_type; }
 
     /// The body, to append to (body().append(...)) or replace. Taking it drops a static body.
@@ -62,9 +67,11 @@ public:
     /// What is sent: the static body if one is set, else body().
     [[nodiscard]] std::string_view body_view() const noexcept { return m_static_body ? *m_static_body : m_body; }
 
-    /// Sets status, Content-Type and body in one call.
+    /// Sets status, Content-Type (text/plain; charset=utf-8) and body (a copy) in one call.
     void text(std::string_view body, int code = 200) { set(code, "text/plain; charset=utf-8", body); }
+    /// As text(), as text/html; charset=utf-8.
     void html(std::string_view body, int code = 200) { set(code, "text/html; charset=utf-8", body); }
+    /// As text(), as application/json (`body` is sent as given, not checked).
     void json(std::string_view body, int code = 200) { set(code, "application/json", body); }
 
     /// An error page: status, a short plain-text body (never echoing request input unescaped).

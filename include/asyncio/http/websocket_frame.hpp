@@ -1,16 +1,4 @@
 #pragma once
-// WebSocket frames (RFC 6455 section 5): parse one frame from the front of a buffer, encode
-// server (unmasked) and client (masked) frames, and build or read a close frame's payload.
-// Pure: no I/O, no state between calls, no exceptions except std::bad_alloc from strings.
-//
-//   http::Frame frame;
-//   http::FrameResult r = http::parse_frame(buffer, frame);
-//   if (r.partial()) { /* read more, parse again from the same start */ }
-//   if (r.error())   { /* send a close frame with r.close_code, then close */ }
-//   /* complete: frame.payload is unmasked; drop r.consumed bytes */
-//   http::encode_frame(http::Opcode::text, "hello", true, out);
-//
-// Messages made of several frames are assembled by MessageAssembler (websocket_message.hpp).
 
 #include <asyncio/http/parse_result.hpp>
 
@@ -37,18 +25,19 @@ enum class Opcode : std::uint8_t {
     return (static_cast<std::uint8_t>(opcode) & 0x8) != 0;
 }
 
-// Close status codes (RFC 6455 7.4.1). 1005 and 1006 are never sent on the wire: they are what
-// an endpoint reports when a close frame had no code, or when there was no close frame at all.
-inline constexpr std::uint16_t kCloseNormal = 1000;
-inline constexpr std::uint16_t kCloseGoingAway = 1001;
-inline constexpr std::uint16_t kCloseProtocolError = 1002;
-inline constexpr std::uint16_t kCloseUnsupportedData = 1003;
+// Close status codes (RFC 6455 7.4.1).
+inline constexpr std::uint16_t kCloseNormal = 1000;           ///< the purpose was fulfilled
+inline constexpr std::uint16_t kCloseGoingAway = 1001;        ///< a server going down, a page left
+inline constexpr std::uint16_t kCloseProtocolError = 1002;    ///< the peer broke the protocol
+inline constexpr std::uint16_t kCloseUnsupportedData = 1003;  ///< a kind of data it cannot take
+/// Never sent: what an endpoint reports when a close frame had no code.
 inline constexpr std::uint16_t kCloseNoStatus = 1005;
+/// Never sent: what an endpoint reports when there was no close frame at all.
 inline constexpr std::uint16_t kCloseAbnormal = 1006;
-inline constexpr std::uint16_t kCloseInvalidPayload = 1007;  ///< e.g. a text message that is not UTF-8
-inline constexpr std::uint16_t kClosePolicyViolation = 1008;
-inline constexpr std::uint16_t kCloseMessageTooBig = 1009;
-inline constexpr std::uint16_t kCloseInternalError = 1011;
+inline constexpr std::uint16_t kCloseInvalidPayload = 1007;   ///< e.g. a text message that is not UTF-8
+inline constexpr std::uint16_t kClosePolicyViolation = 1008;  ///< a message against the endpoint's policy
+inline constexpr std::uint16_t kCloseMessageTooBig = 1009;    ///< a frame or message over the limit
+inline constexpr std::uint16_t kCloseInternalError = 1011;    ///< an unexpected failure of the endpoint
 
 /// Payload bytes a frame may carry before 1009 (the default of FrameLimits::max_payload).
 inline constexpr std::uint64_t kDefaultMaxFramePayload = 1024 * 1024;
@@ -57,6 +46,7 @@ inline constexpr std::size_t kMaxControlPayload = 125;
 /// The longest frame header: 2 bytes, 8 of extended length, 4 of masking key.
 inline constexpr std::size_t kMaxFrameHeader = 14;
 
+/// What parse_frame() accepts (WebSocket::limits() for a connection).
 struct FrameLimits {
     /// A frame announcing more payload is refused with 1009 as soon as its header is read.
     std::uint64_t max_payload = kDefaultMaxFramePayload;
@@ -67,24 +57,28 @@ struct FrameLimits {
 
 /// One frame, its payload already unmasked.
 struct Frame {
-    bool fin = true;
-    Opcode opcode = Opcode::text;
-    bool masked = false;
+    bool fin = true;               ///< the last frame of its message
+    Opcode opcode = Opcode::text;  ///< as sent: continuation in every frame of a message but its first
+    bool masked = false;           ///< it came masked (as a client's frames must)
     /// An unmasked copy of the payload, assigned by parse_frame (its capacity is reused when
     /// the same Frame parses the next frame). A copy rather than in-place unmasking so the
     /// receive buffer stays const and a partial frame can be parsed again safely.
     std::string payload;
 };
 
-/// The outcome of parse_frame.
+/// The outcome of parse_frame(): complete, partial (more bytes needed) or error, with the
+/// close code the error calls for.
 struct FrameResult {
-    ParseStatus status = ParseStatus::partial;
+    ParseStatus status = ParseStatus::partial;  ///< which of the three outcomes
     std::size_t consumed = 0;     ///< complete: header + payload bytes; otherwise 0
     std::uint16_t close_code = 0; ///< error: 1002 (protocol) or 1009 (too big); 0 otherwise
     std::string_view reason;      ///< error: static text, fits in a close frame
 
+    /// status == ParseStatus::complete.
     [[nodiscard]] bool complete() const noexcept { return status == ParseStatus::complete; }
+    /// status == ParseStatus::partial.
     [[nodiscard]] bool partial() const noexcept { return status == ParseStatus::partial; }
+    /// status == ParseStatus::error.
     [[nodiscard]] bool error() const noexcept { return status == ParseStatus::error; }
 };
 
@@ -95,6 +89,17 @@ struct FrameResult {
 /// reserved opcode, unmasked frame when require_mask, control frame fragmented or > 125 bytes,
 /// 64-bit length with its top bit set) or 1009 (payload > max_payload).
 /// Only frames are checked here; message rules (continuations, UTF-8) are MessageAssembler's.
+/// WebSocket frames (RFC 6455 section 5) are pure here: no I/O, no state between calls, no
+/// exceptions except std::bad_alloc from strings.
+///
+///     http::Frame frame;
+///     http::FrameResult r = http::parse_frame(buffer, frame);
+///     if (r.partial()) { /* read more, parse again from the same start */ }
+///     if (r.error())   { /* send a close frame with r.close_code, then close */ }
+///     /* complete: frame.payload is unmasked; drop r.consumed bytes */
+///     http::encode_frame(http::Opcode::text, "hello", true, out);
+///
+/// Messages made of several frames are assembled by MessageAssembler (websocket_message.hpp).
 [[nodiscard]] FrameResult parse_frame(std::string_view buffer, Frame& out, const FrameLimits& limits = {});
 
 /// Appends an unmasked frame (what a server sends) to `out`.

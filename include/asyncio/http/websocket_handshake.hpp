@@ -1,12 +1,4 @@
 #pragma once
-// The server side of the WebSocket opening handshake (RFC 6455 4.2): checking the client's
-// upgrade request and computing Sec-WebSocket-Accept. Pure functions, no I/O, never throw
-// (except std::bad_alloc from the returned strings).
-//
-//   http::WebSocketHandshake hs = http::check_websocket_upgrade(request);
-//   if (!hs.ok()) { /* answer hs.http_status (426: add "Sec-WebSocket-Version: 13") */ }
-//   std::string response;
-//   http::write_websocket_accept(hs.accept_key, response);   // then speak frames
 
 #include <asyncio/http/request_parser.hpp>
 
@@ -36,6 +28,7 @@ struct OriginPolicy {
     /// for any.
     std::vector<std::string> allowed;
 
+    /// Whether a handshake with Origin `origin` (empty: none sent) and Host `host` may go on.
     [[nodiscard]] bool allows(std::string_view origin, std::string_view host) const noexcept;
 };
 
@@ -57,6 +50,7 @@ struct WebSocketHandshake {
     std::string_view reason;   ///< static text for logs, when http_status != 0
     std::string accept_key;    ///< the Sec-WebSocket-Accept value, when ok()
 
+    /// The request is a valid upgrade: answer it with write_websocket_accept().
     [[nodiscard]] bool ok() const noexcept { return http_status == 0; }
 };
 
@@ -64,6 +58,14 @@ struct WebSocketHandshake {
 /// A cheap test for a router deciding between a page and a socket on the same path.
 [[nodiscard]] bool is_websocket_upgrade(const Request& request) noexcept;
 
+/// The server side of the WebSocket opening handshake (RFC 6455 4.2), without I/O
+/// (WebSocket::accept() does it on a connection). Never throws (except std::bad_alloc).
+///
+///     http::WebSocketHandshake hs = http::check_websocket_upgrade(request);
+///     if (!hs.ok()) { /* answer hs.http_status (426: add "Sec-WebSocket-Version: 13") */ }
+///     std::string response;
+///     http::write_websocket_accept(hs.accept_key, response);   // then speak frames
+///
 /// Checks the upgrade request as RFC 6455 4.2.1 asks: GET, HTTP/1.1, Host, "Upgrade:
 /// websocket", "Connection: upgrade", a Sec-WebSocket-Key that is base64 of 16 bytes, and
 /// Sec-WebSocket-Version 13; then the Origin, as `origins` says (by default: none but this

@@ -1,17 +1,4 @@
 #pragma once
-// Turns WebSocket frames into messages (RFC 6455 5.4, 5.5, 8.1): joins a fragmented message
-// (first frame text/binary with fin = 0, then continuations), passes control frames through
-// even between fragments, limits the message size, and checks that text is UTF-8 as it
-// arrives. Pure: no I/O; never throws except std::bad_alloc.
-//
-//   http::MessageAssembler assembler;
-//   http::Message msg;
-//   switch (assembler.push(std::move(frame), msg).status) {
-//       case http::AssembleStatus::message:    /* msg.opcode is text or binary */ break;
-//       case http::AssembleStatus::control:    /* msg.opcode is ping, pong or close */ break;
-//       case http::AssembleStatus::incomplete: break;  // a fragment was kept; next frame
-//       case http::AssembleStatus::error:      /* close with the result's close_code */ break;
-//   }
 
 #include <asyncio/http/detail/utf8.hpp>
 #include <asyncio/http/websocket_frame.hpp>
@@ -38,15 +25,31 @@ struct Message {
 /// error:      the peer broke the protocol; send a close frame with close_code and close.
 enum class AssembleStatus { incomplete, message, control, error };
 
+/// The outcome of MessageAssembler::push().
 struct AssembleResult {
-    AssembleStatus status = AssembleStatus::incomplete;
+    AssembleStatus status = AssembleStatus::incomplete;  ///< what `out` holds now, see AssembleStatus
     std::uint16_t close_code = 0;  ///< error: 1002, 1007 (bad UTF-8) or 1009 (too big)
     std::string_view reason;       ///< error: static text, fits in a close frame
 };
 
+/// Turns WebSocket frames into messages (RFC 6455 5.4, 5.5, 8.1): joins a fragmented message
+/// (first frame text/binary with fin = 0, then continuations), passes control frames through
+/// even between fragments, limits the message size, and checks that text is UTF-8 as it
+/// arrives. Pure: no I/O; never throws except std::bad_alloc.
+///
+///     http::MessageAssembler assembler;
+///     http::Message msg;
+///     switch (assembler.push(std::move(frame), msg).status) {
+///         case http::AssembleStatus::message:    /* msg.opcode is text or binary */ break;
+///         case http::AssembleStatus::control:    /* msg.opcode is ping, pong or close */ break;
+///         case http::AssembleStatus::incomplete: break;  // a fragment was kept; next frame
+///         case http::AssembleStatus::error:      /* close with the result's close_code */ break;
+///     }
+///
 /// One per connection direction; remembers the fragmented message in progress.
 class MessageAssembler {
 public:
+    /// An assembler refusing (1009) messages of more than `max_message` bytes.
     explicit MessageAssembler(std::uint64_t max_message = kDefaultMaxMessage) noexcept
         : m_max_message(max_message) {}
 
