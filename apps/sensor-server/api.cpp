@@ -3,17 +3,22 @@
 #include "json_text.hpp"
 #include "metrics_text.hpp"
 #include "number_text.hpp"
+#include "quantities.hpp"
 
 #include <asyncio/core/frame_allocator.hpp>
 #include <asyncio/core/loop.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace sensor_server {
 
@@ -34,6 +39,16 @@ namespace {
 void json_headers(http::Response& response) {
     response.set_content_type("application/json");
     add_no_store_headers(response);
+}
+
+/// The readings' headers: as json_headers, and a Link to what each quantity is (/api/quantities),
+/// so that a script can discover labels and units from the reading it got.
+void reading_headers(http::Response& response, std::string_view content_type = "application/json") {
+    static const http::HeaderBlock headers{{"Cache-Control", "no-store"},
+                                           {"Referrer-Policy", "no-referrer"},
+                                           {"Link", "</api/quantities>; rel=\"describedby\""}};
+    response.set_content_type(content_type);
+    response.add_headers(headers);
 }
 
 double seconds(asyncio::Duration duration) { return std::chrono::duration<double>(duration).count(); }
@@ -76,18 +91,143 @@ const std::string& reading_json(const Reading& reading) {
 
 void App::api_sensor(const http::ServerRequest&, http::Response& response) const {
     response.body().assign(reading_json(m_sampler.history().latest().reading));
+    reading_headers(response);
+}
+
+void App::api_quantities(const http::ServerRequest&, http::Response& response) const {
+    const Reading& latest = m_sampler.history().latest().reading;
+    std::string& out = response.body();
+    out.assign("{");
+    for (std::size_t i = 0; i < latest.count; ++i) {
+        const QuantityInfo q = describe_quantity(latest.quantities[i].name);
+        if (i > 0) out.push_back(',');
+        append_json_string(out, q.key);
+        out.append(":{\"label\":");
+        append_json_string(out, q.label);
+        out.append(",\"unit\":");
+        append_json_string(out, q.unit);
+        out.append(",\"decimals\":");
+        append_number(out, q.decimals);
+        out.append(",\"metric\":");
+        append_json_string(out, metric_name(q));
+        out.append("}");
+    }
+    out.push_back('}');
     json_headers(response);
 }
 
-void App::api_history(const http::ServerRequest&, http::Response& response) const {
+namespace {
+
+/// The value of `name` in a query string ("since=1&limit=5"), if it is there.
+std::optional<std::string_view> query_value(std::string_view query, std::string_view name) {
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        const std::size_t equals = pair.find('=');
+        if (pair.substr(0, equals) == name) return equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
+/// since=MS (readings taken after this Unix millisecond) and limit=N (the newest N of them).
+struct HistoryQuery {
+    std::int64_t since = std::numeric_limits<std::int64_t>::min();
+    std::size_t limit = std::numeric_limits<std::size_t>::max();
+};
+
+/// The query of /api/history, or a message for the 400 that a malformed one gets.
+std::optional<HistoryQuery> parse_history_query(std::string_view query, std::string& problem) {
+    HistoryQuery result;
+    if (const auto since = query_value(query, "since")) {
+        const auto [end, error] = std::from_chars(since->data(), since->data() + since->size(), result.since);
+        if (since->empty() || error != std::errc{} || end != since->data() + since->size()) {
+            problem = "since needs a time in Unix milliseconds (a whole number), as the readings' ts";
+            return std::nullopt;
+        }
+    }
+    if (const auto limit = query_value(query, "limit")) {
+        const auto [end, error] = std::from_chars(limit->data(), limit->data() + limit->size(), result.limit);
+        if (limit->empty() || error != std::errc{} || end != limit->data() + limit->size() || result.limit == 0) {
+            problem = "limit needs a whole number of readings, 1 or more";
+            return std::nullopt;
+        }
+    }
+    return result;
+}
+
+/// Calls fn(const Reading&) for the readings `query` selects, oldest first.
+template <class Fn>
+void for_each_selected(const History& history, const HistoryQuery& query, Fn fn) {
+    std::size_t matching = 0;
+    history.for_each_after(0, [&](const Sample& sample) { matching += sample.reading.ts_ms > query.since ? 1 : 0; });
+    std::size_t skip = matching > query.limit ? matching - query.limit : 0;
+    history.for_each_after(0, [&](const Sample& sample) {
+        if (sample.reading.ts_ms <= query.since) return;
+        if (skip > 0) {
+            --skip;
+            return;
+        }
+        fn(sample.reading);
+    });
+}
+
+}  // namespace
+
+void App::api_history(const http::ServerRequest& request, http::Response& response) const {
+    std::string problem;
+    const std::optional<HistoryQuery> query = parse_history_query(request.query, problem);
+    if (!query) {
+        response.error(400, problem);
+        add_no_store_headers(response);
+        return;
+    }
     std::string& out = response.body();
     out.assign("[");
-    m_sampler.history().for_each_after(0, [&](const Sample& sample) {
+    for_each_selected(m_sampler.history(), *query, [&](const Reading& reading) {
         if (out.size() > 1) out.push_back(',');
-        append_json(out, sample.reading);
+        append_json(out, reading);
     });
     out.push_back(']');
-    json_headers(response);
+    reading_headers(response);
+}
+
+// The same readings as CSV: a header of "ts,time" and every key the selected readings have (in
+// the order they first appear), then one line per reading; a quantity a reading lacks is empty.
+void App::api_history_csv(const http::ServerRequest& request, http::Response& response) const {
+    std::string problem;
+    const std::optional<HistoryQuery> query = parse_history_query(request.query, problem);
+    if (!query) {
+        response.error(400, problem);
+        add_no_store_headers(response);
+        return;
+    }
+    std::vector<std::string_view> keys;
+    for_each_selected(m_sampler.history(), *query, [&](const Reading& reading) {
+        for (std::size_t i = 0; i < reading.count; ++i) {
+            if (std::find(keys.begin(), keys.end(), reading.quantities[i].name) == keys.end()) {
+                keys.push_back(reading.quantities[i].name);
+            }
+        }
+    });
+    std::string& out = response.body();
+    out.assign("ts,time");
+    for (const std::string_view key : keys) out.append(",").append(key);
+    out.append("\r\n");
+    for_each_selected(m_sampler.history(), *query, [&](const Reading& reading) {
+        append_number(out, reading.ts_ms);
+        out.append(",").append(iso_time(reading.ts_ms, true));
+        for (const std::string_view key : keys) {
+            out.push_back(',');
+            const std::optional<double> value = reading.get(key);
+            if (value && std::isfinite(*value)) append_number(out, *value);
+        }
+        out.append("\r\n");
+    });
+    static const http::HeaderBlock headers{{"Content-Disposition", "attachment; filename=\"sensor-history.csv\""}};
+    reading_headers(response, "text/csv; charset=utf-8; header=present");
+    response.add_headers(headers);
 }
 
 void App::api_device(const http::ServerRequest&, http::Response& response) const {
@@ -104,6 +244,12 @@ void App::api_device(const http::ServerRequest&, http::Response& response) const
     field("gateway", network.gateway);
     field("dns", network.dns);
     field("sensor", m_sampler.sensor().name());
+    out.append(",\"sensor_note\":");
+    if (const std::string_view note = m_sampler.sensor().note(); !note.empty()) {
+        append_json_string(out, note);
+    } else {
+        out.append("null");
+    }
     out.append(",\"interval_s\":");
     append_number(out, interval_s());
     out.append(",\"uptime_s\":");
@@ -123,9 +269,25 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
     std::string& out = response.body();
     out.clear();
     const Reading& latest = m_sampler.history().latest().reading;
+    // Each quantity under its name in base units (sensor_temperature_celsius, whatever the source:
+    // sim, fixed, linux or a board); a quantity the catalogue does not know keeps its key.
     for (std::size_t i = 0; i < latest.count; ++i) {
-        const std::string name(latest.quantities[i].name);
-        metric(out, "sensor_" + name, "gauge", "The latest reading of " + name + " (the unit is in the name).",
+        const QuantityInfo q = describe_quantity(latest.quantities[i].name);
+        const std::string name = metric_name(q);
+        const double value = latest.quantities[i].value * q.metric_scale;
+        if (q.help.empty()) {
+            metric(out, name, "gauge", "The latest reading of " + std::string(q.key) + " (the unit is in the name).", value);
+        } else {
+            metric(out, name, "gauge", q.help, value);
+        }
+    }
+    // The names before base units (sensor_temperature_c), kept for the dashboards and scrapers
+    // that read them; deprecated.
+    for (std::size_t i = 0; i < latest.count; ++i) {
+        const QuantityInfo q = describe_quantity(latest.quantities[i].name);
+        if (q.metric.empty() || q.metric.substr(7) == q.key) continue;
+        metric(out, "sensor_" + std::string(q.key), "gauge",
+               "Deprecated: " + std::string(q.metric) + " in the reading's own unit (" + std::string(q.key) + ").",
                latest.quantities[i].value);
     }
     metric(out, "sensor_reading_timestamp_seconds", "gauge", "When the latest reading was taken, Unix time in seconds.",

@@ -30,6 +30,8 @@ App::App(const Options& options, Sampler& sampler, DeviceInfo device)
     m_router.get("/favicon.ico", [this](const auto& req, auto& res) { favicon(req, res); });
     m_router.get("/api/sensor", [this](const auto& req, auto& res) { api_sensor(req, res); });
     m_router.get("/api/history", [this](const auto& req, auto& res) { api_history(req, res); });
+    m_router.get("/api/history.csv", [this](const auto& req, auto& res) { api_history_csv(req, res); });
+    m_router.get("/api/quantities", [this](const auto& req, auto& res) { api_quantities(req, res); });
     m_router.get("/api/device", [this](const auto& req, auto& res) { api_device(req, res); });
     m_router.get("/metrics", [this](const auto& req, auto& res) { metrics(req, res); });
     m_router.get("/debug/tasks", [this](const auto& req, auto& res) { debug_tasks(req, res); });

@@ -52,6 +52,8 @@ private:
     // api.cpp
     void api_sensor(const http::ServerRequest& request, http::Response& response) const;
     void api_history(const http::ServerRequest& request, http::Response& response) const;
+    void api_history_csv(const http::ServerRequest& request, http::Response& response) const;
+    void api_quantities(const http::ServerRequest& request, http::Response& response) const;
     void api_device(const http::ServerRequest& request, http::Response& response) const;
     void metrics(const http::ServerRequest& request, http::Response& response) const;
     void debug_tasks(const http::ServerRequest& request, http::Response& response) const;

@@ -3,6 +3,7 @@
 #include "app.hpp"
 #include "asset_response.hpp"
 #include "number_text.hpp"
+#include "quantities.hpp"
 #include "web_assets.hpp"
 
 #include <asyncio/http/conditional.hpp>
@@ -33,19 +34,37 @@ void append_html_escaped(std::string& out, std::string_view text) {
     }
 }
 
-std::string format_value(const Reading& reading, std::string_view name) {
-    const auto value = reading.get(name);
-    return value ? number_text(*value) : "\u2014";  // an em dash: this sensor lacks it
-}
-
-/// Unix milliseconds as "2024-11-25T15:53:20Z".
-std::string iso_time(std::int64_t unix_ms) {
-    const std::int64_t seconds = unix_ms / 1000 - (unix_ms % 1000 < 0 ? 1 : 0);  // floor
-    const asyncio::http::UtcTime t = asyncio::http::utc_time(seconds);
-    char text[128];  // room for any long long, so the compiler sees no truncation
-    std::snprintf(text, sizeof text, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(t.year), t.month, t.day,
-                  t.hour, t.minute, t.second);
-    return text;
+/// One card per quantity of `reading`, in its order, with label, unit and fixed decimals from
+/// the catalogue: the page shows real values with JavaScript off, whatever the sensor source.
+/// app.js takes each card's data-unit and data-decimals from here.
+std::string cards_html(const Reading& reading) {
+    std::string out;
+    std::size_t extra = 0;  // cards without a colour of their own take the extra tones in turn
+    for (std::size_t i = 0; i < reading.count; ++i) {
+        const QuantityInfo q = describe_quantity(reading.quantities[i].name);
+        std::string key;
+        append_html_escaped(key, q.key);
+        out.append("<article class=\"card\" data-q=\"").append(key).append("\" data-unit=\"");
+        append_html_escaped(out, q.unit);
+        out.append("\" data-decimals=\"").append(std::to_string(q.decimals)).append("\"");
+        if (q.tone.empty()) out.append(" data-tone=\"").append(std::to_string(extra++ % 4)).append("\"");
+        out.append(" aria-labelledby=\"l-").append(key).append("\"><h3 class=\"label\" id=\"l-").append(key).append("\">");
+        if (!q.icon.empty()) {
+            out.append("<svg class=\"icon\" viewBox=\"0 0 24 24\" aria-hidden=\"true\"><path d=\"").append(q.icon).append("\"/></svg>");
+        }
+        out.append("<span>");
+        append_html_escaped(out, q.label);
+        out.append("</span></h3><p class=\"value\"><span class=\"num\" id=\"").append(key).append("\">");
+        append_html_escaped(out, fixed_text(reading.quantities[i].value, q.decimals));
+        out.append("</span>");
+        if (!q.unit.empty()) {
+            out.append(" <span class=\"unit\">");
+            append_html_escaped(out, q.unit);
+            out.append("</span>");
+        }
+        out.append("</p></article>");
+    }
+    return out;
 }
 
 /// "3 d 4 h", "2 h 5 min", "4 min 3 s", "12 s": what the panel shows (app.js formats it alike).
@@ -71,7 +90,8 @@ std::string kib_text(std::size_t bytes) {
     return text;
 }
 
-/// Replaces each {{name}} in `page` by lookup(name), HTML-escaped; unknown names stay visible.
+/// Replaces each {{name}} in `page` by lookup(name), HTML-escaped, and each {{html:name}} by
+/// lookup("html:name") as it is (markup the server built); unknown names stay visible.
 template <class Lookup>
 std::string render(std::string_view page, Lookup lookup) {
     std::string out;
@@ -86,7 +106,11 @@ std::string render(std::string_view page, Lookup lookup) {
         out.append(page.substr(at, open - at));
         const std::string_view name = page.substr(open + 2, close - open - 2);
         if (auto value = lookup(name)) {
-            append_html_escaped(out, *value);
+            if (name.starts_with("html:")) {
+                out.append(*value);
+            } else {
+                append_html_escaped(out, *value);
+            }
         } else {
             out.append(page.substr(open, close + 2 - open));
         }
@@ -103,8 +127,11 @@ void App::dashboard(const http::ServerRequest&, http::Response& response) const 
     const std::optional<std::size_t> free_heap = free_heap_bytes();
     const double uptime = uptime_s();
     response.html(render(page->body, [&](std::string_view name) -> std::optional<std::string> {
-        if (name == "temperature_c" || name == "humidity_pct" || name == "pressure_hpa") return format_value(latest, name);
+        if (name == "html:cards") return cards_html(latest);
+        if (name == "sensor_note") return std::string(m_sampler.sensor().note());
+        if (name == "sensor_note_hidden") return m_sampler.sensor().note().empty() ? std::string("hidden") : std::string();
         if (name == "ts_iso") return iso_time(latest.ts_ms);
+        if (name == "history") return std::to_string(m_options.history);
         if (name == "sensor") return std::string(m_sampler.sensor().name());
         if (name == "interval_s") return number_text(interval_s());
         if (name == "fleet_hidden") return m_options.fleet ? std::string() : std::string("hidden");

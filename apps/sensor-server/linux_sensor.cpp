@@ -38,6 +38,11 @@ public:
     }
     std::string_view name() const noexcept override { return "linux"; }
     [[nodiscard]] bool has_temperature() const noexcept { return !m_temperature_file.empty(); }
+    std::string_view note() const noexcept override {
+        if (has_temperature()) return {};
+        return "This host has no temperature sensor (no /sys/class/thermal/thermal_zone*/temp, no "
+               "/sys/class/hwmon/hwmon*/temp*_input): only its load average and free memory are shown.";
+    }
 
     Reading read() override {
         Reading reading;

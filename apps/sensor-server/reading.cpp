@@ -1,9 +1,12 @@
 #include "reading.hpp"
 #include "number_text.hpp"
 
+#include <asyncio/http/utc_time.hpp>
+
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 namespace sensor_server {
 
@@ -31,6 +34,21 @@ void append_json(std::string& out, const Reading& reading) {
         }
     }
     out.push_back('}');
+}
+
+std::string iso_time(std::int64_t unix_ms, bool with_ms) {
+    const std::int64_t seconds = unix_ms / 1000 - (unix_ms % 1000 < 0 ? 1 : 0);  // floor
+    const int ms = static_cast<int>(unix_ms - seconds * 1000);
+    const asyncio::http::UtcTime t = asyncio::http::utc_time(seconds);
+    char text[128];  // room for any long long, so the compiler sees no truncation
+    if (with_ms) {
+        std::snprintf(text, sizeof text, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", static_cast<long long>(t.year),
+                      t.month, t.day, t.hour, t.minute, t.second, ms);
+    } else {
+        std::snprintf(text, sizeof text, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(t.year), t.month,
+                      t.day, t.hour, t.minute, t.second);
+    }
+    return text;
 }
 
 std::int64_t unix_ms() noexcept {

@@ -33,6 +33,9 @@ struct Reading {
 /// Numbers use the shortest text that reads back as the same double, so 21.5 stays "21.5".
 void append_json(std::string& out, const Reading& reading);
 
+/// Unix milliseconds as UTC text: "2024-11-25T15:53:20Z", or with `with_ms` "2024-11-25T15:53:20.123Z".
+[[nodiscard]] std::string iso_time(std::int64_t unix_ms, bool with_ms = false);
+
 /// Unix time now, in milliseconds.
 [[nodiscard]] std::int64_t unix_ms() noexcept;
 

@@ -22,6 +22,9 @@ public:
     /// True if read() blocks (a bus transaction): the sampler then runs it in to_thread(). On a
     /// platform without threads (a bare-metal board) it is called on the loop all the same.
     [[nodiscard]] virtual bool blocking() const noexcept { return false; }
+    /// What the source lacks on this host, for people ("No temperature sensor on this host: load
+    /// and memory only"), shown on the dashboard and in /api/device; empty when nothing is missing.
+    [[nodiscard]] virtual std::string_view note() const noexcept { return {}; }
 };
 
 /// The realistic simulation: temperature, humidity and pressure as random walks around a daily

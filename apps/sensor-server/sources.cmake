@@ -25,6 +25,7 @@ set(SENSOR_SERVER_CORE_SOURCES
   ${SENSOR_SERVER_DIR}/live.cpp
   ${SENSOR_SERVER_DIR}/number_text.cpp
   ${SENSOR_SERVER_DIR}/options.cpp
+  ${SENSOR_SERVER_DIR}/quantities.cpp
   ${SENSOR_SERVER_DIR}/reading.cpp
   ${SENSOR_SERVER_DIR}/sampler.cpp
   ${SENSOR_SERVER_DIR}/sensors.cpp)

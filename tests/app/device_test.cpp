@@ -86,14 +86,14 @@ TEST(ApiDevice, ReportsEveryFactTheMainGives) {
     EXPECT_EQ(response.content_type(), "application/json");
     EXPECT_EQ(response.body(),
               R"({"hostname":"sensor-1","ip":"10.0.2.15","netmask":"255.255.255.0","gateway":"10.0.2.2",)"
-              R"("dns":"10.0.2.3","sensor":"stamped","interval_s":2.5,"uptime_s":12.5,)"
+              R"("dns":"10.0.2.3","sensor":"stamped","sensor_note":null,"interval_s":2.5,"uptime_s":12.5,)"
               R"json("platform":"mps2-an385 (Cortex-M3, lwIP)","free_heap_bytes":4096})json");
 }
 
 TEST(ApiDevice, CarriesTheHeadersOfTheOtherApiRoutes) {
     const Fixture fixture(board_like());
     const http::Response device = fixture.get("/api/device");
-    const http::Response sensor = fixture.get("/api/sensor");
+    const http::Response sensor = fixture.get("/api/quantities");  // readings add a Link to it
     EXPECT_EQ(device.extra_headers(), sensor.extra_headers());
     EXPECT_NE(device.extra_headers().find("Cache-Control: no-store"), std::string_view::npos);
 }

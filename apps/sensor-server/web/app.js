@@ -5,8 +5,6 @@
 'use strict';
 
 (() => {
-  const KEEP = 300;        // readings kept for the chart, or as many as /api/history returns...
-  const KEEP_MAX = 3600;   // ...up to this many
   const RETRY_MIN = 2000;  // ms before re-opening an EventSource the browser gave up on
   const RETRY_MAX = 30000;
   const OFFLINE_AFTER = 15000;  // ms of failed reconnects before the status says "offline"
@@ -14,29 +12,32 @@
 
   const $ = (id) => document.getElementById(id);
 
-  // A quantity is any finite number whose key carries a unit suffix ("temperature_c").
-  const KNOWN = { temperature_c: 'Temperature', humidity_pct: 'Humidity', pressure_hpa: 'Pressure' };
-  const UNITS = {
-    c: '°C', f: '°F', k: 'K', pct: '%', hpa: 'hPa', kpa: 'kPa', pa: 'Pa', bar: 'bar', mbar: 'mbar',
-    ppm: 'ppm', ppb: 'ppb', ugm3: 'µg/m³', lux: 'lx', lx: 'lx', v: 'V', mv: 'mV', a: 'A', ma: 'mA',
-    w: 'W', kw: 'kW', wh: 'Wh', kwh: 'kWh', hz: 'Hz', db: 'dB', dba: 'dBA', m: 'm', cm: 'cm',
-    mm: 'mm', km: 'km', mps: 'm/s', kmh: 'km/h', deg: '°', s: 's', ms: 'ms', rpm: 'rpm', g: 'g', kg: 'kg',
-    b: 'B', kib: 'KiB', mib: 'MiB', gib: 'GiB', kb: 'kB', mb: 'MB', gb: 'GB',
-  };
+  // A quantity is any finite number whose key carries a unit suffix ("temperature_c"). What it
+  // is (label, unit, decimals) comes with the server-rendered cards, or from /api/quantities for
+  // one that appears later.
   const isQuantity = (key, v) => key !== 'ts' && /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/i.test(key) &&
     typeof v === 'number' && Number.isFinite(v);
-  const unitOf = (key) => UNITS[key.slice(key.lastIndexOf('_') + 1).toLowerCase()] || '';
-  const labelOf = (key) => KNOWN[key] || key;
+  const meta = new Map();    // key -> { label, unit, decimals }
+  const unitOf = (key) => (meta.get(key) || {}).unit || '';
+  const labelOf = (key) => (meta.get(key) || {}).label || key;
+  const decimalsOf = (key) => (meta.get(key) || {}).decimals ?? 2;
+  // Temperatures in the unit the user chose: the server always sends °C.
+  const celsius = (key) => unitOf(key) === '°C';
+  const shown = (key, v) => (fahrenheit && celsius(key) ? v * 9 / 5 + 32 : v);
+  const unitShown = (key) => (fahrenheit && celsius(key) ? '°F' : unitOf(key));
+  const alertsOf = (key) => alerts.filter((a) => a.key === key);
 
-  // Quantities that have had a fractional value; the others (counters, fixed:21) show as integers.
-  const fractional = new Set();
-
-  // 1 or 2 decimals (a trailing zero dropped): 21.5 -> "21.5", 1013.25 -> "1013.25", 45 -> "45.0";
-  // an integer as is if `key` has only ever had integer values.
-  function fmt(v, key) {
+  // Numbers in the browser's locale, with the quantity's fixed decimals (no 19.6 / 19.61 jumps).
+  const formats = new Map();
+  const fmt = (v, key) => num(typeof v === 'number' ? shown(key, v) : v, decimalsOf(key));
+  function num(v, d) {
     if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
-    if (Number.isInteger(v) && key && !fractional.has(key)) return String(v);
-    return v.toFixed(2).replace(/(\.\d)0$/, '$1').replace(/^-(0\.0+)$/, '$1');  // never "-0.0"
+    d = Math.max(0, Math.min(6, d));
+    if (!formats.has(d)) {
+      formats.set(d, new Intl.NumberFormat(undefined, { minimumFractionDigits: d, maximumFractionDigits: d, useGrouping: 'min2' }));
+    }
+    const text = formats.get(d).format(v);
+    return /^-[0.,\s]*$/.test(text) ? text.slice(1) : text;  // never "-0.0"
   }
   const timeFmt = (t, seconds = true) => new Date(t).toLocaleTimeString([], seconds
     ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
@@ -44,8 +45,8 @@
     const s = ms / 1000;
     if (s < 120) return `${Math.round(s)} s`;
     if (s < 7200) return `${Math.round(s / 60)} min`;
-    if (s < 172800) return `${+(s / 3600).toFixed(1)} h`;
-    return `${+(s / 86400).toFixed(1)} days`;
+    if (s < 172800) return `${num(s / 3600, 1)} h`;
+    return `${num(s / 86400, 1)} days`;
   }
 
   // "3 d 4 h", "2 h 5 min", "4 min 3 s", "12 s" (dashboard.cpp renders the same on the server).
@@ -59,24 +60,32 @@
 
   // ---- state ----
   const points = [];         // readings with a numeric ts, sorted by ts, at most `keep`
-  let keep = KEEP;
+  const keep = parseInt($('history').dataset.keep, 10) || 300;  // --history: as many as the server keeps
   let latest = -Infinity;    // ts of the reading shown on the cards
   const keys = [];           // quantities seen, in display order
   const cards = new Map();   // key -> { card, num }
-  let selected = null;       // quantity in the chart
-  let preferred = null;      // the user's last choice, kept across reloads
-  try { preferred = localStorage.getItem('sensor.chart'); } catch { /* storage may be disabled */ }
+  // Choices kept in the browser (localStorage may be disabled: then they last as long as the page).
+  const stored = (name) => { try { return localStorage.getItem(name); } catch { return null; } };
+  const store = (name, value) => { try { localStorage.setItem(name, value); } catch { /* ignore */ } };
+  let chosen = stored('sensor.chart') === null ? null : stored('sensor.chart').split(',').filter(Boolean);
+  let range = (Number(stored('sensor.range')) || 300) * 1000;  // ms of history charted
+  let fahrenheit = stored('sensor.temperature') === 'F';       // °C or °F for temperatures
+  // --alert rules the server checks ("temperature_c>30"): marked on the cards and the chart.
+  const alerts = [];
   const intervalMs = (parseFloat($('interval_s').textContent) || 1) * 1000;
 
   for (const card of document.querySelectorAll('#cards .card[data-q]')) {
-    cards.set(card.dataset.q, { card, num: $(card.dataset.q) });
+    const key = card.dataset.q;
+    cards.set(key, { card, num: $(key) });
+    meta.set(key, { label: card.querySelector('.label').textContent.trim(), unit: card.dataset.unit || '',
+      decimals: parseInt(card.dataset.decimals, 10) });
   }
 
   function addCard(key) {
     const card = document.createElement('article');
     card.className = 'card';
     card.dataset.q = key;
-    card.dataset.tone = String((cards.size - 3) % 4);  // colours for extra quantities (style.css)
+    card.dataset.tone = String(cards.size % 4);  // colours for extra quantities (style.css)
     const h = card.appendChild(document.createElement('h3'));
     h.className = 'label';
     h.id = 'l-' + key;
@@ -97,6 +106,31 @@
     }
     $('cards').appendChild(card);
     cards.set(key, { card, num });
+    loadQuantities();
+  }
+
+  // What quantities the server did not render are (a sensor that added one since).
+  let quantitiesAsked = false;
+  async function loadQuantities() {
+    if (quantitiesAsked) return;
+    quantitiesAsked = true;
+    try {
+      const res = await fetch('/api/quantities', { cache: 'no-store', headers: { Accept: 'application/json' } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const body = await res.json();
+      for (const [key, q] of Object.entries(body || {})) {
+        if (!q || typeof q.label !== 'string') continue;
+        meta.set(key, { label: q.label, unit: q.unit || '', decimals: q.decimals });
+        const c = cards.get(key);
+        if (!c) continue;
+        c.card.querySelector('.label').textContent = q.label;
+        const unit = c.card.querySelector('.unit');
+        if (unit) unit.textContent = q.unit;
+      }
+      buildPicker();
+    } catch (err) {
+      console.warn('quantities:', err);
+    }
   }
 
   // Registers new quantities (card, chart choice); known ones first, others as they appear.
@@ -104,17 +138,14 @@
     let changed = false;
     for (const [key, v] of Object.entries(r)) {
       if (!isQuantity(key, v)) continue;
-      if (!Number.isInteger(v)) fractional.add(key);
       if (keys.includes(key)) continue;
       keys.push(key);
       changed = true;
       if (!cards.has(key)) addCard(key);
     }
     if (!changed) return;
-    const order = Object.keys(KNOWN);
-    keys.sort((a, b) => ((order.indexOf(a) + 1) || 99) - ((order.indexOf(b) + 1) || 99));
-    // A card the sensor never reports (e.g. humidity with --sensor fixed:21.5) is hidden.
-    for (const [key, { card }] of cards) card.hidden = !keys.includes(key);
+    const order = [...cards.keys()];  // the cards' order, which is the server's
+    keys.sort((a, b) => order.indexOf(a) - order.indexOf(b));
     buildPicker();
   }
 
@@ -134,8 +165,11 @@
     return true;
   }
 
+  let current = null;        // the reading on the cards
   function show(r) {
-    for (const [key, { num }] of cards) num.textContent = fmt(r[key], key);
+    current = r;
+    $('cards').classList.remove('stale');
+    for (const [key, { num: el }] of cards) el.textContent = fmt(r[key], key);
     const el = $('ts');
     const d = new Date(r.ts);
     const today = d.toDateString() === new Date().toDateString();
@@ -143,6 +177,24 @@
     el.dateTime = d.toISOString();
     el.title = d.toISOString();
   }
+
+  // The °C/°F switch: the cards' units, values and chart follow it; the choice is remembered.
+  function applyTemperatureUnit() {
+    for (const [key, { card }] of cards) {
+      const unit = card.querySelector('.unit');
+      if (unit && celsius(key)) unit.textContent = unitShown(key);
+    }
+    const button = $('temp-unit');
+    button.textContent = fahrenheit ? '°F' : '°C';
+    button.setAttribute('aria-label', `Temperature unit: ${fahrenheit ? 'Fahrenheit' : 'Celsius'}. Switch`);
+    if (current) show(current);
+    drawSoon();
+  }
+  $('temp-unit').addEventListener('click', () => {
+    fahrenheit = !fahrenheit;
+    store('sensor.temperature', fahrenheit ? 'F' : 'C');
+    applyTemperatureUnit();
+  });
 
   function ingest(list) {
     let newest = null;
@@ -174,7 +226,7 @@
     }
     const heap = typeof d.free_heap_bytes === 'number' && Number.isFinite(d.free_heap_bytes);
     $('free_heap-row').hidden = !heap;
-    if (heap) $('free_heap').textContent = `${(d.free_heap_bytes / 1024).toFixed(1)} KiB`;
+    if (heap) $('free_heap').textContent = `${num(d.free_heap_bytes / 1024, 1)} KiB`;
   }
 
   async function loadDevice() {
@@ -211,7 +263,7 @@
   function connect() {
     clearTimeout(retryTimer);
     if (source) source.close();
-    setStatus('reconnecting');
+    setStatus(downSince ? 'reconnecting' : 'connecting');
     const es = source = new EventSource('/events');
     es.onopen = () => {
       // After an outage the device may have restarted or got a new address: read it again.
@@ -223,6 +275,7 @@
     es.onerror = () => {
       if (es !== source) return;
       downSince = downSince || Date.now();
+      $('cards').classList.add('stale');  // at once: the values shown may be old from now on
       if (es.readyState === EventSource.CLOSED) {
         // The browser gave up (HTTP error, wrong type): retry ourselves, then fill the gap.
         setStatus('offline');
@@ -235,7 +288,7 @@
       }
     };
   }
-  addEventListener('offline', () => setStatus('offline'));
+  addEventListener('offline', () => { setStatus('offline'); $('cards').classList.add('stale'); });
   addEventListener('online', () => {
     if (!source || source.readyState !== EventSource.OPEN) connect();
   });
@@ -247,7 +300,6 @@
       const body = await res.json();
       const list = Array.isArray(body) ? body : (body && (body.readings || body.history)) || [];
       if (!Array.isArray(list)) throw new Error('unexpected history format');
-      keep = Math.min(KEEP_MAX, Math.max(keep, list.length));
       ingest(list);
     } catch (err) {
       console.warn('history:', err);
@@ -255,7 +307,7 @@
     }
   }
 
-  // ---- chart ----
+  // ---- chart: small multiples (one row per chosen quantity) over the chosen time range ----
   const canvas = $('chart');
   const ctx = canvas.getContext('2d');
   let hoverX = null;       // pointer x in CSS pixels, or null
@@ -269,25 +321,31 @@
 
   function buildPicker() {
     const pick = $('pick');
-    if (keys.includes(preferred)) selected = preferred;
-    else if (!keys.includes(selected)) selected = keys[0] || null;
     for (const el of pick.querySelectorAll('input, label')) el.remove();
     for (const key of keys) {
       const input = pick.appendChild(document.createElement('input'));
-      input.type = 'radio';
-      input.name = 'q';
+      input.type = 'checkbox';
       input.id = 'pick-' + key;
       input.value = key;
-      input.checked = key === selected;
+      input.checked = shownKeys().includes(key);
       const label = pick.appendChild(document.createElement('label'));
       label.htmlFor = input.id;
       label.textContent = labelOf(key);
     }
     pick.hidden = keys.length < 2;
+    drawSoon();
   }
-  $('pick').addEventListener('change', (e) => {
-    selected = preferred = e.target.value;
-    try { localStorage.setItem('sensor.chart', selected); } catch { /* ignore */ }
+  // The quantities charted: the user's choice (kept across reloads), or all of them.
+  const shownKeys = () => (chosen ? keys.filter((k) => chosen.includes(k)) : keys);
+  $('pick').addEventListener('change', () => {
+    chosen = [...$('pick').querySelectorAll('input:checked')].map((i) => i.value);
+    store('sensor.chart', chosen.join(','));
+    drawSoon();
+  });
+  for (const input of $('range').querySelectorAll('input')) input.checked = Number(input.value) * 1000 === range;
+  $('range').addEventListener('change', (e) => {
+    range = Number(e.target.value) * 1000;
+    store('sensor.range', e.target.value);
     drawSoon();
   });
 
@@ -305,13 +363,25 @@
     return { ticks, decimals };
   }
 
-  const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+  // Time ticks on round local times, at most n of them but at least two where the span allows:
+  // five minutes on a phone get 2-3 labels, not one.
+  const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
   function timeTicks(t0, t1, n) {
-    const step = 1000 * (TIME_STEPS.find((s) => (t1 - t0) / (s * 1000) <= n) || 86400 * Math.ceil((t1 - t0) / 864e5 / n));
     const off = new Date(t0).getTimezoneOffset() * 60000;  // align to local minutes/hours
-    const ticks = [];
-    for (let t = Math.ceil((t0 - off) / step) * step + off; t <= t1; t += step) ticks.push(t);
-    return { ticks, step };
+    const at = (step) => {
+      const ticks = [];
+      for (let t = Math.ceil((t0 - off) / step) * step + off; t <= t1; t += step) ticks.push(t);
+      return { ticks, step };
+    };
+    let previous = null;
+    for (const s of TIME_STEPS) {
+      const found = at(s * 1000);
+      if (found.ticks.length <= n) {
+        return found.ticks.length < 2 && previous && previous.ticks.length <= n + 1 ? previous : found;
+      }
+      previous = found;
+    }
+    return at(86400000 * Math.ceil((t1 - t0) / 864e5 / n));
   }
 
   const cssVar = (el, name) => getComputedStyle(el).getPropertyValue(name).trim();
@@ -324,8 +394,14 @@
   }
 
   const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+  const ROW = 150;  // CSS pixels per quantity when several are charted
 
   function draw() {
+    const box = canvas.parentElement;
+    const chartKeys = shownKeys();
+    box.classList.toggle('multi', chartKeys.length > 1);
+    if (chartKeys.length > 1) box.style.height = `${chartKeys.length * ROW + 26}px`;
+    else box.style.removeProperty('height');
     const w = canvas.clientWidth;
     const h = canvas.clientHeight;
     if (!w || !h) return;
@@ -339,72 +415,106 @@
     const root = document.documentElement;
     const colors = {
       text: cssVar(root, '--text'), muted: cssVar(root, '--muted'), grid: cssVar(root, '--grid'),
-      surface: cssVar(root, '--surface'), border: cssVar(root, '--border'),
-      line: cards.has(selected) ? cssVar(cards.get(selected).card, '--q') : cssVar(root, '--accent'),
+      surface: cssVar(root, '--surface'), border: cssVar(root, '--border'), bad: cssVar(root, '--bad'),
     };
     ctx.font = FONT;
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';
 
-    const pts = selected ? points.filter((p) => isQuantity(selected, p[selected])) : [];
-    if (!pts.length) {
+    // The range ends at the latest reading; a lone reading still gets ten intervals of axis.
+    const t1 = points.length ? points[points.length - 1].ts : 0;
+    const t0 = t1 - Math.max(range, Math.min(range, 10 * intervalMs));
+    const pts = points.filter((p) => p.ts >= t0);
+    if (!pts.length || !chartKeys.length) {
       ctx.fillStyle = colors.muted;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
-      ctx.fillText('Waiting for readings…', w / 2, h / 2);
+      ctx.fillText(pts.length ? 'Choose a quantity to chart' : 'Waiting for readings…', w / 2, h / 2);
       $('stats').textContent = '';
       return;
     }
-    const values = pts.map((p) => p[selected]);
-    const min = Math.min(...values);
-    const max = Math.max(...values);
-    const chart = layout(pts, min, max, w, h);
-    drawAxes(chart, colors);
-    drawSeries(chart, pts, colors.line);
-    drawMarker(chart, pts, colors);
-    summarize(pts, values, min, max);
+    const bottom = 26, right = 14, top = 4;
+    const rowH = (h - bottom - top) / chartKeys.length;
+    const rows = chartKeys.map((key, i) => layoutRow(key, pts, top + i * rowH, rowH, chartKeys.length > 1));
+    const left = Math.ceil(Math.max(...rows.flatMap((r) => r.labels.map((s) => ctx.measureText(s).width)))) + 12;
+    const c = { w, h, left, right, pw: w - left - right, t0, t1, bottom,
+      X: (t) => left + ((t - t0) / (t1 - t0)) * (w - left - right) };
+    for (const row of rows) {
+      row.color = cards.has(row.key) ? cssVar(cards.get(row.key).card, '--q') : cssVar(root, '--accent');
+      drawRow(c, row, colors);
+    }
+    drawTimeAxis(c, rows, colors);
+    drawMarker(c, rows, colors);
+    summarize(rows, pts);
   }
 
-  // Scales and margins: y from round ticks around [min, max], x from the first reading (or
-  // ten intervals back, so a lone reading is not stretched) to the latest.
-  function layout(pts, min, max, w, h) {
-    let lo = min, hi = max;
+  // One quantity's band: round ticks around its values (in the unit shown), its own y scale.
+  function layoutRow(key, pts, y, height, titled) {
+    const rp = pts.filter((p) => isQuantity(key, p[key]));
+    const values = rp.map((p) => shown(key, p[key]));
+    const limits = alertsOf(key).map((a) => shown(key, a.value));
+    let lo = Math.min(...values, ...limits), hi = Math.max(...values, ...limits);
+    if (!values.length) { lo = 0; hi = 1; }
     if (hi - lo < 1e-6) { const pad = Math.max(Math.abs(lo) * 0.002, 0.5); lo -= pad; hi += pad; }
-    const { ticks, decimals } = niceTicks(lo, hi, Math.max(2, Math.round(h / 60)));
+    const plotTop = y + (titled ? 20 : 6), ph = height - (titled ? 28 : 12);
+    const { ticks, decimals } = niceTicks(lo, hi, Math.max(2, Math.round(ph / 55)));
     lo = ticks[0];
     hi = ticks[ticks.length - 1];
-    const labels = ticks.map((v) => v.toFixed(decimals));
-    const left = Math.ceil(Math.max(...labels.map((s) => ctx.measureText(s).width))) + 12;
-    const right = 14, top = 10, bottom = 26;
-    const pw = w - left - right, ph = h - top - bottom;
-    const t1 = pts[pts.length - 1].ts;
-    const t0 = Math.min(pts[0].ts, t1 - 10 * intervalMs);
     return {
-      w, h, left, right, top, ph, pw, t0, t1, lo, hi, ticks, labels,
-      X: (t) => left + ((t - t0) / (t1 - t0)) * pw,
-      Y: (v) => top + ((hi - v) / (hi - lo)) * ph,
+      key, rp, values, y, top: plotTop, ph, titled, ticks, labels: ticks.map((v) => num(v, decimals)),
+      Y: (v) => plotTop + ((hi - v) / (hi - lo)) * ph,
     };
   }
 
-  function drawAxes(c, colors) {
+  function drawRow(c, row, colors) {
     ctx.lineWidth = 1;
     ctx.strokeStyle = colors.grid;
     ctx.fillStyle = colors.muted;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    c.ticks.forEach((v, i) => {
-      const y = Math.round(c.Y(v)) + 0.5;  // +0.5: a 1px line on a pixel, not across two
+    row.ticks.forEach((v, i) => {
+      const y = Math.round(row.Y(v)) + 0.5;  // +0.5: a 1px line on a pixel, not across two
       ctx.beginPath();
       ctx.moveTo(c.left, y);
       ctx.lineTo(c.w - c.right, y);
       ctx.stroke();
-      ctx.fillText(c.labels[i], c.left - 8, y);
+      ctx.fillText(row.labels[i], c.left - 8, y);
     });
-    // Time labels, as many as fit; seconds only when the ticks are less than a minute apart.
-    const fit = (seconds) => Math.max(1, Math.floor(c.pw / (ctx.measureText(timeFmt(c.t1, seconds)).width + 28)));
+    if (row.titled) {
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillStyle = colors.text;
+      ctx.font = '600 ' + FONT;
+      const unit = unitShown(row.key);
+      ctx.fillText(labelOf(row.key) + (unit ? ` (${unit})` : ''), c.left, row.y + 2);
+      ctx.font = FONT;
+    }
+    // Alert thresholds: a dashed line in the "bad" colour.
+    for (const a of alertsOf(row.key)) {
+      const y = Math.round(row.Y(shown(row.key, a.value))) + 0.5;
+      ctx.save();
+      ctx.setLineDash([5, 4]);
+      ctx.strokeStyle = colors.bad;
+      ctx.beginPath();
+      ctx.moveTo(c.left, y);
+      ctx.lineTo(c.w - c.right, y);
+      ctx.stroke();
+      ctx.restore();
+    }
+    if (row.rp.length) drawSeries(c, row);
+  }
+
+  // Time labels, as many as fit; seconds only when the ticks are less than a minute apart.
+  function drawTimeAxis(c, rows, colors) {
+    const base = c.h - c.bottom;
+    const fit = (seconds) => Math.max(1, Math.floor(c.pw / (ctx.measureText(timeFmt(c.t1, seconds)).width + 16)));
     let { ticks, step } = timeTicks(c.t0, c.t1, fit(false));
     if (step < 60000) ({ ticks, step } = timeTicks(c.t0, c.t1, fit(true)));
     const seconds = step < 60000;
+    canvas.dataset.timeLabels = String(ticks.length);  // how many the axis shows (tests read it)
+    ctx.strokeStyle = colors.grid;
+    ctx.fillStyle = colors.muted;
+    ctx.lineWidth = 1;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'alphabetic';
     for (const t of ticks) {
@@ -412,107 +522,123 @@
       const s = timeFmt(t, seconds);
       const half = ctx.measureText(s).width / 2;
       ctx.beginPath();
-      ctx.moveTo(x, c.top + c.ph);
-      ctx.lineTo(x, c.top + c.ph + 4);
+      ctx.moveTo(x, base);
+      ctx.lineTo(x, base + 4);
       ctx.stroke();
       ctx.fillText(s, Math.min(Math.max(x, half), c.w - half), c.h - 6);
     }
   }
 
   // The line with a fading fill, broken where readings are missing (server down, sensor error).
-  function drawSeries(c, pts, color) {
+  function drawSeries(c, row) {
+    const pts = row.rp;
     const steps = [];
     for (let i = 1; i < pts.length; i++) steps.push(pts[i].ts - pts[i - 1].ts);
     steps.sort((a, b) => a - b);
     const maxGap = 3 * Math.max(intervalMs, steps.length ? steps[steps.length >> 1] : 0);
-    const runs = [[pts[0]]];
+    const runs = [[0]];
     for (let i = 1; i < pts.length; i++) {
       if (pts[i].ts - pts[i - 1].ts > maxGap) runs.push([]);
-      runs[runs.length - 1].push(pts[i]);
+      runs[runs.length - 1].push(i);
     }
-    const fill = ctx.createLinearGradient(0, c.top, 0, c.top + c.ph);
-    fill.addColorStop(0, withAlpha(color, 0.22));
-    fill.addColorStop(1, withAlpha(color, 0));
+    const fill = ctx.createLinearGradient(0, row.top, 0, row.top + row.ph);
+    fill.addColorStop(0, withAlpha(row.color, 0.22));
+    fill.addColorStop(1, withAlpha(row.color, 0));
     for (const run of runs) {
       ctx.beginPath();
-      run.forEach((p, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, c.X(p.ts), c.Y(p[selected])));
-      ctx.strokeStyle = color;
+      run.forEach((k, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, c.X(pts[k].ts), row.Y(row.values[k])));
+      ctx.strokeStyle = row.color;
       ctx.lineWidth = 2;
       ctx.stroke();
-      ctx.lineTo(c.X(run[run.length - 1].ts), c.top + c.ph);
-      ctx.lineTo(c.X(run[0].ts), c.top + c.ph);
+      ctx.lineTo(c.X(pts[run[run.length - 1]].ts), row.top + row.ph);
+      ctx.lineTo(c.X(pts[run[0]].ts), row.top + row.ph);
       ctx.closePath();
       ctx.fillStyle = fill;
       ctx.fill();
     }
   }
 
-  // A dot on the latest reading, or on the one nearest the pointer with a label of its value.
-  function drawMarker(c, pts, colors) {
-    let p = pts[pts.length - 1];
-    if (hoverX !== null) {
-      const t = c.t0 + ((hoverX - c.left) / c.pw) * (c.t1 - c.t0);
-      p = pts.reduce((a, b) => (Math.abs(b.ts - t) < Math.abs(a.ts - t) ? b : a));
-    }
-    const x = c.X(p.ts), y = c.Y(p[selected]);
-    if (hoverX !== null) {
-      ctx.strokeStyle = colors.muted;
-      ctx.lineWidth = 1;
+  // A dot on each row's latest reading, or on the reading nearest the pointer with a label of
+  // every charted value at that time.
+  function drawMarker(c, rows, colors) {
+    const t = hoverX === null ? c.t1 : c.t0 + ((hoverX - c.left) / c.pw) * (c.t1 - c.t0);
+    const lines = [];
+    let x = null, y = c.h;
+    for (const row of rows) {
+      if (!row.rp.length) continue;
+      let k = row.rp.length - 1;
+      if (hoverX !== null) {
+        k = 0;
+        row.rp.forEach((p, i) => { if (Math.abs(p.ts - t) < Math.abs(row.rp[k].ts - t)) k = i; });
+      }
+      const p = row.rp[k];
+      x = c.X(p.ts);
+      const py = row.Y(row.values[k]);
+      y = Math.min(y, py);
       ctx.beginPath();
-      ctx.moveTo(Math.round(x) + 0.5, c.top);
-      ctx.lineTo(Math.round(x) + 0.5, c.top + c.ph);
+      ctx.arc(x, py, 4, 0, 2 * Math.PI);
+      ctx.fillStyle = row.color;
+      ctx.fill();
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = colors.surface;
       ctx.stroke();
+      const unit = unitShown(row.key);
+      lines.push({ text: (rows.length > 1 ? labelOf(row.key) + ' ' : '') + num(row.values[k], decimalsOf(row.key)) +
+        (unit ? ' ' + unit : ''), ts: p.ts });
     }
-    ctx.beginPath();
-    ctx.arc(x, y, 4, 0, 2 * Math.PI);
-    ctx.fillStyle = colors.line;
-    ctx.fill();
-    ctx.lineWidth = 2;
-    ctx.strokeStyle = colors.surface;
-    ctx.stroke();
-    if (hoverX === null) return;
-
-    const unit = unitOf(selected);
-    const value = fmt(p[selected], selected) + (unit ? ' ' + unit : '');
-    const time = timeFmt(p.ts);
-    ctx.font = '600 ' + FONT;
-    const bw = Math.max(ctx.measureText(value).width, ctx.measureText(time).width) + 16;
-    const bx = x + 10 + bw > c.w - c.right ? x - 10 - bw : x + 10;
-    const by = Math.min(Math.max(y - 40, c.top), c.top + c.ph - 38);
-    ctx.fillStyle = colors.surface;
-    ctx.strokeStyle = colors.border;
+    if (hoverX === null || x === null) return;
+    ctx.strokeStyle = colors.muted;
     ctx.lineWidth = 1;
     ctx.beginPath();
-    if (ctx.roundRect) ctx.roundRect(bx, by, bw, 38, 6);
-    else ctx.rect(bx, by, bw, 38);
+    ctx.moveTo(Math.round(x) + 0.5, rows[0].top);
+    ctx.lineTo(Math.round(x) + 0.5, c.h - c.bottom);
+    ctx.stroke();
+    lines.push({ text: timeFmt(lines[0].ts), muted: true });
+    ctx.font = '600 ' + FONT;
+    const bw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 16;
+    const bh = 8 + 15 * lines.length;
+    const bx = x + 10 + bw > c.w - c.right ? x - 10 - bw : x + 10;
+    const by = Math.min(Math.max(y - bh / 2, 0), c.h - c.bottom - bh);
+    ctx.fillStyle = colors.surface;
+    ctx.strokeStyle = colors.border;
+    ctx.beginPath();
+    if (ctx.roundRect) ctx.roundRect(bx, by, bw, bh, 6);
+    else ctx.rect(bx, by, bw, bh);
     ctx.fill();
     ctx.stroke();
     ctx.textAlign = 'left';
-    ctx.fillStyle = colors.text;
-    ctx.fillText(value, bx + 8, by + 16);
+    ctx.textBaseline = 'alphabetic';
+    lines.forEach((l, i) => {
+      ctx.font = (l.muted ? '' : '600 ') + FONT;
+      ctx.fillStyle = l.muted ? colors.muted : colors.text;
+      ctx.fillText(l.text, bx + 8, by + 16 + 15 * i);
+    });
     ctx.font = FONT;
-    ctx.fillStyle = colors.muted;
-    ctx.fillText(time, bx + 8, by + 31);
   }
 
   // The line under the chart, and the chart's text alternative for screen readers.
-  function summarize(pts, values, min, max) {
-    const unit = unitOf(selected);
-    const u = unit ? ' ' + unit : '';
+  function summarize(rows, pts) {
     const range = span(pts[pts.length - 1].ts - pts[0].ts);
     const stats = $('stats');
     stats.replaceChildren();
-    const item = (name, v) => {
-      if (stats.childNodes.length) stats.append(' · ');
-      stats.append(name + ' ');
-      stats.appendChild(document.createElement('b')).textContent = fmt(v, name === 'avg' ? null : selected) + u;
-    };
-    item('min', min);
-    item('avg', values.reduce((a, b) => a + b, 0) / values.length);
-    item('max', max);
-    stats.append(` · ${pts.length} reading${pts.length === 1 ? '' : 's'} over ${range}`);
-    canvas.setAttribute('aria-label', `${labelOf(selected)} over the last ${range}: ` +
-      `between ${fmt(min, selected)} and ${fmt(max, selected)}${u}, latest ${fmt(values[values.length - 1], selected)}${u}`);
+    const spoken = [];
+    for (const row of rows) {
+      if (!row.values.length) continue;
+      const d = decimalsOf(row.key);
+      const u = unitShown(row.key) ? ' ' + unitShown(row.key) : '';
+      const min = Math.min(...row.values), max = Math.max(...row.values);
+      const avg = row.values.reduce((a, b) => a + b, 0) / row.values.length;
+      const line = stats.appendChild(document.createElement('span'));
+      line.className = 'stat';
+      if (rows.length > 1) line.append(labelOf(row.key) + ': ');
+      [['min', min, d], ['avg', avg, d + 1], ['max', max, d]].forEach(([name, v, dd], i) => {
+        line.append(`${i ? ' · ' : ''}${name} `);
+        line.appendChild(document.createElement('b')).textContent = num(v, dd) + u;
+      });
+      spoken.push(`${labelOf(row.key)} between ${num(min, d)} and ${num(max, d)}${u}, latest ${num(row.values[row.values.length - 1], d)}${u}`);
+    }
+    stats.append(`${pts.length} reading${pts.length === 1 ? '' : 's'} over ${range}`);
+    canvas.setAttribute('aria-label', `The last ${range}: ${spoken.join('; ')}`);
   }
 
   canvas.addEventListener('pointermove', (e) => { hoverX = e.offsetX; drawSoon(); });
@@ -523,6 +649,8 @@
 
   // ---- start ----
   $('history').hidden = false;
+  $('prefs').hidden = false;
+  if (fahrenheit) applyTemperatureUnit();
   buildPicker();
   connect();
   loadHistory();
