@@ -73,6 +73,14 @@ def contrast(a, b) -> float:
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
+async def reload(cdp) -> None:
+    """Reloads the page and waits until it is loaded and live again."""
+    cdp.events.clear()
+    await cdp.send("Page.reload")
+    await cdp.wait_for_event("Page.loadEventFired", timeout=15)
+    await cdp.poll(TEXT.format("status"), lambda v: v == "live", timeout=10)
+
+
 @unittest.skipUnless(CHROMIUM, "chromium is not installed (apt-get install chromium)")
 class DashboardDetails(unittest.TestCase):
     @classmethod
@@ -215,6 +223,50 @@ class DashboardDetails(unittest.TestCase):
         finally:
             srv.kill()
 
+    def test_the_chart_shows_several_quantities_over_a_chosen_range(self):
+        async def scenario(cdp):
+            stats = "document.querySelectorAll('#stats .stat').length"
+            rows = await cdp.poll(stats, lambda v: v == 3, timeout=5)
+            multi = await cdp.evaluate("document.querySelector('.chart-box').classList.contains('multi')")
+            range_5min = await cdp.evaluate("document.getElementById('range-300').checked")
+            await cdp.evaluate("document.getElementById('range-3600').click()")
+            await cdp.evaluate("document.getElementById('pick-humidity_pct').click()")
+            one_less = await cdp.poll(stats, lambda v: v == 2, timeout=5)
+            kept = await cdp.evaluate("[localStorage.getItem('sensor.range'), localStorage.getItem('sensor.chart')]")
+            await reload(cdp)
+            after = await cdp.poll(
+                "[document.getElementById('range-3600').checked, document.getElementById('pick-humidity_pct').checked,"
+                " document.querySelectorAll('#stats .stat').length]", lambda v: v[2] > 0, timeout=5)
+            await cdp.evaluate("localStorage.clear()")
+            return rows, multi, range_5min, one_less, kept, after
+        with running_server("--sensor", "sim", "--interval", "0.2") as srv:
+            rows, multi, range_5min, one_less, kept, after = self.page(srv, scenario)
+        self.assertEqual(rows, 3, "all three quantities charted at first")
+        self.assertTrue(multi)
+        self.assertTrue(range_5min, "five minutes by default")
+        self.assertEqual(one_less, 2)
+        self.assertEqual(kept, ["3600", "temperature_c,pressure_hpa"])
+        self.assertEqual(after, [True, False, 2], "the choices are remembered across a reload")
+
+    def test_the_temperature_unit_is_chosen_and_remembered(self):
+        shown = ("[document.getElementById('temperature_c').textContent,"
+                 " document.querySelector('[data-q=temperature_c] .unit').textContent]")
+
+        async def scenario(cdp):
+            before = await cdp.evaluate(shown)
+            await cdp.evaluate("document.getElementById('temp-unit').click()")
+            after = await cdp.evaluate(shown)
+            await reload(cdp)
+            reloaded = await cdp.poll(shown, lambda v: v[1] == "°F", timeout=5)
+            stats = await cdp.poll("document.getElementById('stats').textContent", bool, timeout=5)
+            await cdp.evaluate("localStorage.clear()")
+            return before, after, reloaded, stats
+        with running_server("--sensor", "fixed:20") as srv:
+            before, after, reloaded, stats = self.page(srv, scenario)
+        self.assertEqual(before, ["20.00", "°C"])
+        self.assertEqual(after, ["68.00", "°F"])
+        self.assertEqual(reloaded, ["68.00", "°F"], "remembered across a reload")
+        self.assertIn("68.00 °F", stats)
 
 class WithoutJavaScript(unittest.TestCase):
     def test_a_freshly_served_page_shows_no_offline_badge(self):

@@ -122,3 +122,38 @@ class FixedSensorCards(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MetricNames(unittest.TestCase):
+    """/metrics names readings in base units, the same names whatever the source."""
+
+    def test_base_units_and_the_same_names_for_every_source(self):
+        from client import metrics
+        with running_server("--sensor", "sim", "--interval", "0.2") as srv:
+            reading = get_json(srv.port, "/api/sensor")
+            m = metrics(srv.port)
+        self.assertIn("sensor_temperature_celsius", m)
+        self.assertTrue(0 <= m["sensor_relative_humidity_ratio"] <= 1, m["sensor_relative_humidity_ratio"])
+        self.assertTrue(90000 <= m["sensor_pressure_pascals"] <= 110000, m["sensor_pressure_pascals"])
+        self.assertFalse([name for name in m if re.search(r"_(c|pct|hpa|mib)$", name) and
+                          name not in ("sensor_temperature_c", "sensor_humidity_pct", "sensor_pressure_hpa",
+                                       "sensor_mem_available_mib")],
+                         "no unit abbreviations in the new names")
+        self.assertAlmostEqual(m["sensor_pressure_hpa"] * 100, m["sensor_pressure_pascals"], delta=1e-6 * 1e5)
+        self.assertIsInstance(reading["temperature_c"], float)
+        with running_server("--sensor", "fixed:21.5") as srv:
+            self.assertEqual(metrics(srv.port)["sensor_temperature_celsius"], 21.5)
+        with running_server("--sensor", "linux") as srv:
+            m = metrics(srv.port)
+            self.assertIn("sensor_load1", m)
+            self.assertGreater(m["sensor_memory_available_bytes"], 1024 * 1024)
+            self.assertEqual(m["sensor_memory_available_bytes"] % (1024 * 1024), 0)
+            if has_thermal_zone():
+                self.assertIn("sensor_temperature_celsius", m)
+
+    def test_each_reading_family_has_help_and_type(self):
+        with running_server("--sensor", "sim") as srv:
+            text = get(srv.port, "/metrics").text
+        for name in ("sensor_temperature_celsius", "sensor_relative_humidity_ratio", "sensor_pressure_pascals"):
+            self.assertRegex(text, rf"(?m)^# HELP {name} \S.*\n# TYPE {name} gauge\n{name} ")
+        self.assertRegex(text, r"(?m)^# HELP sensor_temperature_c Deprecated")
