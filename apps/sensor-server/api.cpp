@@ -290,6 +290,19 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
                "Deprecated: " + std::string(q.metric) + " in the reading's own unit (" + std::string(q.key) + ").",
                latest.quantities[i].value);
     }
+    if (!m_alerts.empty()) {
+        append_metric_family(out, "sensor_alert_active", "gauge",
+                             "1 while the latest reading breaks the --alert rule named by the label, else 0.");
+        for (const AlertState& alert : m_alerts) {
+            append_metric_sample(out, "sensor_alert_active{alert=\"" + alert.rule.text() + "\"}", alert.active ? 1 : 0);
+        }
+        append_metric_family(out, "sensor_alerts_total", "counter",
+                             "Times a reading began to break the --alert rule named by the label.");
+        for (const AlertState& alert : m_alerts) {
+            append_metric_sample(out, "sensor_alerts_total{alert=\"" + alert.rule.text() + "\"}",
+                                 static_cast<double>(alert.triggered));
+        }
+    }
     metric(out, "sensor_reading_timestamp_seconds", "gauge", "When the latest reading was taken, Unix time in seconds.",
            static_cast<double>(latest.ts_ms) / 1000.0);
     metric(out, "sensor_read_errors_total", "counter", "Sensor reads that failed.",

@@ -25,6 +25,11 @@ App::App(const Options& options, Sampler& sampler, DeviceInfo device)
       m_origins{options.allowed_origins} {
     // Handlers are plain lambdas calling members; the coroutine ones pass what they need as
     // parameters (a capturing coroutine lambda would dangle, docs/TOOLCHAIN.md).
+    for (const AlertRule& rule : options.alerts) m_alerts.push_back(AlertState{rule});
+    if (!m_alerts.empty()) {
+        if (!m_sampler.history().empty()) check_alerts(m_sampler.history().latest().reading);
+        m_sampler.on_sample([this](const Reading& reading) { check_alerts(reading); });
+    }
     m_router.get("/", [this](const auto& req, auto& res) { dashboard(req, res); });
     m_router.get_prefix("/static/", [this](const auto& req, auto& res) { static_asset(req, res); });
     m_router.get("/favicon.ico", [this](const auto& req, auto& res) { favicon(req, res); });
@@ -41,6 +46,19 @@ App::App(const Options& options, Sampler& sampler, DeviceInfo device)
     });
     m_router.stream("/events", [this](http::OwnedRequest req, asyncio::Stream& stream) { return events(std::move(req), stream); });
     m_router.stream("/ws", [this](http::OwnedRequest req, asyncio::Stream& stream) { return websocket(std::move(req), stream); });
+}
+
+App::~App() {
+    if (!m_alerts.empty()) m_sampler.on_sample(nullptr);
+}
+
+void App::check_alerts(const Reading& reading) {
+    for (AlertState& alert : m_alerts) {
+        const std::optional<double> value = reading.get(alert.rule.key);
+        const bool active = value && alert.rule.broken_by(*value);
+        if (active && !alert.active) ++alert.triggered;
+        alert.active = active;
+    }
 }
 
 NetworkInfo App::network() const { return m_device.network ? m_device.network() : NetworkInfo{}; }

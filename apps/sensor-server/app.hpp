@@ -32,6 +32,9 @@ public:
     App(const Options& options, Sampler& sampler, DeviceInfo device);
     /// Network facts that never change and nothing else known (tests, benchmarks).
     App(const Options& options, Sampler& sampler, NetworkInfo network);
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
 
     [[nodiscard]] const http::Router& router() const noexcept { return m_router; }
     /// For a platform part that serves more (the Linux build's /fleet): add routes before the
@@ -66,6 +69,13 @@ private:
     /// The sampling interval now (an MQTT command may have changed --interval).
     [[nodiscard]] double interval_s() const;
     [[nodiscard]] std::optional<std::size_t> free_heap_bytes() const;
+    /// --alert: each rule, whether the latest reading breaks it, and how often readings began to.
+    struct AlertState {
+        AlertRule rule;
+        bool active = false;
+        std::uint64_t triggered = 0;
+    };
+    void check_alerts(const Reading& reading);
 
     Options m_options;
     Sampler& m_sampler;
@@ -77,6 +87,7 @@ private:
     asyncio::Event m_live_streams_ended;
     std::uint64_t m_live_clients = 0;
     std::vector<std::function<void(std::string&)>> m_metric_sources;
+    std::vector<AlertState> m_alerts;
 };
 
 /// How the server's event streams (/events, /fleet/events) are sent: a 2 s reconnection delay,

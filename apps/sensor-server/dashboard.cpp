@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sensor_server {
 
@@ -37,7 +38,7 @@ void append_html_escaped(std::string& out, std::string_view text) {
 /// One card per quantity of `reading`, in its order, with label, unit and fixed decimals from
 /// the catalogue: the page shows real values with JavaScript off, whatever the sensor source.
 /// app.js takes each card's data-unit and data-decimals from here.
-std::string cards_html(const Reading& reading) {
+std::string cards_html(const Reading& reading, const std::vector<AlertRule>& rules) {
     std::string out;
     std::size_t extra = 0;  // cards without a colour of their own take the extra tones in turn
     for (std::size_t i = 0; i < reading.count; ++i) {
@@ -48,6 +49,11 @@ std::string cards_html(const Reading& reading) {
         append_html_escaped(out, q.unit);
         out.append("\" data-decimals=\"").append(std::to_string(q.decimals)).append("\"");
         if (q.tone.empty()) out.append(" data-tone=\"").append(std::to_string(extra++ % 4)).append("\"");
+        bool alerting = false;
+        for (const AlertRule& rule : rules) {
+            if (rule.key == q.key && rule.broken_by(reading.quantities[i].value)) alerting = true;
+        }
+        if (alerting) out.append(" data-alert=\"on\"");
         out.append(" aria-labelledby=\"l-").append(key).append("\"><h3 class=\"label\" id=\"l-").append(key).append("\">");
         if (!q.icon.empty()) {
             out.append("<svg class=\"icon\" viewBox=\"0 0 24 24\" aria-hidden=\"true\"><path d=\"").append(q.icon).append("\"/></svg>");
@@ -127,7 +133,12 @@ void App::dashboard(const http::ServerRequest&, http::Response& response) const 
     const std::optional<std::size_t> free_heap = free_heap_bytes();
     const double uptime = uptime_s();
     response.html(render(page->body, [&](std::string_view name) -> std::optional<std::string> {
-        if (name == "html:cards") return cards_html(latest);
+        if (name == "html:cards") return cards_html(latest, m_options.alerts);
+        if (name == "alerts") {
+            std::string rules;
+            for (const AlertRule& rule : m_options.alerts) rules.append(rules.empty() ? "" : ";").append(rule.text());
+            return rules;
+        }
         if (name == "sensor_note") return std::string(m_sampler.sensor().note());
         if (name == "sensor_note_hidden") return m_sampler.sensor().note().empty() ? std::string("hidden") : std::string();
         if (name == "ts_iso") return iso_time(latest.ts_ms);

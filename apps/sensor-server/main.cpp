@@ -48,6 +48,17 @@ http::ServerOptions server_options(const Options& options) {
     return result;
 }
 
+/// An --alert on a quantity the sensor does not report would never fire: a mistake, said at start.
+void check_alert_quantities(const Options& options, const Reading& reading) {
+    for (const AlertRule& rule : options.alerts) {
+        if (reading.get(rule.key)) continue;
+        std::string known;
+        for (std::size_t i = 0; i < reading.count; ++i) known.append(i ? ", " : "").append(reading.quantities[i].name);
+        throw std::invalid_argument("--alert '" + rule.text() + "': the sensor reports no " + rule.key +
+                                    " (it reports " + known + ")");
+    }
+}
+
 /// --mqtt-topic, or sensors/<hostname> by default.
 std::string device_prefix(const Options& options) {
     if (!options.mqtt_topic.empty()) return options.mqtt_topic;
@@ -73,6 +84,7 @@ asyncio::Task<int> serve(Options options) {
     Sampler sampler(make_sensor(options.sensor),
                     std::chrono::duration_cast<std::chrono::milliseconds>(seconds(options.interval_s)), options.history);
     sampler.sample_once();
+    check_alert_quantities(options, sampler.history().latest().reading);
     App app(options, sampler, linux_device_info());
     std::optional<Fleet> fleet;
     if (options.fleet) fleet.emplace(options, app, broker_tls);  // its routes, before the server starts

@@ -30,6 +30,9 @@ Options:
   --interval SECONDS     time between readings (default 1; fractions allowed, 0.01 to
                          86400)
   --history N            readings kept for /api/history and chart (default 300)
+  --alert RULE           a limit such as temperature_c>30 (or <, >=, <=; repeatable): a
+                         reading beyond it marks the card and the chart, and is counted in
+                         /metrics (sensor_alert_active, sensor_alerts_total)
   --log                  print one access-log line per request
   --max-connections N    concurrent connections before idle ones, then those slowest to
                          send their request, are closed, and new ones get 503 (default 1024)
@@ -151,6 +154,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
              }
              o.allowed_origins.push_back(v);
          }},
+        {"--alert", [](Options& o, const std::string& v) { o.alerts.push_back(parse_alert(v)); }},
         {"--mqtt", [](Options& o, const std::string& v) { o.mqtt = parse_broker_url("--mqtt", v); }},
         {"--mqtt-topic", [](Options& o, const std::string& v) {
              if (!is_valid_topic_prefix(v)) {
@@ -211,6 +215,34 @@ BrokerAddress parse_broker_url(std::string_view flag, std::string_view url) {
     if (colon != std::string_view::npos) address.port = parse_broker_port(flag, rest.substr(colon + 1));
     if (address.host.empty()) throw std::invalid_argument(std::string(flag) + " needs a host in mqtt://HOST[:PORT], got " + quoted);
     return address;
+}
+
+std::string AlertRule::text() const { return key + op + number_text(value); }
+
+bool AlertRule::broken_by(double reading) const noexcept {
+    if (op == ">") return reading > value;
+    if (op == ">=") return reading >= value;
+    if (op == "<") return reading < value;
+    return reading <= value;
+}
+
+AlertRule parse_alert(std::string_view text) {
+    const auto fail = [&] {
+        return std::invalid_argument("--alert needs QUANTITY>VALUE, QUANTITY<VALUE, >= or <= with a quantity of the "
+                                     "sensor's readings and a number (e.g. temperature_c>30), got '" +
+                                     std::string(text) + "'");
+    };
+    const std::size_t op_at = text.find_first_of("<>");
+    if (op_at == std::string_view::npos || op_at == 0) throw fail();
+    AlertRule rule;
+    rule.key = std::string(text.substr(0, op_at));
+    for (const char c : rule.key) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) throw fail();
+    }
+    const bool or_equal = op_at + 1 < text.size() && text[op_at + 1] == '=';
+    rule.op = std::string(text.substr(op_at, or_equal ? 2 : 1));
+    if (!parse_number(text.substr(op_at + rule.op.size()), rule.value)) throw fail();
+    return rule;
 }
 
 std::optional<double> parse_interval_command(std::string_view payload) {

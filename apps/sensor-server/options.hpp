@@ -23,6 +23,21 @@ struct BrokerAddress {
     friend bool operator==(const BrokerAddress&, const BrokerAddress&) = default;
 };
 
+/// --alert QUANTITY>VALUE (or <, >=, <=): a reading beyond a limit, marked on the dashboard and
+/// counted in /metrics.
+struct AlertRule {
+    std::string key;   ///< a quantity's key: "temperature_c"
+    std::string op;    ///< ">", "<", ">=" or "<="
+    double value = 0;
+    /// "temperature_c>30": how the rule is named in /metrics and on the page.
+    [[nodiscard]] std::string text() const;
+    /// Whether `reading` (the quantity's value) breaks the rule.
+    [[nodiscard]] bool broken_by(double reading) const noexcept;
+};
+
+/// Parses "temperature_c>30"; std::invalid_argument with a message for people otherwise.
+[[nodiscard]] AlertRule parse_alert(std::string_view text);
+
 struct Options {
     std::string host = "127.0.0.1";  ///< only this machine, unless --host says otherwise
     std::uint16_t port = 8080;
@@ -37,6 +52,8 @@ struct Options {
     /// Web pages of other origins allowed to open /ws (--allow-origin, repeatable; "*": any).
     /// Pages of this server and clients without Origin are always allowed.
     std::vector<std::string> allowed_origins;
+    /// --alert (repeatable): limits each reading is checked against.
+    std::vector<AlertRule> alerts;
     /// --tls-cert and --tls-key: serve HTTPS and WSS only, with this PEM certificate chain and
     /// key (both or neither; empty: plain HTTP).
     std::string tls_cert;

@@ -22,6 +22,7 @@ Sampler::Sampler(std::unique_ptr<SensorSource> sensor, std::chrono::milliseconds
     : m_sensor(std::move(sensor)), m_interval(interval), m_history(history_size) {}
 
 void Sampler::store(const Reading& reading) {
+    if (m_on_sample) m_on_sample(reading);
     const std::uint64_t id = m_history.push(reading);
     m_topic.publish(Sample{id, reading});
 }

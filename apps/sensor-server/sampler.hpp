@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace sensor_server {
@@ -32,6 +33,8 @@ public:
     /// if that moment has passed), not after the rest of the old interval.
     void set_interval(std::chrono::milliseconds interval);
     [[nodiscard]] std::uint64_t read_errors() const noexcept { return m_read_errors; }
+    /// Calls `fn` with every reading stored from now on (before it is published); empty: none.
+    void on_sample(std::function<void(const Reading&)> fn) { m_on_sample = std::move(fn); }
 
 private:
     void store(const Reading& reading);
@@ -44,6 +47,7 @@ private:
     History m_history;
     asyncio::Topic<Sample> m_topic;
     std::uint64_t m_read_errors = 0;
+    std::function<void(const Reading&)> m_on_sample;
 };
 
 }  // namespace sensor_server

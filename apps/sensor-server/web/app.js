@@ -71,7 +71,11 @@
   let range = (Number(stored('sensor.range')) || 300) * 1000;  // ms of history charted
   let fahrenheit = stored('sensor.temperature') === 'F';       // °C or °F for temperatures
   // --alert rules the server checks ("temperature_c>30"): marked on the cards and the chart.
-  const alerts = [];
+  const alerts = ($('history').dataset.alerts || '').split(';').map((text) => {
+    const m = /^([a-z0-9_]+)(>=|<=|>|<)(-?[\d.e+-]+)$/i.exec(text);
+    return m && { text, key: m[1], op: m[2], value: Number(m[3]) };
+  }).filter(Boolean);
+  const broken = (a, v) => (a.op === '>' ? v > a.value : a.op === '<' ? v < a.value : a.op === '>=' ? v >= a.value : v <= a.value);
   const intervalMs = (parseFloat($('interval_s').textContent) || 1) * 1000;
 
   for (const card of document.querySelectorAll('#cards .card[data-q]')) {
@@ -169,7 +173,12 @@
   function show(r) {
     current = r;
     $('cards').classList.remove('stale');
-    for (const [key, { num: el }] of cards) el.textContent = fmt(r[key], key);
+    for (const [key, { num: el, card }] of cards) {
+      el.textContent = fmt(r[key], key);
+      const on = typeof r[key] === 'number' && alertsOf(key).some((a) => broken(a, r[key]));
+      if (on) card.dataset.alert = 'on';
+      else delete card.dataset.alert;
+    }
     const el = $('ts');
     const d = new Date(r.ts);
     const today = d.toDateString() === new Date().toDateString();
