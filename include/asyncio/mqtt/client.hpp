@@ -1,26 +1,4 @@
 #pragma once
-// An MQTT client on asyncio streams, in the spirit of aiomqtt and gmqtt.
-//
-//   asyncio::mqtt::Options options;
-//   options.host = "127.0.0.1";
-//   options.client_id = "sensor-1";
-//   asyncio::mqtt::Client client(options);
-//   co_await client.connect();
-//   auto sub = co_await client.subscribe("sensors/+/temperature", QoS::at_least_once);
-//   co_await client.publish("sensors/1/temperature", "21.5", QoS::at_least_once);
-//   asyncio::mqtt::Message message = co_await sub.get();
-//   co_await client.disconnect();
-//
-// After connect() the client runs by itself in a background task: it reads from the broker,
-// sends what is queued, pings the broker (keepalive), and when the connection is lost it
-// reconnects with exponential back-off and jitter, subscribes again (when the broker did not
-// keep the session) and resends the QoS 1/2 messages not yet acknowledged with DUP set. It
-// runs on the io layer's Stream only, so on every back-end (epoll, poll(), lwIP).
-//
-// Lifetime: Client and Subscription hold shared state; the background task keeps what it
-// needs alive. Destroy (or disconnect()) a Client before its event loop ends. Destroying it
-// without disconnect() drops the connection as a crash would: the broker publishes the will.
-// All members are for the loop's thread only.
 
 #include <asyncio/core/detail/maybe_task.hpp>
 #include <asyncio/core/task.hpp>
@@ -46,25 +24,36 @@ struct ClientStats {
 };
 
 /// The messages of one subscription, in the order the broker sent them.
+/// Client::subscribe() returns it; it buffers up to Limits::max_subscription_backlog messages.
 class Subscription {
 public:
     struct State;
+    /// A Subscription of nothing: only assignment and destruction are valid on it.
     Subscription() = default;
+    /// For Client::subscribe(): a Subscription over the state the client delivers to.
     explicit Subscription(std::shared_ptr<State> state) noexcept : m_state(std::move(state)) {}
+    /// Takes over `other`'s subscription; `other` is left empty.
     Subscription(Subscription&&) noexcept = default;
+    /// Stops delivery to this object's own subscription (as the destructor), then takes over
+    /// `other`'s.
     Subscription& operator=(Subscription&&) noexcept;
     /// Stops delivery to this object. It does not send UNSUBSCRIBE: use Client::unsubscribe.
     ~Subscription();
 
+    /// The topic filter it was made with ("sensors/+/temperature").
     [[nodiscard]] const std::string& filter() const noexcept;
+    /// The QoS asked for in SUBSCRIBE (the broker may grant a lower one; each Message says
+    /// which it came with).
     [[nodiscard]] QoS qos() const noexcept;
     /// Messages received and not taken yet.
     [[nodiscard]] std::size_t pending() const noexcept;
 
     /// Suspends when: no message is buffered. Resumed by: the client's reader when a message
     /// matching the filter arrives. Returns: the oldest message. Errors: ConnectionLost once the
-    /// client is closed for good and the buffered messages are taken. Cancellation: takes
-    /// nothing, throws CancelledError. Lifetime: the Subscription must outlive the call.
+    /// client is closed for good, or the filter unsubscribed, and the buffered messages are
+    /// taken. Cancellation: takes nothing, throws CancelledError. Lifetime: the Subscription
+    /// must outlive the call (destroyed, it is no longer delivered to, and the call would wait
+    /// for good).
     [[nodiscard]] Task<Message> get();
     /// messages() is get() under the name aiomqtt uses for its iterator.
     [[nodiscard]] Task<Message> messages() { return get(); }
@@ -76,82 +65,145 @@ private:
     std::shared_ptr<State> m_state;
 };
 
+/// An MQTT client on asyncio streams, in the spirit of aiomqtt and gmqtt.
+///
+///     asyncio::mqtt::Options options;
+///     options.host = "127.0.0.1";
+///     options.client_id = "sensor-1";
+///     asyncio::mqtt::Client client(options);
+///     co_await client.connect();
+///     auto sub = co_await client.subscribe("sensors/+/temperature", QoS::at_least_once);
+///     co_await client.publish("sensors/1/temperature", "21.5", QoS::at_least_once);
+///     asyncio::mqtt::Message message = co_await sub.get();
+///     co_await client.disconnect();
+///
+/// After connect() the client runs by itself in a background task: it reads from the broker,
+/// sends what is queued, pings the broker (keepalive), and when the connection is lost it
+/// reconnects with exponential back-off and jitter, subscribes again (when the broker did not
+/// keep the session) and resends the QoS 1/2 messages not yet acknowledged with DUP set. It
+/// runs on the io layer's Stream only, so on every back-end (epoll, poll(), lwIP).
+///
+/// Lifetime: Client and Subscription hold shared state; the background task, and every
+/// operation in progress, keeps what it needs alive, so only the call itself needs the Client.
+/// Destroy (or disconnect()) a Client before its event loop ends. Destroying it without
+/// disconnect() drops the connection as a crash would: the broker publishes the will.
+/// All members are for the loop's thread only.
 class Client {
 public:
     struct State;
+    /// A client configured with `options`, not connected: nothing happens until connect().
     explicit Client(Options options);
+    /// Takes over `other`'s client; `other` is left empty (only assignment and destruction are
+    /// valid on it).
     Client(Client&&) noexcept = default;
+    /// Drops this object's own client as the destructor does (the broker publishes its will),
+    /// then takes over `other`'s.
     Client& operator=(Client&&) noexcept;
     /// Stops the background task and drops the connection without DISCONNECT (the broker
     /// publishes the will).
     ~Client();
 
-    /// Suspends while: the TCP connection opens and CONNECT/CONNACK are exchanged (at most
-    /// options.connect_timeout: TimeoutError). Resumed by: the broker's CONNACK. Returns once
-    /// connected; then the background task is started. Errors: ConnectionRefused (with the
-    /// broker's code), std::system_error (TCP), TimeoutError, ProtocolError, InvalidStateError
-    /// if called twice. No automatic retry for this first connection: the caller decides.
+    /// Suspends when: the TCP connection opens (with Options::open_stream, also TLS shakes
+    /// hands) and CONNECT/CONNACK are exchanged: at most options.connect_timeout in all (then
+    /// TimeoutError). Resumed by: the poller, last by the broker's CONNACK.
+    /// Returns: once connected; the background task is started then.
+    /// Errors: ConnectionRefused (with the broker's code), std::system_error (TCP), TlsError
+    /// (over TLS), TimeoutError, ProtocolError, MqttError (the broker closed the connection
+    /// before CONNACK), InvalidStateError if called while another connect() runs or after one
+    /// succeeded. No automatic retry for this first connection: the caller decides (a failed
+    /// connect() may be called again).
     /// Cancellation: the attempt is abandoned, the socket closed, CancelledError.
+    /// Lifetime: only the call needs the Client.
     [[nodiscard]] Task<> connect();
 
-    /// QoS 0: returns as soon as the message is written to the connection's buffer (or queued
-    /// while offline) — with room in the queue it does not suspend and allocates nothing.
-    /// QoS 1/2: suspends until the broker acknowledged it (PUBACK / PUBCOMP), across reconnects.
-    /// Suspends also while the queue holds options.limits.max_queued messages (back-pressure),
-    /// resumed when the writer takes one; with options.fail_when_queue_full it throws
-    /// asyncio::QueueFull instead. Errors: std::invalid_argument (topic not a valid topic name),
+    /// Publishes `payload` to `topic`.
+    /// Suspends when: the queue holds options.limits.max_queued messages (back-pressure; with
+    /// options.fail_when_queue_full it throws asyncio::QueueFull instead); for QoS 1/2 also
+    /// until the broker acknowledges the message (PUBACK / PUBCOMP), across reconnects.
+    /// Resumed by: the client's writer taking a message from the queue; the client's reader
+    /// receiving the acknowledgement.
+    /// Returns: QoS 0: as soon as the message is written to the connection's buffer (or queued
+    /// while offline); connected, with nothing queued ahead of it, it neither suspends nor
+    /// allocates. QoS 1/2: once acknowledged. Errors: std::invalid_argument (topic not a valid topic name),
     /// LimitExceeded (topic longer than max_topic_length, packet larger than max_packet_size),
-    /// ConnectionLost (closed for good). Cancellation: while waiting for room, nothing is queued;
+    /// ConnectionLost (closed for good, before or while it waits), MqttError (5.0: the broker
+    /// refused the message with a reason code >= 0x80). The checks run in the call itself, so
+    /// they throw before the co_await. Cancellation: while waiting for room, nothing is queued;
     /// while waiting for the acknowledgement, the message stays queued/inflight and is still
     /// delivered, only the wait ends. The topic and payload are copied before any suspension.
+    /// Lifetime: only the call needs the Client.
     [[nodiscard]] detail::MaybeTask<void> publish(std::string_view topic, std::string_view payload,
                                                   QoS qos = QoS::at_most_once, bool retain = false);
 
-    /// Suspends until the broker's SUBACK (waiting for a connection first if offline; resent if
-    /// the connection drops meanwhile). Returns the Subscription, which receives every message
-    /// matching `filter` from the moment SUBSCRIBE is sent (retained messages included). The
-    /// subscription is renewed after every reconnect where the broker lost the session.
+    /// Subscribes to `filter`.
+    /// Suspends when: the broker's SUBACK has not come (the client waits for a connection first
+    /// if offline, and sends SUBSCRIBE again if the connection drops meanwhile). Resumed by: the
+    /// client's reader receiving the SUBACK (or a connection being made, to send it then).
+    /// Returns: the Subscription, which receives every message matching `filter` from the
+    /// moment SUBSCRIBE is sent (retained messages included). The subscription is renewed after
+    /// every reconnect where the broker lost the session.
     /// Errors: std::invalid_argument (invalid filter), LimitExceeded, SubscribeRefused,
     /// ConnectionLost. Cancellation: the local subscription is removed, CancelledError (the
-    /// broker may still have it: unsubscribe to be sure).
+    /// broker may still have it: unsubscribe to be sure). Lifetime: only the call needs the
+    /// Client.
     [[nodiscard]] Task<Subscription> subscribe(std::string filter, QoS qos = QoS::at_most_once);
 
-    /// Suspends until the broker's UNSUBACK. Local subscriptions with this filter stop
-    /// receiving (their get() ends with ConnectionLost once empty) and are not renewed.
-    /// Errors and cancellation: as subscribe().
+    /// Unsubscribes from `filter`: local subscriptions with this filter stop receiving at the
+    /// call (their get() ends with ConnectionLost once empty) and are not renewed.
+    /// Suspends when, resumed by: as subscribe(), until the broker's UNSUBACK. Returns: void.
+    /// Errors: std::invalid_argument (invalid filter), LimitExceeded, ConnectionLost; the
+    /// broker's UNSUBACK codes are not checked. Cancellation: CancelledError; the local
+    /// subscriptions stay ended, the broker may still have the subscription. Lifetime: only the
+    /// call needs the Client.
     [[nodiscard]] Task<> unsubscribe(std::string filter);
 
     /// Sends DISCONNECT (the broker discards the will), closes the connection and stops the
     /// background task. Queued QoS 0 messages are sent first if connected; waiting publishers
-    /// and subscribers get ConnectionLost. Suspends for the flush (at most 2 s). Idempotent.
+    /// and subscribers get ConnectionLost. Idempotent; a client never connected is just closed.
+    /// Suspends when: the background task has not ended yet, then while what is buffered and
+    /// DISCONNECT are sent (at most 2 s). Resumed by: the task's end, then the poller (or the
+    /// 2 s limit).
+    /// Returns: void; a flush that fails or times out only closes the connection sooner.
+    /// Cancellation: CancelledError, the disconnection unfinished (the client neither serves
+    /// nor is closed): call disconnect() again, or destroy the client.
+    /// Lifetime: only the call needs the Client.
     [[nodiscard]] Task<> disconnect();
 
-    /// Suspends until connected (at once if connected). Errors: ConnectionLost when closed.
-    /// Cancellation: CancelledError.
+    /// Suspends when: the client is not connected (before connect(), or while it reconnects).
+    /// Resumed by: a CONNACK (connect() or a reconnection), or the client closing for good.
+    /// Returns: once connected (at once if connected). Errors: ConnectionLost when closed.
+    /// Cancellation: CancelledError. Lifetime: only the call needs the Client.
     [[nodiscard]] Task<> wait_connected();
-    /// Suspends until the client is closed for good (disconnect(), or a lost connection with
-    /// reconnect off); last_error() says why.
+    /// Suspends when: the client is not closed for good. Resumed by: disconnect(), the Client's
+    /// destruction, or a lost connection with reconnect off. Returns: void; last_error() says
+    /// why. Cancellation: CancelledError. Lifetime: only the call needs the Client.
     [[nodiscard]] Task<> wait_closed();
 
     /// Drops the connection now, without DISCONNECT, as a failed link would: the broker
     /// publishes the will; the client reconnects if reconnect is on.
     void drop_connection();
 
+    /// A CONNACK was received and the connection has not been lost since.
     [[nodiscard]] bool is_connected() const noexcept;
+    /// Closed for good (see wait_closed()): every operation now throws ConnectionLost.
     [[nodiscard]] bool is_closed() const noexcept;
     /// Why the last connection ended ("" if none did).
     [[nodiscard]] const std::string& last_error() const noexcept;
+    /// A copy of the counters now.
     [[nodiscard]] ClientStats stats() const noexcept;
-    /// Messages waiting to be sent / QoS 1/2 messages sent and not acknowledged yet.
+    /// Messages waiting to be sent (publish() waits once Limits::max_queued are).
     [[nodiscard]] std::size_t queued() const noexcept;
+    /// QoS 1/2 messages sent and not acknowledged yet (at most Limits::max_inflight).
     [[nodiscard]] std::size_t inflight() const noexcept;
+    /// The options given to the constructor.
     [[nodiscard]] const Options& options() const noexcept;
 
 private:
     std::shared_ptr<State> m_state;
 };
 
-/// asyncio::mqtt::connect(options): a Client, connected (see Client::connect()).
+/// asyncio::mqtt::connect(options): a Client, connected. Suspends, resumes, throws and is
+/// cancelled as Client::connect(); the Client is then the caller's.
 [[nodiscard]] Task<Client> connect(Options options);
 
 }  // namespace asyncio::mqtt

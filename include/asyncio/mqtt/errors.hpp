@@ -1,7 +1,4 @@
 #pragma once
-// The errors the mqtt layer throws. Everything derives from MqttError, so one catch handles them
-// all; std::system_error (from the io layer) and asyncio's TimeoutError/CancelledError pass
-// through unchanged.
 
 #include <cstdint>
 #include <stdexcept>
@@ -9,6 +6,10 @@
 
 namespace asyncio::mqtt {
 
+/// The base of the errors the mqtt layer throws, so one catch handles them all; std::system_error
+/// (from the io layer), TlsError and asyncio's TimeoutError/CancelledError pass through unchanged.
+/// Thrown as itself by connect() when the broker closed the connection before CONNACK, and by
+/// publish() when a 5.0 broker refused the message (reason code >= 0x80).
 class MqttError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -25,7 +26,9 @@ public:
 /// code >= 0x80 (5.0 section 3.2.2.2).
 class ConnectionRefused : public MqttError {
 public:
+    /// `code`: the CONNACK's return or reason code; `what`: the message, naming it.
     ConnectionRefused(std::uint8_t code, const std::string& what) : MqttError(what), m_code(code) {}
+    /// 3.1.1: 1 (protocol version) to 5 (not authorized); 5.0: a reason code >= 0x80.
     [[nodiscard]] std::uint8_t code() const noexcept { return m_code; }
 
 private:
@@ -49,7 +52,9 @@ public:
 /// The broker refused a subscription (SUBACK return code 0x80, or a 5.0 reason code >= 0x80).
 class SubscribeRefused : public MqttError {
 public:
+    /// `code`: the SUBACK's return code; `what`: the message, naming the filter.
     SubscribeRefused(std::uint8_t code, const std::string& what) : MqttError(what), m_code(code) {}
+    /// 0x80 (3.1.1 "failure"), or a 5.0 reason code >= 0x80.
     [[nodiscard]] std::uint8_t code() const noexcept { return m_code; }
 
 private:

@@ -1,5 +1,4 @@
 #pragma once
-// A message received on a subscription.
 
 #include <asyncio/mqtt/packet.hpp>
 
@@ -7,10 +6,11 @@
 
 namespace asyncio::mqtt {
 
+/// A message received on a subscription (Subscription::get()).
 struct Message {
-    std::string topic;
-    std::string payload;
-    QoS qos = QoS::at_most_once;
+    std::string topic;            ///< the topic name it was published to (no wildcards)
+    std::string payload;          ///< the bytes as published: not necessarily text
+    QoS qos = QoS::at_most_once;  ///< the QoS it was delivered with (at most the subscription's)
     /// Sent because it was the retained message of the topic when the subscription was made
     /// (section 3.3.1.3).
     bool retain = false;

@@ -1,6 +1,4 @@
 #pragma once
-// What a Client is configured with: the broker, how to reach it, the session, the last will,
-// reconnection and the limits it enforces.
 
 #include <asyncio/core/task.hpp>
 #include <asyncio/io/stream.hpp>
@@ -18,10 +16,10 @@ namespace asyncio::mqtt {
 /// The message the broker publishes when the connection ends without DISCONNECT (section
 /// 3.1.2.5): a crash, a dropped link, a keepalive timeout.
 struct Will {
-    std::string topic;
-    std::string payload;
-    QoS qos = QoS::at_most_once;
-    bool retain = false;
+    std::string topic;            ///< a topic name (no wildcards)
+    std::string payload;          ///< the message's bytes
+    QoS qos = QoS::at_most_once;  ///< the QoS the broker publishes it with
+    bool retain = false;          ///< the broker keeps it as the topic's retained message
 };
 
 /// Automatic reconnection after a connection is lost: exponential back-off with jitter, from
@@ -29,11 +27,11 @@ struct Will {
 /// shortened by a random part of up to `jitter` of it, so clients that lost the same broker do
 /// not all come back at once.
 struct ReconnectPolicy {
-    bool enabled = true;
-    std::chrono::milliseconds initial_delay{100};
-    std::chrono::milliseconds max_delay{30'000};
-    double multiplier = 2.0;
-    double jitter = 0.5;
+    bool enabled = true;  ///< false: a lost connection closes the client for good (ConnectionLost)
+    std::chrono::milliseconds initial_delay{100};  ///< before the first attempt
+    std::chrono::milliseconds max_delay{30'000};   ///< the longest delay, however many attempts failed
+    double multiplier = 2.0;  ///< the delay grows by this after each failed attempt (below 1: 1)
+    double jitter = 0.5;      ///< the largest part of a delay taken off at random, 0..1
 };
 
 /// Limits the client enforces. Each is checked where it applies and named in the error.
@@ -63,16 +61,18 @@ struct Limits {
 /// Task must depend on nothing else the caller owns (take arguments by value).
 using OpenStream = std::function<Task<Stream>(std::string host, std::uint16_t port)>;
 
+/// What a Client is configured with: the broker, how to reach it, the session, the last will,
+/// reconnection and the limits it enforces. Copied into the Client.
 struct Options {
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 1883;
+    std::string host = "127.0.0.1";  ///< the broker: an address or a name (resolved at each connect)
+    std::uint16_t port = 1883;       ///< 1883: MQTT's port; 8883 over TLS
     /// How the connection is opened. Empty: plain TCP (open_connection(host, port)). For MQTT
     /// over TLS (port 8883 by convention): mqtt::over_tls(ClientTls) from <asyncio/mqtt/tls.hpp>,
     /// which links asyncio::tls. A function rather than a TLS option, so that the mqtt layer
     /// needs no TLS library: a board without mbedTLS builds it as it is, and any other transport
     /// (a proxy, a test's fake) fits the same slot.
     OpenStream open_stream;
-    ProtocolVersion version = ProtocolVersion::v311;
+    ProtocolVersion version = ProtocolVersion::v311;  ///< the protocol spoken: 3.1.1 or 5.0
     /// Empty: the broker assigns one (3.1.1 requires clean_start then, section 3.1.3.1).
     std::string client_id;
     /// 3.1.1 Clean Session / 5.0 Clean Start. With false, the broker keeps the subscriptions and
@@ -85,14 +85,16 @@ struct Options {
     /// never expires). 3.1.1 has no expiry: a session that is not clean lasts until cleaned.
     std::uint32_t session_expiry_interval = 0;
     /// PINGREQ after this long without sending; a broker silent for 1.5 times this closes the
-    /// connection (section 3.1.2.10). 0 turns keepalive off.
+    /// connection (section 3.1.2.10). 0 turns keepalive off; at most 65535 s are sent.
     std::chrono::seconds keepalive{60};
-    std::optional<Will> will;
-    std::optional<std::string> username;
-    std::optional<std::string> password;
+    std::optional<Will> will;              ///< sent in CONNECT; none by default
+    std::optional<std::string> username;  ///< sent in CONNECT when set
+    std::optional<std::string> password;  ///< sent in CONNECT when set (in clear text unless over TLS)
     /// Time for TCP connect plus CONNECT/CONNACK.
     std::chrono::milliseconds connect_timeout{10'000};
+    /// What happens after a lost connection.
     ReconnectPolicy reconnect;
+    /// Sizes and counts the client enforces.
     Limits limits;
     /// publish() on a full queue throws asyncio::QueueFull at once instead of waiting.
     bool fail_when_queue_full = false;
