@@ -265,7 +265,8 @@ void App::api_device(const http::ServerRequest&, http::Response& response) const
     json_headers(response);
 }
 
-void App::metrics(const http::ServerRequest&, http::Response& response) const {
+void App::metrics(const http::ServerRequest& request, http::Response& response) const {
+    if (!admin_allowed(request, response)) return;
     std::string& out = response.body();
     out.clear();
     const Reading& latest = m_sampler.history().latest().reading;
@@ -371,7 +372,8 @@ void App::metrics(const http::ServerRequest&, http::Response& response) const {
     add_no_store_headers(response);
 }
 
-void App::debug_tasks(const http::ServerRequest&, http::Response& response) const {
+void App::debug_tasks(const http::ServerRequest& request, http::Response& response) const {
+    if (!admin_allowed(request, response)) return;
     const asyncio::EventLoop& loop = asyncio::get_event_loop();
     std::string& out = response.body();
     out.assign("{\"tasks\":[");

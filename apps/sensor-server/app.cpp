@@ -61,6 +61,29 @@ void App::check_alerts(const Reading& reading) {
     }
 }
 
+bool App::admin_allowed(const http::ServerRequest& request, http::Response& response) const {
+    if (m_options.admin_token.empty()) {
+        if (is_loopback_host(m_options.host) || !m_options.admin_needs_token_beyond_loopback) return true;
+        response.error(403, "this server listens beyond this machine: start it with --admin-token to open this page");
+        add_no_store_headers(response);
+        return false;
+    }
+    const std::string_view given = request.header("Authorization");
+    const std::string_view expected = m_options.admin_token;
+    bool same = given.size() == expected.size() + 7 && given.substr(0, 7) == "Bearer ";
+    // Compared in full whatever differs first, so the time taken does not tell how much matched.
+    unsigned char difference = same ? 0 : 1;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        const unsigned char g = i + 7 < given.size() ? static_cast<unsigned char>(given[i + 7]) : 0;
+        difference |= static_cast<unsigned char>(g ^ static_cast<unsigned char>(expected[i]));
+    }
+    if (difference == 0) return true;
+    response.error(401, "this page needs Authorization: Bearer and the --admin-token");
+    response.set_header("WWW-Authenticate", "Bearer realm=\"sensor-server\"");
+    add_no_store_headers(response);
+    return false;
+}
+
 NetworkInfo App::network() const { return m_device.network ? m_device.network() : NetworkInfo{}; }
 
 double App::uptime_s() const {

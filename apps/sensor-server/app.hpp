@@ -76,6 +76,9 @@ private:
         std::uint64_t triggered = 0;
     };
     void check_alerts(const Reading& reading);
+    /// For /metrics and /debug/tasks: true if `request` may see them, else the refusal (401 or
+    /// 403) is in `response`.
+    [[nodiscard]] bool admin_allowed(const http::ServerRequest& request, http::Response& response) const;
 
     Options m_options;
     Sampler& m_sampler;

@@ -30,6 +30,9 @@ Options:
   --interval SECONDS     time between readings (default 1; fractions allowed, 0.01 to
                          86400)
   --history N            readings kept for /api/history and chart (default 300)
+  --admin-token TOKEN    /metrics and /debug/tasks then need "Authorization: Bearer TOKEN"
+                         (401 without it). Without a token they are open on a loopback
+                         --host and refused (403) on any other
   --alert RULE           a limit such as temperature_c>30 (or <, >=, <=; repeatable): a
                          reading beyond it marks the card and the chart, and is counted in
                          /metrics (sensor_alert_active, sensor_alerts_total)
@@ -154,6 +157,10 @@ const std::map<std::string, Setter, std::less<>>& setters() {
              }
              o.allowed_origins.push_back(v);
          }},
+        {"--admin-token", [](Options& o, const std::string& v) {
+             if (v.empty()) throw std::invalid_argument("--admin-token needs a token (a long random string)");
+             o.admin_token = v;
+         }},
         {"--alert", [](Options& o, const std::string& v) { o.alerts.push_back(parse_alert(v)); }},
         {"--mqtt", [](Options& o, const std::string& v) { o.mqtt = parse_broker_url("--mqtt", v); }},
         {"--mqtt-topic", [](Options& o, const std::string& v) {
@@ -215,6 +222,10 @@ BrokerAddress parse_broker_url(std::string_view flag, std::string_view url) {
     if (colon != std::string_view::npos) address.port = parse_broker_port(flag, rest.substr(colon + 1));
     if (address.host.empty()) throw std::invalid_argument(std::string(flag) + " needs a host in mqtt://HOST[:PORT], got " + quoted);
     return address;
+}
+
+bool is_loopback_host(std::string_view host) noexcept {
+    return host.starts_with("127.") || host == "::1" || host == "[::1]" || host == "localhost";
 }
 
 std::string AlertRule::text() const { return key + op + number_text(value); }
@@ -283,6 +294,7 @@ std::string topic_level(std::string_view name) {
 
 CommandLine parse_command_line(int argc, const char* const* argv) {
     Options options;
+    options.admin_needs_token_beyond_loopback = true;
     try {
         for (int i = 1; i < argc; ++i) {
             std::string flag = argv[i];

@@ -52,6 +52,12 @@ struct Options {
     /// Web pages of other origins allowed to open /ws (--allow-origin, repeatable; "*": any).
     /// Pages of this server and clients without Origin are always allowed.
     std::vector<std::string> allowed_origins;
+    /// --admin-token: the Bearer token /metrics and /debug/tasks require (empty: none; then they
+    /// are open on a loopback address and refused, 403, on any other).
+    std::string admin_token;
+    /// Whether /metrics and /debug/tasks are refused beyond loopback without a token. The command
+    /// line sets it; a board's main that builds Options in code decides for itself (off: open).
+    bool admin_needs_token_beyond_loopback = false;
     /// --alert (repeatable): limits each reading is checked against.
     std::vector<AlertRule> alerts;
     /// --tls-cert and --tls-key: serve HTTPS and WSS only, with this PEM certificate chain and
@@ -94,6 +100,9 @@ struct CommandLine {
     std::string message;
     int exit_code = 0;
 };
+
+/// Whether `host` (--host) lets only this machine in: 127.x.y.z, ::1 or localhost.
+[[nodiscard]] bool is_loopback_host(std::string_view host) noexcept;
 
 [[nodiscard]] CommandLine parse_command_line(int argc, const char* const* argv);
 [[nodiscard]] std::string usage();
