@@ -102,6 +102,20 @@ void App::end_live_streams() noexcept {
     m_sampler.topic().close();
 }
 
+asyncio::Duration duration_of(double seconds) {
+    return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(seconds));
+}
+
+http::ServerOptions server_options(const Options& options) {
+    http::ServerOptions result;
+    result.header_timeout = duration_of(options.header_timeout_s);
+    result.idle_timeout = duration_of(options.idle_timeout_s);
+    result.write_timeout = duration_of(options.write_timeout_s);
+    result.server_name = "sensor-server";
+    result.max_connections = options.max_connections;
+    return result;
+}
+
 // X-Content-Type-Options: nosniff is on every response already (http::append_response).
 void add_security_headers(http::Response& response) {
     static const http::HeaderBlock headers{{"Referrer-Policy", "no-referrer"}};

@@ -93,6 +93,13 @@ private:
     std::vector<AlertState> m_alerts;
 };
 
+/// A number of seconds from the command line (or a board's options) as the loop's Duration.
+[[nodiscard]] asyncio::Duration duration_of(double seconds);
+
+/// The HTTP server's options from the app's: the time-outs, the connection cap and "Server:
+/// sensor-server", defined here once for every main (a main may add its access log).
+[[nodiscard]] http::ServerOptions server_options(const Options& options);
+
 /// How the server's event streams (/events, /fleet/events) are sent: a 2 s reconnection delay,
 /// keep-alive comments, the write time-out given, and the dashboard's headers.
 [[nodiscard]] http::EventStream::Options event_stream_options(double write_timeout_s);

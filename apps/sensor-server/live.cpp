@@ -46,10 +46,6 @@ void queue_event(http::EventStream& events, const Sample& sample) {
     events.queue(json, sample.id);
 }
 
-asyncio::Duration seconds(double value) {
-    return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(value));
-}
-
 /// "/events 127.0.0.1:51234": the route and the client, the name of a live stream's tasks in
 /// /debug/tasks and in the loop's longest-step and stall reports (rather than "Task-60").
 std::string task_name(std::string_view route, const http::OwnedRequest& request, std::string_view half = {}) {
@@ -72,7 +68,7 @@ http::EventStream::Options event_stream_options(double write_timeout_s) {
     http::EventStream::Options options;
     options.retry = 2s;
     options.keep_alive = kKeepAliveEvery;
-    options.write_timeout = seconds(write_timeout_s);
+    options.write_timeout = duration_of(write_timeout_s);
     options.headers = "Server: sensor-server\r\nX-Content-Type-Options: nosniff\r\n";
     return options;
 }
@@ -179,7 +175,7 @@ asyncio::Task<> App::websocket(http::OwnedRequest request, asyncio::Stream& stre
     // without a reset, is noticed only there: the reader alone would wait for it for ever).
     asyncio::Event half_ended;
     asyncio::Task<> sender = asyncio::create_task(
-        signal_end(forward_readings(subscription, *socket, seconds(m_options.write_timeout_s)), half_ended),
+        signal_end(forward_readings(subscription, *socket, duration_of(m_options.write_timeout_s)), half_ended),
         task_name("/ws", request, "sender"));
     asyncio::Task<> reader =
         asyncio::create_task(signal_end(read_until_closed(*socket), half_ended), task_name("/ws", request, "reader"));

@@ -25,17 +25,9 @@ namespace {
 
 using namespace sensor_server;
 
-asyncio::Duration seconds(double value) {
-    return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(value));
-}
-
-http::ServerOptions server_options(const Options& options) {
-    http::ServerOptions result;
-    result.header_timeout = seconds(options.header_timeout_s);
-    result.idle_timeout = seconds(options.idle_timeout_s);
-    result.write_timeout = seconds(options.write_timeout_s);
-    result.server_name = "sensor-server";
-    result.max_connections = options.max_connections;
+/// The app's server options (app.cpp) and, with --log, an access log on stdout.
+http::ServerOptions linux_server_options(const Options& options) {
+    http::ServerOptions result = server_options(options);
     if (options.log) {
         result.access_log = [](const http::AccessLogEntry& entry) {
             std::printf("%s \"%.*s %.*s\" %d %zu %.3fms\n", std::string(entry.peer).c_str(),
@@ -82,13 +74,13 @@ asyncio::Task<int> serve(Options options) {
     const WebTls web_tls = make_web_tls(options);
     const asyncio::mqtt::OpenStream broker_tls = make_broker_tls(options);
     Sampler sampler(make_sensor(options.sensor),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(seconds(options.interval_s)), options.history);
+                    std::chrono::duration_cast<std::chrono::milliseconds>(duration_of(options.interval_s)), options.history);
     sampler.sample_once();
     check_alert_quantities(options, sampler.history().latest().reading);
     App app(options, sampler, linux_device_info());
     std::optional<Fleet> fleet;
     if (options.fleet) fleet.emplace(options, app, broker_tls);  // its routes, before the server starts
-    http::HttpServer server(app.router(), server_options(options));
+    http::HttpServer server(app.router(), linux_server_options(options));
     app.attach(server);
     if (web_tls.append_metrics) app.add_metrics(web_tls.append_metrics);
     try {

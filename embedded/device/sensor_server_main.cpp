@@ -48,17 +48,6 @@ Options board_options() {
     return options;
 }
 
-http::ServerOptions server_options(const Options& options) {
-    http::ServerOptions result;
-    auto seconds = [](double value) { return std::chrono::duration_cast<asyncio::Duration>(std::chrono::duration<double>(value)); };
-    result.header_timeout = seconds(options.header_timeout_s);
-    result.idle_timeout = seconds(options.idle_timeout_s);
-    result.write_timeout = seconds(options.write_timeout_s);
-    result.server_name = "sensor-server";
-    result.max_connections = options.max_connections;
-    return result;
-}
-
 std::string dotted(std::uint32_t address) {
     char text[16];
     board_net::format_ipv4(address, text);
@@ -126,7 +115,7 @@ asyncio::Task<> report_memory() {
 asyncio::Task<int> serve() {
     const Options options = board_options();
     Sampler sampler(make_portable_sensor(options.sensor, static_cast<unsigned>(asyncio::get_event_loop().time().time_since_epoch().count())),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(options.interval_s)),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(duration_of(options.interval_s)),
                     options.history);
     sampler.sample_once();
     App app(options, sampler, device_info());
