@@ -8,7 +8,7 @@ PORT       ?= 8080
 CMAKE_FLAGS ?=
 CTEST_ARGS ?=
 
-.PHONY: all build run test test-asan test-poll soak bench fuzz embedded-test device-build device-run install-check clean
+.PHONY: all build run test test-asan test-poll soak bench fuzz embedded-test device-build device-run install-check docs clean
 
 all: build
 
@@ -43,6 +43,14 @@ test-poll:
 bench: build
 	@scripts/deps.sh bench
 	bench/run.sh $(BUILD)
+
+## The HTML API reference (Doxygen) from the public headers, in build-docs/html/index.html. An
+## undocumented public name, or a broken doc comment, is a warning, and a warning fails it.
+docs:
+	@scripts/deps.sh docs
+	mkdir -p build-docs
+	DOCS_OUTPUT=$(CURDIR)/build-docs doxygen docs/api/Doxyfile
+	@echo "API reference: build-docs/html/index.html"
 
 ## libFuzzer harnesses, longer than CI runs them (FUZZ_SECONDS each).
 FUZZ_SECONDS ?= 300
@@ -80,4 +88,4 @@ install-check: build
 	./$(BUILD)/consumer/consumer
 
 clean:
-	rm -rf build build-asan build-poll
+	rm -rf build build-asan build-poll build-docs

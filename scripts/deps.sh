@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages a make target needs are installed.
 # As root it installs what is missing; otherwise it prints the exact apt-get line and fails.
-#   scripts/deps.sh build|test|bench|fuzz|embedded ...
+#   scripts/deps.sh build|test|bench|fuzz|docs|embedded ...
 set -euo pipefail
 
 packages_for() {
@@ -10,6 +10,7 @@ packages_for() {
     test)     echo "curl python3-websockets chromium mosquitto mosquitto-clients" ;;
     bench)    echo "wrk nginx-light libboost1.81-dev valgrind python3" ;;
     fuzz)     echo "clang libclang-rt-14-dev" ;;
+    docs)     echo "doxygen" ;;
     # The board tests talk to the emulated board as users do: curl, Python, websockets, Chromium.
     embedded) echo "gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm cmake python3 curl python3-websockets chromium" ;;
     *) echo "deps.sh: unknown group '$1'" >&2; exit 2 ;;

@@ -30,20 +30,20 @@ void Lock::take() noexcept {
 void Lock::wake_first() noexcept {
     if (m_waiters.empty()) return;
     auto& first = static_cast<AcquireOperation&>(m_waiters.front());
-    if (first.m_woken) return;  // already on its way to take the lock
-    first.m_woken = true;
+    if (first.woken) return;  // already on its way to take the lock
+    first.woken = true;
     first.notify();  // stays in the queue, first, until it runs
 }
 
-void Lock::AcquireOperation::leave_queue(bool cancelled) noexcept {
-    unlink();
+void Lock::leave_queue(AcquireOperation& waiter, bool cancelled) noexcept {
+    waiter.unlink();
     if (!cancelled) {
-        m_lock.take();  // it was woken first in the queue with the lock free: nobody took it since
+        take();  // it was woken first in the queue with the lock free: nobody took it since
         return;
     }
     // Should this waiter have been woken, the lock is free with others still queued: wake the
     // next one (a no-op when the lock is held, or the first waiter is woken already).
-    if (!m_lock.m_locked) m_lock.wake_first();
+    if (!m_locked) wake_first();
 }
 
 }  // namespace asyncio

@@ -31,7 +31,7 @@ bool Semaphore::wake_next() noexcept {
     if (m_waiters.empty()) return false;
     auto& next = static_cast<AcquireOperation&>(m_waiters.pop_front());
     --m_value;  // reserved for it
-    next.m_woken = true;
+    next.woken = true;
     m_woken.push_back(next);  // still queued until it runs
     next.notify();
     return true;
@@ -42,11 +42,11 @@ void Semaphore::wake_while_free() noexcept {
     }
 }
 
-void Semaphore::AcquireOperation::leave_queue(bool cancelled) noexcept {
-    unlink();  // from either list
-    if (cancelled && m_woken) ++m_semaphore.m_value;  // the slot reserved for it goes back
+void Semaphore::leave_queue(AcquireOperation& waiter, bool cancelled) noexcept {
+    waiter.unlink();  // from either list
+    if (cancelled && waiter.woken) ++m_value;  // the slot reserved for it goes back
     // Tasks that queued behind this one while slots were free (FIFO) may go now.
-    m_semaphore.wake_while_free();
+    wake_while_free();
 }
 
 void BoundedSemaphore::check_release() const {

@@ -1,29 +1,5 @@
 #pragma once
 // as_completed(tasks, timeout): the tasks one by one in the order they finish, asyncio.as_completed.
-//
-//   std::vector<asyncio::Task<std::string>> fetches;
-//   for (auto& url : urls) fetches.push_back(fetch(url));    // started here if not already
-//   auto completed = asyncio::as_completed(std::move(fetches), 5s);
-//   while (completed.has_next()) {
-//       asyncio::Task<std::string> first = co_await completed.next();   // TimeoutError once 5 s passed
-//       use(first.result());                                             // its result, or its exception
-//   }
-//
-// CPython 3.12 returns an iterator of coroutines, each awaiting the next task to finish; here
-// the object that iterator would share is explicit: each next() is such a coroutine (lazy, and
-// whichever is awaited first gets the first task to finish), and has_next() says whether the
-// iterator would yield another. next() yields the finished task itself, not its result, so that
-// a failure is looked at when wanted (co_await (co_await completed.next()) rethrows it).
-// try_next() is the form without exceptions: an empty optional once the time is up.
-//
-// Suspends when: no task has finished that was not yet handed out. Resumed by: a task finishing
-// (one waiter per task), or the timeout (every waiter). Returns: the finished task. Timeout:
-// measured from the as_completed() call; every next() after it that finds no task finished
-// throws TimeoutError (try_next(): std::nullopt); the tasks are not cancelled and run on.
-// Cancellation of the awaiting task: its next() throws CancelledError, the tasks run on, and the
-// task it would have got stays for the next next(). Lifetime: the AsCompleted object must outlive
-// every next() awaited on it (it cannot move: the tasks' callbacks point at it), and the loop
-// must outlive the object.
 
 #include <asyncio/core/config.hpp>
 #include <asyncio/core/detail/intrusive_list.hpp>
@@ -47,6 +23,33 @@
 
 namespace asyncio {
 
+/// as_completed(tasks, timeout): the tasks one by one in the order they finish, asyncio.as_completed.
+///
+/// \code
+/// std::vector<asyncio::Task<std::string>> fetches;
+/// for (auto& url : urls) fetches.push_back(fetch(url));    // started here if not already
+/// auto completed = asyncio::as_completed(std::move(fetches), 5s);
+/// while (completed.has_next()) {
+///     asyncio::Task<std::string> first = co_await completed.next();   // TimeoutError once 5 s passed
+///     use(first.result());                                             // its result, or its exception
+/// }
+/// \endcode
+///
+/// CPython 3.12 returns an iterator of coroutines, each awaiting the next task to finish; here
+/// the object that iterator would share is explicit: each next() is such a coroutine (lazy, and
+/// whichever is awaited first gets the first task to finish), and has_next() says whether the
+/// iterator would yield another. next() yields the finished task itself, not its result, so that
+/// a failure is looked at when wanted (co_await (co_await completed.next()) rethrows it).
+/// try_next() is the form without exceptions: an empty optional once the time is up.
+///
+/// Suspends when: no task has finished that was not yet handed out. Resumed by: a task finishing
+/// (one waiter per task), or the timeout (every waiter). Returns: the finished task. Timeout:
+/// measured from the as_completed() call; every next() after it that finds no task finished
+/// throws TimeoutError (try_next(): std::nullopt); the tasks are not cancelled and run on.
+/// Cancellation of the awaiting task: its next() throws CancelledError, the tasks run on, and the
+/// task it would have got stays for the next next(). Lifetime: the AsCompleted object must outlive
+/// every next() awaited on it (it cannot move: the tasks' callbacks point at it), and the loop
+/// must outlive the object.
 template <class Handle>
 class [[nodiscard]] AsCompleted final : detail::TimerNode {
 public:

@@ -1,14 +1,5 @@
 #pragma once
-// Barrier: a fixed number of tasks meet, then all go on together, asyncio.Barrier (CPython
-// 3.11). Each round: `parties` tasks call wait(); the last to arrive releases them all. Built on
-// a Condition, as CPython's is, so tasks leave it in the same order as in CPython.
-//
-//   asyncio::Barrier meeting(3);
-//   const std::size_t index = co_await meeting.wait();   // in each of 3 tasks: 0, 1 and 2
-//
-// A round goes through states (CPython's repr shows them): filling while tasks arrive; draining
-// while the released tasks leave (newcomers wait for the next round meanwhile); resetting after
-// reset() until the waiting tasks have left; broken after abort(), for good.
+// Barrier: a fixed number of tasks meet, then all go on together, asyncio.Barrier.
 
 #include <asyncio/core/condition.hpp>
 #include <asyncio/core/config.hpp>
@@ -28,8 +19,21 @@ public:
     BrokenBarrierError() : std::runtime_error("the barrier is broken (aborted, or reset while waiting)") {}
 };
 
+/// Barrier: a fixed number of tasks meet, then all go on together, asyncio.Barrier (CPython
+/// 3.11). Each round: `parties` tasks call wait(); the last to arrive releases them all. Built on
+/// a Condition, as CPython's is, so tasks leave it in the same order as in CPython.
+///
+/// \code
+/// asyncio::Barrier meeting(3);
+/// const std::size_t index = co_await meeting.wait();   // in each of 3 tasks: 0, 1 and 2
+/// \endcode
+///
+/// A round goes through states (CPython's repr shows them): filling while tasks arrive; draining
+/// while the released tasks leave (newcomers wait for the next round meanwhile); resetting after
+/// reset() until the waiting tasks have left; broken after abort(), for good.
 class Barrier {
 public:
+    /// Where the current round is (see the class comment).
     enum class State : std::uint8_t { filling, draining, resetting, broken };
 
     /// std::invalid_argument if `parties` < 1 (CPython: ValueError).
@@ -66,6 +70,7 @@ public:
     [[nodiscard]] std::size_t parties() const noexcept { return m_parties; }
     /// Tasks waiting in the round being filled (0 while draining, resetting or broken).
     [[nodiscard]] std::size_t n_waiting() const noexcept { return m_state == State::filling ? m_count : 0; }
+    /// abort() was called: every wait() throws BrokenBarrierError.
     [[nodiscard]] bool broken() const noexcept { return m_state == State::broken; }
     /// What CPython's repr() shows ("filling", "draining", "resetting", "broken").
     [[nodiscard]] State state() const noexcept { return m_state; }

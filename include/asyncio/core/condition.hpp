@@ -1,11 +1,5 @@
 #pragma once
 // Condition: wait for a notification while holding a Lock, asyncio.Condition.
-//
-//   asyncio::Condition cond;
-//   auto guard = co_await cond.scoped_acquire();
-//   co_await cond.wait_for([&] { return !items.empty(); });
-//   ...                                            // in another task, holding the lock:
-//   cond.notify();
 
 #include <asyncio/core/detail/wait_list.hpp>
 #include <asyncio/core/lock.hpp>
@@ -20,6 +14,15 @@ namespace asyncio {
 
 class Barrier;
 
+/// Condition: wait for a notification while holding a Lock, asyncio.Condition.
+///
+/// \code
+/// asyncio::Condition cond;
+/// auto guard = co_await cond.scoped_acquire();
+/// co_await cond.wait_for([&] { return !items.empty(); });
+/// ...                                            // in another task, holding the lock:
+/// cond.notify();
+/// \endcode
 class Condition {
 public:
     /// A condition with a lock of its own.
@@ -29,9 +32,13 @@ public:
     Condition(const Condition&) = delete;
     Condition& operator=(const Condition&) = delete;
 
+    /// Lock::acquire() of the condition's lock: suspends, resumes and returns as that does.
     Lock::AcquireOperation acquire() noexcept { return m_lock->acquire(); }
+    /// Lock::scoped_acquire() of the condition's lock (`async with cond:`).
     Lock::ScopedAcquireOperation scoped_acquire() noexcept { return m_lock->scoped_acquire(); }
+    /// Lock::release() of the condition's lock.
     void release() { m_lock->release(); }
+    /// Whether the condition's lock is held.
     [[nodiscard]] bool locked() const noexcept { return m_lock->locked(); }
 
     /// Must be called holding the lock (InvalidStateError otherwise).
@@ -63,6 +70,7 @@ public:
     /// Wakes up to `n` waiting tasks (oldest first); call it holding the lock (InvalidStateError
     /// otherwise). A woken task returns from wait() once it has the lock again.
     void notify(std::size_t n = 1);
+    /// Wakes every waiting task; call it holding the lock.
     void notify_all() { notify(std::numeric_limits<std::size_t>::max()); }
 
 private:

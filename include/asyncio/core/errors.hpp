@@ -56,18 +56,20 @@ public:
 /// `Stream::readexactly` met the end of the stream first; `partial` holds what was read.
 class IncompleteReadError : public std::runtime_error {
 public:
+    /// What was read before the end (`partial_bytes`) and how much was asked for.
     IncompleteReadError(std::string partial_bytes, std::size_t expected_bytes)
         : std::runtime_error(std::to_string(partial_bytes.size()) + " bytes read on a total of " +
                              std::to_string(expected_bytes) + " expected bytes"),
           partial(std::move(partial_bytes)),
           expected(expected_bytes) {}
-    std::string partial;
-    std::size_t expected;
+    std::string partial;   ///< the bytes read before the end of the stream
+    std::size_t expected;  ///< the bytes readexactly() was asked for
 };
 
 /// `Stream::readuntil`/`readline` found no separator within the stream's limit.
 class LimitOverrunError : public std::runtime_error {
 public:
+    /// `message` for what(), and the bytes buffered when the limit was hit.
     LimitOverrunError(const std::string& message, std::size_t consumed_bytes)
         : std::runtime_error(message), consumed(consumed_bytes) {}
     std::size_t consumed;  ///< bytes buffered when the limit was hit (not consumed from the stream)

@@ -1,14 +1,17 @@
 #pragma once
 // Event: a flag tasks can wait for, asyncio.Event.
-//
-//   asyncio::Event ready;
-//   co_await ready.wait();      // in one task
-//   ready.set();                // in another: wakes every waiter
 
 #include <asyncio/core/detail/wait_list.hpp>
 
 namespace asyncio {
 
+/// Event: a flag tasks can wait for, asyncio.Event.
+///
+/// \code
+/// asyncio::Event ready;
+/// co_await ready.wait();      // in one task
+/// ready.set();                // in another: wakes every waiter
+/// \endcode
 class Event {
 public:
     Event() = default;
@@ -19,6 +22,7 @@ public:
     void set() noexcept;
     /// Clears the flag; later wait() calls suspend again.
     void clear() noexcept { m_set = false; }
+    /// Whether the flag is set: wait() would return at once.
     [[nodiscard]] bool is_set() const noexcept { return m_set; }
 
     class [[nodiscard]] WaitOperation;

@@ -1,14 +1,5 @@
 #pragma once
-// ExceptionGroup: several exceptions raised together, as Python's ExceptionGroup. A TaskGroup
-// whose children fail throws one holding every child's exception (and the body's own), in the
-// order they happened.
-//
-//   try {
-//       co_await asyncio::task_group([&](asyncio::TaskGroup& group) -> asyncio::Task<> { ... });
-//   } catch (const asyncio::ExceptionGroup& errors) {
-//       if (errors.contains<std::system_error>()) ...     // `except* OSError`
-//       for (const std::exception_ptr& error : errors.exceptions()) ...
-//   }
+// ExceptionGroup: several exceptions raised together, as Python's ExceptionGroup.
 
 #include <exception>
 #include <optional>
@@ -18,8 +9,21 @@
 
 namespace asyncio {
 
+/// ExceptionGroup: several exceptions raised together, as Python's ExceptionGroup. A TaskGroup
+/// whose children fail throws one holding every child's exception (and the body's own), in the
+/// order they happened.
+///
+/// \code
+/// try {
+///     co_await asyncio::task_group([&](asyncio::TaskGroup& group) -> asyncio::Task<> { ... });
+/// } catch (const asyncio::ExceptionGroup& errors) {
+///     if (errors.contains<std::system_error>()) ...     // `except* OSError`
+///     for (const std::exception_ptr& error : errors.exceptions()) ...
+/// }
+/// \endcode
 class ExceptionGroup : public std::exception {
 public:
+    /// A group of `exceptions` (in the order they happened), described by `message`.
     ExceptionGroup(std::string message, std::vector<std::exception_ptr> exceptions)
         : m_message(std::move(message)), m_exceptions(std::move(exceptions)) {
         m_what = m_message + " (" + std::to_string(m_exceptions.size()) +
@@ -28,7 +32,9 @@ public:
 
     /// "unhandled errors in a TaskGroup (2 sub-exceptions)", as Python prints it.
     const char* what() const noexcept override { return m_what.c_str(); }
+    /// The message alone, without the count what() adds.
     [[nodiscard]] const std::string& message() const noexcept { return m_message; }
+    /// The exceptions directly in this group (a nested ExceptionGroup is one of them).
     [[nodiscard]] const std::vector<std::exception_ptr>& exceptions() const noexcept { return m_exceptions; }
 
     /// True if an exception of type E (or derived) is in the group, or in a group nested in it.

@@ -81,6 +81,14 @@ Task<> gather_children(std::vector<TaskState*> tasks, bool stop_at_failure);
 
 }  // namespace detail
 
+/// Runs `tasks` concurrently (each is started on the loop at once, in argument order) and
+/// returns their results in the same order.
+///
+/// Suspends when: any task is not done. Resumed by: the loop, once every task is done, or at the
+/// first failure. Returns: a tuple of the results (std::monostate for a `void` task); rethrows
+/// the first failure (an exception, or CancelledError for a cancelled child) while the other
+/// tasks run on. Cancellation: cancelling the gathering task cancels every child and throws
+/// CancelledError once all are done. Lifetime: the tasks are owned by the gather (moved in).
 template <class... Ts>
 Task<std::tuple<detail::gathered_t<Ts>...>> gather(Task<Ts>... tasks) {
     co_await detail::gather_children(detail::start_all(tasks...), true);
@@ -99,13 +107,15 @@ Task<std::vector<detail::gathered_t<T>>> gather(std::vector<Task<T>> tasks) {
 
 #if ASYNCIO_EXCEPTIONS
 /// gather(return_exceptions, ...): waits for every child, and returns each one's result or the
-/// exception it failed with, as std::variant<result, std::exception_ptr>.
+/// exception it failed with, as std::variant<result, std::exception_ptr>. It throws only when
+/// the gathering task itself is cancelled (after every child is done).
 template <class... Ts>
 Task<std::tuple<detail::outcome_t<Ts>...>> gather(ReturnExceptions, Task<Ts>... tasks) {
     co_await detail::gather_children(detail::start_all(tasks...), false);
     co_return std::tuple<detail::outcome_t<Ts>...>(detail::take_outcome(tasks)...);
 }
 
+/// gather(return_exceptions, ...) over a run-time number of tasks of one type.
 template <class T>
 Task<std::vector<detail::outcome_t<T>>> gather(ReturnExceptions, std::vector<Task<T>> tasks) {
     co_await detail::gather_children(detail::start_all(tasks), false);

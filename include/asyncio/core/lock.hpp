@@ -1,17 +1,8 @@
 #pragma once
-// Lock: mutual exclusion between tasks, asyncio.Lock, with CPython 3.13's fairness: release()
-// frees the lock and wakes the task that has waited longest; that task stays first in the queue
-// until it runs and takes the lock, so no newcomer can barge in ahead of it.
-//
-//   asyncio::Lock lock;
-//   {
-//       auto guard = co_await lock.scoped_acquire();   // `async with lock:`
-//       ...                                            // released when guard goes out of scope
-//   }
-//   co_await lock.acquire(); ...; lock.release();      // the explicit form
+// Lock and LockGuard: mutual exclusion between tasks, asyncio.Lock.
 
 #include <asyncio/core/config.hpp>
-#include <asyncio/core/detail/wait_list.hpp>
+#include <asyncio/core/detail/queued_acquire.hpp>
 
 #include <utility>
 
@@ -19,13 +10,25 @@ namespace asyncio {
 
 class LockGuard;
 
+/// Lock: mutual exclusion between tasks, asyncio.Lock, with CPython 3.13's fairness: release()
+/// frees the lock and wakes the task that has waited longest; that task stays first in the queue
+/// until it runs and takes the lock, so no newcomer can barge in ahead of it.
+///
+/// \code
+/// asyncio::Lock lock;
+/// {
+///     auto guard = co_await lock.scoped_acquire();   // `async with lock:`
+///     ...                                            // released when guard goes out of scope
+/// }
+/// co_await lock.acquire(); ...; lock.release();      // the explicit form
+/// \endcode
 class Lock {
 public:
     Lock() = default;
     Lock(const Lock&) = delete;
     Lock& operator=(const Lock&) = delete;
 
-    class [[nodiscard]] AcquireOperation;
+    using AcquireOperation = detail::QueuedAcquire<Lock>;
     class [[nodiscard]] ScopedAcquireOperation;
 
     /// Suspends when: the lock is held, or other tasks wait for it (FIFO: a newcomer queues
@@ -48,8 +51,12 @@ public:
 
 private:
     friend class LockGuard;
+    friend AcquireOperation;
     /// A woken waiter runs: the lock becomes its.
     void take() noexcept;
+    /// A waiter leaves the queue: takes the lock, or (cancelled) hands the wake-up on if the lock
+    /// is free.
+    void leave_queue(AcquireOperation& waiter, bool cancelled) noexcept;
     /// Wakes the first waiter unless it is woken already (it is then about to take the lock).
     void wake_first() noexcept;
 
@@ -64,47 +71,16 @@ private:
 #endif
 };
 
-class Lock::AcquireOperation : detail::ListWait {
-public:
-    explicit AcquireOperation(Lock& lock) noexcept : m_lock(lock) {}
-    AcquireOperation(AcquireOperation&&) noexcept = default;  // before it is awaited only
-    /// Unwound (no exceptions) or destroyed at shutdown after release() woke it, before it ran:
-    /// the next waiter is woken instead, so the lock does not stay free with tasks queued.
-    ~AcquireOperation() {
-        if (linked()) leave_queue(/*cancelled=*/true);
-    }
-
-    bool await_ready() noexcept {
-        m_taken_at_once = m_lock.try_acquire();
-        return m_taken_at_once;
-    }
-    bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_lock.m_waiters, handle); }
-    bool await_resume() {
-        if (m_taken_at_once) return true;
-        leave_queue(cancel_pending());
-        end_wait();  // throws CancelledError if cancelled
-        return true;
-    }
-
-protected:
-    Lock& m_lock;
-
-private:
-    friend class Lock;
-    /// Out of the queue: takes the lock, or (cancelled) hands the wake-up on if the lock is free.
-    void leave_queue(bool cancelled) noexcept;
-
-    bool m_taken_at_once = false;  ///< await_ready took the free lock
-    bool m_woken = false;          ///< release() woke it; it is first in the queue
-};
-
 /// Owns a held Lock and releases it when destroyed (or at release()).
 class [[nodiscard]] LockGuard {
 public:
+    /// Adopts `lock`, which the caller holds.
     explicit LockGuard(Lock& lock) noexcept : m_lock(&lock) {}
+    /// Takes over `other`'s lock; `other` releases nothing.
     LockGuard(LockGuard&& other) noexcept : m_lock(std::exchange(other.m_lock, nullptr)) {}
     LockGuard& operator=(LockGuard&&) = delete;
     ~LockGuard() { release(); }
+    /// Releases the lock now rather than at destruction (once; later calls do nothing).
     void release() {
         if (m_lock == nullptr) return;
         Lock* lock = std::exchange(m_lock, nullptr);
@@ -124,7 +100,7 @@ public:
     using AcquireOperation::AcquireOperation;
     LockGuard await_resume() {
         (void)AcquireOperation::await_resume();
-        return LockGuard(m_lock);
+        return LockGuard(m_owner);
     }
 };
 

@@ -38,7 +38,9 @@ protected:
 class TimerHandle {
 public:
     TimerHandle() = default;
+    /// Keeps the callback from running, if it has not run yet; a no-op on an empty handle.
     void cancel() noexcept;
+    /// Whether cancel() was called before the callback ran.
     [[nodiscard]] bool cancelled() const noexcept;
 
 private:
@@ -50,10 +52,10 @@ private:
 
 /// A snapshot of one task, for introspection (/debug/tasks).
 struct TaskInfo {
-    std::string name;
+    std::string name;   ///< Task::get_name(): "Task-N" unless one was set
     std::string state;  ///< "ready", "waiting" or "done"
-    std::uint64_t steps = 0;
-    Duration run_time{};
+    std::uint64_t steps = 0;  ///< times the loop resumed it
+    Duration run_time{};      ///< loop time spent in its steps, all together
 };
 
 /// Figures the loop keeps about itself; cheap enough to stay on.
@@ -61,12 +63,17 @@ struct LoopStats {
     std::uint64_t steps = 0;          ///< task steps and callbacks run
     std::uint64_t tasks_created = 0;  ///< by create_task/run
     std::uint64_t stalls = 0;         ///< steps that held the loop longer than the threshold
-    Duration longest_step{};
-    std::string longest_step_task;  ///< name of the task that held it
+    Duration longest_step{};        ///< the longest single step since the loop started
+    std::string longest_step_task;  ///< name of the task that held it (kept after it ended)
 };
 
+/// The event loop (asyncio's BaseEventLoop): a ready queue, a timer heap and a Platform that
+/// sleeps until the next timer, an I/O event or a wake-up. asyncio::run() makes one; most code
+/// reaches it through get_event_loop(). One loop per thread; only call_soon_threadsafe() and
+/// notify_threadsafe() may be called from another thread.
 class EventLoop {
 public:
+    /// A loop on `platform`: the OS poller by default, a VirtualClock in tests.
     explicit EventLoop(std::unique_ptr<Platform> platform = make_default_platform());
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -82,10 +89,12 @@ public:
     void run_forever();
     /// Makes run_forever()/run_until_complete() return after the current pass.
     void stop() noexcept { m_stopping = true; }
+    /// Whether run_forever() or run_until_complete() is on the stack.
     [[nodiscard]] bool is_running() const noexcept { return m_running; }
 
     /// The loop's clock.
     [[nodiscard]] TimePoint time() const noexcept { return m_platform->now(); }
+    /// What the loop sleeps on (the OS poller, a VirtualClock, a board's tick).
     [[nodiscard]] Platform& platform() noexcept { return *m_platform; }
 
     /// Runs `callback` on the next pass of the loop, after the tasks already ready.
@@ -101,25 +110,33 @@ public:
     /// Steps that hold the loop longer than this are reported with the task's name (default
     /// 100 ms, CPython's slow_callback_duration); zero turns the report off.
     void set_stall_threshold(Duration threshold) noexcept { m_stall_threshold = threshold; }
+    /// Counters since the loop was made (steps, tasks, stalls, the longest step).
     [[nodiscard]] const LoopStats& stats() const noexcept { return m_stats; }
     /// Every task started on this loop that has not finished.
     [[nodiscard]] std::vector<TaskInfo> tasks() const;
+    /// How many tasks started on this loop have not finished (tasks().size(), without copying).
     [[nodiscard]] std::size_t task_count() const noexcept { return m_task_count; }
 
+    /// \cond INTERNAL
     // --- machinery for the library's awaitables ---
     void start(detail::TaskState& task);
     void schedule(detail::Runnable& runnable) noexcept;
     void add_timer(detail::TimerNode& timer, TimePoint deadline) { m_timers.push(timer, deadline); }
+    /// \endcond
     /// Reserves room for `count` armed timers (sleeps, time-outs, call_later), so that a device
     /// allocates nothing once its tasks run. Call before running the loop.
     void reserve_timers(std::size_t count) { m_timers.reserve(count); }
+    /// \cond INTERNAL
     [[nodiscard]] detail::TaskState* current_task() const noexcept { return m_current; }
     /// Runs until `task` is done or stop() is called.
     void run_until_done(detail::TaskState& task);
+    /// \endcond
     /// Something was set from outside (any thread, an interrupt): poll the external waits on
     /// the next pass, and wake the loop if it sleeps.
     void notify_threadsafe() noexcept;
+    /// \cond INTERNAL
     void watch_external(detail::ExternalWait& wait) noexcept { m_external_waits.push_back(wait); }
+    /// \endcond
 
 private:
     friend class detail::TaskState;

@@ -14,12 +14,13 @@
 
 namespace asyncio {
 
+/// The event loop's clock, a std::chrono clock (see the head of this header).
 struct LoopClock {
-    using rep = std::chrono::nanoseconds::rep;
-    using period = std::nano;
-    using duration = std::chrono::nanoseconds;
-    using time_point = std::chrono::time_point<LoopClock, duration>;
-    static constexpr bool is_steady = true;
+    using rep = std::chrono::nanoseconds::rep;  ///< nanoseconds, as a count
+    using period = std::nano;                   ///< one tick is a nanosecond
+    using duration = std::chrono::nanoseconds;  ///< a span of loop time (Duration)
+    using time_point = std::chrono::time_point<LoopClock, duration>;  ///< a point in loop time (TimePoint)
+    static constexpr bool is_steady = true;     ///< monotonic: it never goes back
 
     /// get_event_loop().time(): the running loop's time, or the thread's loop's (src/core/loop.cpp).
     static time_point now();

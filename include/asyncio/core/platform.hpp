@@ -1,8 +1,5 @@
 #pragma once
-// The only way the core reaches the operating system: a monotonic clock and a way to sleep until
-// something happens. On Linux the io layer's poller implements it (epoll_wait/poll with an
-// eventfd to be woken); tests use VirtualClock; a microcontroller port uses a tick counter and
-// "wait for interrupt". Asio's scheduler knows its reactor the same way, as two methods.
+// Platform: the only way the core reaches the operating system (a clock, a way to sleep).
 
 #include <asyncio/core/loop_clock.hpp>
 
@@ -49,6 +46,10 @@ constexpr Duration to_duration(std::chrono::duration<Rep, Period> delay) noexcep
 }
 }  // namespace detail
 
+/// The only way the core reaches the operating system: a monotonic clock and a way to sleep until
+/// something happens. On Linux the io layer's poller implements it (epoll_wait/poll with an
+/// eventfd to be woken); tests use VirtualClock; a microcontroller port uses a tick counter and
+/// "wait for interrupt". Asio's scheduler knows its reactor the same way, as two methods.
 class Platform {
 public:
     virtual ~Platform() = default;

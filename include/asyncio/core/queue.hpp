@@ -45,8 +45,11 @@ public:
 
     /// Items in the queue (an item put() woke a getter for stays counted until a task takes it).
     [[nodiscard]] std::size_t qsize() const noexcept { return m_items.size(); }
+    /// The bound given to the constructor; 0: unbounded.
     [[nodiscard]] std::size_t maxsize() const noexcept { return m_maxsize; }
+    /// qsize() is 0: get() would suspend.
     [[nodiscard]] bool empty() const noexcept { return m_items.size() == 0; }
+    /// The queue is bounded and holds maxsize() items: put() would suspend.
     [[nodiscard]] bool full() const noexcept { return m_maxsize > 0 && m_items.size() >= m_maxsize; }
     /// shutdown() was called (CPython keeps this private).
     [[nodiscard]] bool is_shut_down() const noexcept { return m_shut_down; }

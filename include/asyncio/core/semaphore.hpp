@@ -1,18 +1,21 @@
 #pragma once
-// Semaphore and BoundedSemaphore: a counter of free slots, asyncio.Semaphore, with CPython 3.13's
-// fairness: release() reserves the freed slot for the task that has waited longest and wakes it;
-// that task stays in the queue until it runs, so no newcomer can overtake it.
-//
-//   asyncio::Semaphore slots(4);             // at most 4 tasks at once
-//   co_await slots.acquire(); ...; slots.release();
+// Semaphore and BoundedSemaphore: a counter of free slots, asyncio.Semaphore.
 
 #include <asyncio/core/config.hpp>
-#include <asyncio/core/detail/wait_list.hpp>
+#include <asyncio/core/detail/queued_acquire.hpp>
 
 #include <cstddef>
 
 namespace asyncio {
 
+/// Semaphore and BoundedSemaphore: a counter of free slots, asyncio.Semaphore, with CPython 3.13's
+/// fairness: release() reserves the freed slot for the task that has waited longest and wakes it;
+/// that task stays in the queue until it runs, so no newcomer can overtake it.
+///
+/// \code
+/// asyncio::Semaphore slots(4);             // at most 4 tasks at once
+/// co_await slots.acquire(); ...; slots.release();
+/// \endcode
 class Semaphore {
 public:
     /// std::invalid_argument if `value` is negative (CPython: ValueError).
@@ -21,7 +24,7 @@ public:
     Semaphore& operator=(const Semaphore&) = delete;
     virtual ~Semaphore() = default;
 
-    class [[nodiscard]] AcquireOperation;
+    using AcquireOperation = detail::QueuedAcquire<Semaphore>;
     /// Suspends when: locked(): no slot is free, or other tasks wait (FIFO).
     /// Resumed by: release(), which reserves the slot for the first waiter and wakes it; a waiter
     /// that runs wakes further waiters while slots are free.
@@ -45,6 +48,10 @@ protected:
     virtual void check_release() const {}
 
 private:
+    friend AcquireOperation;
+    /// A waiter leaves the queue: keeps the reserved slot, or (cancelled) gives it back; then
+    /// wakes waiters while slots are free.
+    void leave_queue(AcquireOperation& waiter, bool cancelled) noexcept;
     /// Reserves a slot for the first waiter not yet woken and wakes it; false if there is none.
     bool wake_next() noexcept;
     /// Wakes waiters while there are free slots.
@@ -55,39 +62,6 @@ private:
     /// Woken waiters that have not run yet, a slot reserved for each: they still count as
     /// queued (locked() is true), as in CPython, so no newcomer overtakes them.
     detail::WaitList m_woken;
-};
-
-class Semaphore::AcquireOperation final : detail::ListWait {
-public:
-    explicit AcquireOperation(Semaphore& semaphore) noexcept : m_semaphore(semaphore) {}
-    AcquireOperation(AcquireOperation&&) noexcept = default;  // before it is awaited only
-    /// Unwound (no exceptions) or destroyed at shutdown after release() woke it, before it ran:
-    /// its slot goes back, to the next waiter.
-    ~AcquireOperation() {
-        if (linked()) leave_queue(/*cancelled=*/true);
-    }
-
-    bool await_ready() noexcept {
-        m_taken_at_once = m_semaphore.try_acquire();
-        return m_taken_at_once;
-    }
-    bool await_suspend(std::coroutine_handle<> handle) noexcept { return suspend_on(m_semaphore.m_waiters, handle); }
-    bool await_resume() {
-        if (m_taken_at_once) return true;
-        leave_queue(cancel_pending());
-        end_wait();  // throws CancelledError if cancelled
-        return true;
-    }
-
-private:
-    friend class Semaphore;
-    /// Out of the queue: keeps the reserved slot, or (cancelled) gives it back; then wakes
-    /// waiters while slots are free.
-    void leave_queue(bool cancelled) noexcept;
-
-    Semaphore& m_semaphore;
-    bool m_taken_at_once = false;  ///< await_ready took a free slot
-    bool m_woken = false;          ///< release() reserved a slot for it and woke it
 };
 
 inline Semaphore::AcquireOperation Semaphore::acquire() noexcept { return AcquireOperation(*this); }

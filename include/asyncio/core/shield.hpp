@@ -58,7 +58,10 @@ void ensure_started(Task<T>& task) {
 template <class T, bool Owned>
 class [[nodiscard]] Shield final : detail::Wait, detail::DoneCallback {
 public:
+    /// \cond INTERNAL
     explicit Shield(detail::ShieldedTask<T, Owned> shielded) noexcept : m_shielded(std::move(shielded)) {}
+    /// \endcond
+    /// Moves the shield before it is awaited (shield() returns it by value).
     Shield(Shield&& other) noexcept : detail::Wait(other), detail::DoneCallback(), m_shielded(std::move(other.m_shielded)) {}
     Shield& operator=(const Shield&) = delete;
     ~Shield() = default;  // a registration still in place unlinks itself (DoneCallback's hook)

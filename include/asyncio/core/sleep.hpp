@@ -18,24 +18,38 @@ namespace asyncio {
 
 namespace detail {
 
+/// The awaiter of sleep() (`FromNow`: a delay, kept in the timer's deadline field until it is
+/// armed, as a time point that far from the origin) and of sleep_until() (a deadline in the
+/// loop's time). One class for both, so that each sleep costs no more than its timer node.
+///
 /// Suspends when: always. Resumed by: the loop, once the deadline passed (timers with equal
-/// deadlines in the order they were started); with a zero delay, after the tasks already ready.
+/// deadlines in the order they were started; a deadline already past fires on the next pass);
+/// a zero or negative delay only yields, to the back of the ready queue. Returns: nothing.
 /// Cancellation: the timer is removed from the heap, co_await throws CancelledError.
 /// Lifetime: lives in the sleeping coroutine's frame, so sleeping allocates nothing.
-class [[nodiscard]] SleepAwaiter final : Wait, TimerNode {
+template <bool FromNow>
+class [[nodiscard]] BasicSleepAwaiter final : Wait, TimerNode {
 public:
-    // The delay is kept in the deadline field until armed (as a time point that far from the origin).
-    explicit SleepAwaiter(Duration delay) noexcept : TimerNode(TimePoint(delay)) {}
+    explicit BasicSleepAwaiter(Duration delay) noexcept
+        requires FromNow
+        : TimerNode(TimePoint(delay)) {}
+    explicit BasicSleepAwaiter(TimePoint deadline) noexcept
+        requires(!FromNow)
+        : TimerNode(deadline) {}
 
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> handle) {
         if (!begin_wait(handle)) return false;
-        const Duration delay = deadline().time_since_epoch();  // not armed yet: the delay
-        if (delay <= Duration::zero()) {
-            wake();  // a plain yield: back of the ready queue
-        } else {
-            EventLoop& loop = *running_loop();
+        EventLoop& loop = *running_loop();
+        if constexpr (FromNow) {
+            const Duration delay = deadline().time_since_epoch();  // not armed yet: the delay
+            if (delay <= Duration::zero()) {
+                wake();  // a plain yield: back of the ready queue
+                return true;
+            }
             loop.add_timer(*this, deadline_after(loop.time(), delay));
+        } else {
+            loop.add_timer(*this, deadline());
         }
         return true;
     }
@@ -49,26 +63,8 @@ private:
     void fire() override { wake(); }
 };
 
-/// sleep_until: as SleepAwaiter, with the deadline given in the loop's time.
-class [[nodiscard]] SleepUntilAwaiter final : Wait, TimerNode {
-public:
-    explicit SleepUntilAwaiter(TimePoint deadline) noexcept : TimerNode(deadline) {}
-
-    bool await_ready() const noexcept { return false; }
-    bool await_suspend(std::coroutine_handle<> handle) {
-        if (!begin_wait(handle)) return false;
-        running_loop()->add_timer(*this, deadline());  // in the past: fires on the next pass
-        return true;
-    }
-    void await_resume() const { end_wait(); }
-
-private:
-    CancelAction cancel_wait() noexcept override {
-        disarm();
-        return CancelAction::wake_now;
-    }
-    void fire() override { wake(); }
-};
+using SleepAwaiter = BasicSleepAwaiter<true>;
+using SleepUntilAwaiter = BasicSleepAwaiter<false>;
 
 }  // namespace detail
 

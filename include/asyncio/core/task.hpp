@@ -204,12 +204,18 @@ private:
 /// A type-erased, shared reference to a task (current_task(), TaskGroup, introspection).
 class TaskRef {
 public:
+    /// A reference to no task (`!ref`).
     TaskRef() = default;
+    /// \cond INTERNAL
     explicit TaskRef(detail::TaskState* state) noexcept : m_state(state) {
         if (m_state) m_state->add_ref();
     }
+    /// \endcond
+    /// Another reference to the same task; the task's state lives while a reference does.
     TaskRef(const TaskRef& other) noexcept : TaskRef(other.m_state) {}
+    /// Takes over `other`'s reference; `other` refers to no task.
     TaskRef(TaskRef&& other) noexcept : m_state(std::exchange(other.m_state, nullptr)) {}
+    /// Refers to `other`'s task instead.
     TaskRef& operator=(TaskRef other) noexcept {
         std::swap(m_state, other.m_state);
         return *this;
@@ -227,26 +233,42 @@ public:
     [[nodiscard]] unsigned cancelling() const noexcept { return m_state ? m_state->cancelling() : 0; }
     /// Withdraws one cancellation request and returns how many are left (Task.uncancel()).
     unsigned uncancel() noexcept { return m_state ? m_state->uncancel() : 0; }
+    /// True once the task has finished: returned, failed or been cancelled.
     [[nodiscard]] bool done() const noexcept { return m_state && m_state->done(); }
+    /// True if it finished because it was cancelled.
     [[nodiscard]] bool cancelled() const noexcept { return m_state && m_state->cancelled(); }
+    /// The name reports and introspection show ("Task-N" unless set). Needs a task (`*this`).
     [[nodiscard]] const std::string& get_name() const noexcept { return m_state->name(); }
+    /// Names the task (Task.set_name()). Needs a task (`*this`).
     void set_name(std::string name) { m_state->set_name(std::move(name)); }
+    /// Whether it refers to a task.
     [[nodiscard]] explicit operator bool() const noexcept { return m_state != nullptr; }
+    /// \cond INTERNAL
     [[nodiscard]] detail::TaskState* state() const noexcept { return m_state; }
+    /// \endcond
     friend bool operator==(const TaskRef& a, const TaskRef& b) noexcept { return a.m_state == b.m_state; }
 
 private:
     detail::TaskState* m_state = nullptr;
 };
 
+/// The return type of every coroutine, and asyncio's Task at the same time (see the head of
+/// this header). It owns a reference to the coroutine: moving a Task moves the reference, and the
+/// frame lives while the Task, a TaskRef or the loop (for a task it runs) holds it.
 template <class T>
 class [[nodiscard]] Task {
 public:
+    /// \cond INTERNAL
     using promise_type = detail::Promise<T>;
+    /// \endcond
+    /// What `co_await std::move(task)` yields.
     using value_type = T;
 
+    /// No coroutine (`!task`): what a moved-from Task is.
     Task() = default;
+    /// Takes over `other`'s coroutine; `other` is empty.
     Task(Task&& other) noexcept : m_frame(std::exchange(other.m_frame, {})) {}
+    /// Drops this Task's coroutine (see ~Task) and takes over `other`'s.
     Task& operator=(Task&& other) noexcept {
         if (this != &other) {
             reset();
@@ -254,6 +276,8 @@ public:
         }
         return *this;
     }
+    /// Drops the reference. A task the loop runs runs on; one that never started is destroyed
+    /// and reported (a coroutine called and never awaited).
     ~Task() { reset(); }
 
     /// True once the task has finished: returned, failed or been cancelled.
@@ -271,11 +295,15 @@ public:
     /// Withdraws one cancellation request and returns how many are left (Task.uncancel(), as in
     /// CPython 3.13: at zero, a cancellation not yet delivered is withdrawn too).
     unsigned uncancel() noexcept { return m_frame ? state().uncancel() : 0; }
+    /// The name reports and introspection show: "Task-N" unless set. Needs a coroutine (`*this`).
     [[nodiscard]] const std::string& get_name() const noexcept { return state().name(); }
+    /// Names the task (Task.set_name()) and returns it, so that a name can be set in passing:
+    /// `create_task(serve(client).set_name("client"))`.
     Task& set_name(std::string name) & {
         state().set_name(std::move(name));
         return *this;
     }
+    /// set_name() on a temporary: `create_task(work().set_name("worker"))`.
     Task&& set_name(std::string name) && {
         state().set_name(std::move(name));
         return std::move(*this);
@@ -299,12 +327,26 @@ public:
     /// False for the empty Task a coroutine call returns when no frame memory was left (only
     /// without exceptions; with them the call throws std::bad_alloc), or a moved-from one.
     [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(m_frame); }
+    /// A shared, type-erased reference to this task (for a TaskGroup, introspection, cancel()).
     [[nodiscard]] TaskRef ref() const noexcept { return TaskRef(m_frame ? &state() : nullptr); }
+    /// \cond INTERNAL
     [[nodiscard]] detail::TaskState& state() const noexcept { return detail::state_of(m_frame); }
+    /// \endcond
 
-    /// `co_await task` (join, or inline run) yields a reference to the result;
-    /// `co_await std::move(task)` and `co_await coroutine()` yield the result itself.
+    /// Awaits the task: `co_await task` joins one that create_task() started, and runs one that
+    /// was not started inline, in the awaiting task, as `await coroutine()` does.
+    ///
+    /// Suspends when: the task is not done (a finished one yields at once). Resumed by: the
+    /// task's end, which resumes the awaiting task directly when it ran inline and through the
+    /// loop's ready queue when it was joined. Returns: a reference to the result
+    /// (`co_await task`; valid while the Task lives), or the result itself (`co_await
+    /// std::move(task)`, `co_await coroutine()`); rethrows the task's exception, and
+    /// CancelledError if the task was cancelled; InvalidStateError if a task awaits itself.
+    /// Cancellation: as with CPython's `await task`, cancelling the awaiting task cancels the
+    /// awaited one too (an inline one is the same task), and the co_await ends when that one has
+    /// ended; shield() keeps a joined task running. Lifetime: the Task must outlive the co_await.
     auto operator co_await() & noexcept { return detail::TaskAwaiter<T, false>(m_frame); }
+    /// See the lvalue form: the same, yielding the result itself rather than a reference.
     auto operator co_await() && noexcept { return detail::TaskAwaiter<T, true>(m_frame); }
 
 private:
@@ -336,7 +378,9 @@ Task<T> detail::PromiseBase<T>::get_return_object_on_allocation_failure() noexce
 template <class T = void>
 class ScheduledTask : public Task<T> {
 public:
+    /// No task.
     ScheduledTask() = default;
+    /// Wraps a task that was already started on the loop (create_task() does this).
     explicit ScheduledTask(Task<T>&& task) noexcept : Task<T>(std::move(task)) {}
 };
 

@@ -1,26 +1,5 @@
 #pragma once
-// TaskGroup: structured concurrency, asyncio.TaskGroup. Every task started through the group is
-// finished before the group is left.
-//
-//   co_await asyncio::task_group([&](asyncio::TaskGroup& group) -> asyncio::Task<> {
-//       group.create_task(blink(led1, 700ms));      // `async with asyncio.TaskGroup() as group:`
-//       group.create_task(blink(led2, 400ms));
-//       co_await serve();                           // the body: cancelled if a child fails
-//   });                                             // every child done here
-//
-// What CPython's TaskGroup does, task_group() does: the first child that fails cancels the other
-// children and the body; when the body ends, with or without an exception, it waits for every
-// child; then it throws an ExceptionGroup holding every child's exception (and the body's), or
-// lets a CancelledError from outside go on. C++ has no asynchronous destructor, so this needs
-// the body as a coroutine.
-//
-// The statement form, for a group that outlives one scope (a server's connections):
-//   asyncio::TaskGroup group;
-//   group.create_task(...);
-//   co_await group.wait();      // joins all; throws as above
-// Here a failing child cancels its siblings but not the code before wait(), which cannot be
-// told apart from the rest of its task; and a group destroyed without wait() (an exception left
-// the scope) can only cancel its children, not wait for them.
+// TaskGroup and task_group(): structured concurrency, asyncio.TaskGroup.
 
 #include <asyncio/core/detail/as_task.hpp>
 #include <asyncio/core/exception_group.hpp>
@@ -36,6 +15,32 @@
 
 namespace asyncio {
 
+/// TaskGroup: structured concurrency, asyncio.TaskGroup. Every task started through the group is
+/// finished before the group is left.
+///
+/// \code
+/// co_await asyncio::task_group([&](asyncio::TaskGroup& group) -> asyncio::Task<> {
+///     group.create_task(blink(led1, 700ms));      // `async with asyncio.TaskGroup() as group:`
+///     group.create_task(blink(led2, 400ms));
+///     co_await serve();                           // the body: cancelled if a child fails
+/// });                                             // every child done here
+/// \endcode
+///
+/// What CPython's TaskGroup does, task_group() does: the first child that fails cancels the other
+/// children and the body; when the body ends, with or without an exception, it waits for every
+/// child; then it throws an ExceptionGroup holding every child's exception (and the body's), or
+/// lets a CancelledError from outside go on. C++ has no asynchronous destructor, so this needs
+/// the body as a coroutine.
+///
+/// The statement form, for a group that outlives one scope (a server's connections):
+/// \code
+/// asyncio::TaskGroup group;
+/// group.create_task(...);
+/// co_await group.wait();      // joins all; throws as above
+/// \endcode
+/// Here a failing child cancels its siblings but not the code before wait(), which cannot be
+/// told apart from the rest of its task; and a group destroyed without wait() (an exception left
+/// the scope) can only cancel its children, not wait for them.
 class TaskGroup {
 public:
     TaskGroup() = default;
@@ -74,6 +79,7 @@ public:
 
     /// Cancels every child still running.
     void cancel_all() noexcept;
+    /// Children started through the group that have not been reaped yet.
     [[nodiscard]] std::size_t size() const noexcept { return m_children.size(); }
 
 private:

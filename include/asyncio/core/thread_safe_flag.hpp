@@ -1,11 +1,5 @@
 #pragma once
-// ThreadSafeFlag: MicroPython's asyncio.ThreadSafeFlag. set() may be called from another thread
-// or an interrupt handler; one task waits for it. The loop sleeps in the OS meanwhile: set()
-// wakes it through the Platform, it never busy-waits.
-//
-//   asyncio::ThreadSafeFlag data_ready;
-//   void on_interrupt() { data_ready.set(); }        // ISR or std::thread
-//   co_await data_ready.wait();                        // in a task; clears the flag
+// ThreadSafeFlag: MicroPython's asyncio.ThreadSafeFlag, set from another thread or an interrupt.
 
 #include <asyncio/core/detail/task_state.hpp>
 #include <asyncio/core/loop.hpp>
@@ -15,6 +9,15 @@
 
 namespace asyncio {
 
+/// ThreadSafeFlag: MicroPython's asyncio.ThreadSafeFlag. set() may be called from another thread
+/// or an interrupt handler; one task waits for it. The loop sleeps in the OS meanwhile: set()
+/// wakes it through the Platform, it never busy-waits.
+///
+/// \code
+/// asyncio::ThreadSafeFlag data_ready;
+/// void on_interrupt() { data_ready.set(); }        // ISR or std::thread
+/// co_await data_ready.wait();                        // in a task; clears the flag
+/// \endcode
 class ThreadSafeFlag {
 public:
     ThreadSafeFlag() = default;

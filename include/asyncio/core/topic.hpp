@@ -1,13 +1,5 @@
 #pragma once
-// Topic<T>: one publisher, many subscribers, each with its own bounded backlog. publish() never
-// waits and never grows memory: a subscriber that falls behind loses its oldest values (a
-// backlog of 1 keeps only the latest), and counts what it lost. Live dashboards need exactly
-// this: one slow browser must not hold up the sensor or the other browsers.
-//
-//   asyncio::Topic<Reading> readings;
-//   auto sub = readings.subscribe(16);               // keep up to 16 unread readings
-//   for (;;) { auto reading = co_await sub.get(); if (!reading) break; ... }  // nullopt: closed
-//   readings.publish(reading);                        // in the sampler
+// Topic<T>: one publisher, many subscribers, each with its own bounded backlog.
 
 #include <asyncio/core/detail/wait_list.hpp>
 
@@ -20,6 +12,17 @@
 
 namespace asyncio {
 
+/// Topic<T>: one publisher, many subscribers, each with its own bounded backlog. publish() never
+/// waits and never grows memory: a subscriber that falls behind loses its oldest values (a
+/// backlog of 1 keeps only the latest), and counts what it lost. Live dashboards need exactly
+/// this: one slow browser must not hold up the sensor or the other browsers.
+///
+/// \code
+/// asyncio::Topic<Reading> readings;
+/// auto sub = readings.subscribe(16);               // keep up to 16 unread readings
+/// for (;;) { auto reading = co_await sub.get(); if (!reading) break; ... }  // nullopt: closed
+/// readings.publish(reading);                        // in the sampler
+/// \endcode
 template <class T>
 class Topic {
     struct Subscriber;
@@ -56,7 +59,9 @@ public:
         });
     }
 
+    /// Subscriptions alive now.
     [[nodiscard]] std::size_t subscriber_count() const noexcept { return m_subscribers.size(); }
+    /// Values published since the topic was made.
     [[nodiscard]] std::uint64_t published() const noexcept { return m_published; }
 
 private:
@@ -103,7 +108,9 @@ private:
 template <class T>
 class Topic<T>::Subscription {
 public:
+    /// Takes over `other`'s subscription.
     Subscription(Subscription&&) noexcept = default;
+    /// Unsubscribes this one and takes over `other`'s.
     Subscription& operator=(Subscription&&) noexcept = default;
 
     class [[nodiscard]] GetOperation final : Waiter {
@@ -140,9 +147,11 @@ public:
         m_subscriber->backlog.pop_front();
         return value;
     }
+    /// Unread values in the backlog.
     [[nodiscard]] std::size_t pending() const noexcept { return m_subscriber->backlog.size(); }
     /// Values this subscriber lost because its backlog was full.
     [[nodiscard]] std::uint64_t dropped() const noexcept { return m_subscriber->dropped; }
+    /// The topic was closed and every value read: get() returns std::nullopt at once.
     [[nodiscard]] bool closed() const noexcept { return m_subscriber->closed && m_subscriber->backlog.empty(); }
 
 private:

@@ -1,9 +1,5 @@
 #pragma once
-// A Platform whose clock only moves when the loop would sleep: it jumps straight to the next
-// deadline. Timer and timeout logic then runs instantly and exactly, the same on every machine.
-//
-//   asyncio::EventLoop loop(std::make_unique<asyncio::VirtualClock>());
-//   loop.run_until_complete(main_task());   // a sleep(1h) inside takes no real time
+// VirtualClock: a Platform whose time jumps to the next deadline (instant, exact timer tests).
 
 #include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/platform.hpp>
@@ -13,6 +9,13 @@
 
 namespace asyncio {
 
+/// A Platform whose clock only moves when the loop would sleep: it jumps straight to the next
+/// deadline. Timer and timeout logic then runs instantly and exactly, the same on every machine.
+///
+/// \code
+/// asyncio::EventLoop loop(std::make_unique<asyncio::VirtualClock>());
+/// loop.run_until_complete(main_task());   // a sleep(1h) inside takes no real time
+/// \endcode
 class VirtualClock final : public Platform {
 public:
     TimePoint now() noexcept override { return m_now; }

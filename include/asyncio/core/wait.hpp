@@ -69,8 +69,8 @@ Task<try_result_t<T>> try_wait_for(Task<T> work, Duration limit) {
 /// done when the wait ended and those still running, each in the order they were given.
 template <class Handle>
 struct WaitResult {
-    std::vector<Handle> done;
-    std::vector<Handle> pending;
+    std::vector<Handle> done;     ///< finished (returned, failed or cancelled) when the wait ended
+    std::vector<Handle> pending;  ///< still running
 };
 
 namespace detail {
