@@ -25,6 +25,7 @@ namespace asyncio {
 struct ReturnExceptions {
     explicit ReturnExceptions() = default;
 };
+/// Pass first to gather() for each child's result or exception instead of the first failure.
 inline constexpr ReturnExceptions return_exceptions{};
 
 namespace detail {

@@ -140,8 +140,8 @@ detail::DoneWait wait(const Task<T>& task) {
 }
 
 /// asyncio.wait(tasks, return_when=...): suspends until `return_when` holds for `tasks` (started
-/// tasks: Task<T>/ScheduledTask<T> moved in, or TaskRefs) and yields them back sorted into
-/// WaitResult::done and ::pending. Resumed by: the task completion that satisfies `return_when`.
+/// tasks: `Task<T>`/`ScheduledTask<T>` moved in, or TaskRefs) and yields them back sorted into
+/// WaitResult::done and WaitResult::pending. Resumed by: the task completion that satisfies `return_when`.
 /// Never throws what the tasks threw, never cancels them. An empty `tasks`, or a task that was
 /// not started by create_task, is std::invalid_argument (CPython's ValueError / TypeError),
 /// raised when awaited. Cancellation of the awaiting task: the wait ends, co_await throws
