@@ -50,7 +50,10 @@ void start_client(const std::shared_ptr<Server::State>& state, int fd, const Add
     try {
         Stream stream(detail::NonBlockingSocket{fd});  // accept4 made it non-blocking
         detail::set_option(fd, IPPROTO_TCP, TCP_NODELAY, 1);  // responses go out at once
-        (void)state->clients.create_task(serve_client(state, std::move(stream), peer));
+        // Named after its peer, so that /debug/tasks-style listings and the loop's longest-step
+        // and stall reports say which connection it was ("connection 127.0.0.1:51234").
+        (void)state->clients.create_task(serve_client(state, std::move(stream), peer),
+                                         "connection " + peer.to_string());
     } catch (const std::exception& error) {
         // The Stream closed the socket (a FIN, or a reset if the client had sent something).
         detail::report(std::string("could not start a connection handler: ") + error.what());

@@ -124,6 +124,28 @@ asyncio::Task<> sockets_report_the_family() {
 }
 TEST_F(ServerTest, SocketsReportTheAddressesListenedOn) { io_test::run(sockets_report_the_family()); }
 
+/// The task serving a connection is named after the client, as reports and listings show it.
+asyncio::Task<> connection_tasks_are_named_after_their_peer() {
+    std::string handler_task_name;
+    asyncio::Event served;
+    auto server = co_await asyncio::start_server(
+        [&](asyncio::Stream stream) -> asyncio::Task<> {
+            handler_task_name = asyncio::current_task().get_name();
+            served.set();
+            stream.close();
+            co_await stream.wait_closed();
+        },
+        "127.0.0.1", 0);
+    asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", server.port());
+    co_await served.wait();
+    EXPECT_EQ(handler_task_name, "connection " + client.sockname().to_string());
+    client.close();
+    co_await client.wait_closed();
+}
+TEST_F(ServerTest, ConnectionTasksAreNamedAfterTheirPeer) {
+    io_test::run(connection_tasks_are_named_after_their_peer());
+}
+
 asyncio::Task<> port_in_use() {
     auto first = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
     try {
