@@ -111,7 +111,7 @@ http::ServerOptions server_options(const Options& options) {
     result.header_timeout = duration_of(options.header_timeout_s);
     result.idle_timeout = duration_of(options.idle_timeout_s);
     result.write_timeout = duration_of(options.write_timeout_s);
-    result.server_name = "sensor-server";
+    result.server_name = kServerName;
     result.max_connections = options.max_connections;
     return result;
 }

@@ -93,6 +93,9 @@ private:
     std::vector<AlertState> m_alerts;
 };
 
+/// What the Server header of every response and event stream says.
+inline constexpr std::string_view kServerName = "sensor-server";
+
 /// A number of seconds from the command line (or a board's options) as the loop's Duration.
 [[nodiscard]] asyncio::Duration duration_of(double seconds);
 

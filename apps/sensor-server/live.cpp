@@ -69,7 +69,7 @@ http::EventStream::Options event_stream_options(double write_timeout_s) {
     options.retry = 2s;
     options.keep_alive = kKeepAliveEvery;
     options.write_timeout = duration_of(write_timeout_s);
-    options.headers = "Server: sensor-server\r\nX-Content-Type-Options: nosniff\r\n";
+    options.server_name = kServerName;
     return options;
 }
 

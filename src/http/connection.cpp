@@ -62,8 +62,11 @@ void HttpServer::Connection::answer(bool keep_alive) {
     ++m_server.m_stats.requests;
     ++m_server.m_stats.responses_by_class[static_cast<std::size_t>(status >= 100 && status < 600 ? status / 100 : 5)];
     // Serialised straight into the write buffer: no copy, no allocation per response.
-    append_response(m_stream.output_buffer(), response(), request().method == "HEAD", keep_alive,
-                    request().version_minor == 0, options().server_name);
+    append_response(m_stream.output_buffer(), response(),
+                    {.head_request = request().method == "HEAD",
+                     .keep_alive = keep_alive,
+                     .http_1_0 = request().version_minor == 0,
+                     .server_name = options().server_name});
 }
 
 void HttpServer::Connection::log(TimePoint started) const {

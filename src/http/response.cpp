@@ -125,6 +125,11 @@ HeaderBlock::HeaderBlock(std::initializer_list<std::pair<std::string_view, std::
     for (const auto& [name, value] : headers) append_header_line(m_lines, name, value);
 }
 
+void Response::set_content_type(std::string_view type) {
+    if (has_line_break(type)) throw std::invalid_argument("http header: CR or LF in Content-Type");
+    m_content_type.assign(type);
+}
+
 void Response::set_header(std::string_view name, std::string_view value) {
     append_header_line(m_headers, name, value);
 }
@@ -150,10 +155,10 @@ void Response::reset() noexcept {
     m_static_body.reset();
 }
 
-void append_response(std::string& out, const Response& response, bool head_request, bool keep_alive,
-                     bool http_1_0, std::string_view server_name) {
+void append_response(std::string& out, const Response& response, const Framing& framing) {
     const std::string_view reason = reason_phrase(response.status);
-    const bool has_body = !head_request && !body_forbidden(response.status);
+    const std::string_view server_name = framing.server_name;
+    const bool has_body = !framing.head_request && !body_forbidden(response.status);
     {
         HeadWriter head(out, kFixedHeadBytes + reason.size() + response.content_type().size() +
                                  response.extra_headers().size() + server_name.size());
@@ -161,9 +166,12 @@ void append_response(std::string& out, const Response& response, bool head_reque
         head.number(static_cast<std::size_t>(response.status));
         head.literal(" ");
         head.text(reason);
-        head.literal("\r\nDate: ");
-        head.text(http_date());
         head.literal("\r\n");
+        if (framing.dated) {
+            head.literal("Date: ");
+            head.text(http_date());
+            head.literal("\r\n");
+        }
         if (!server_name.empty()) {
             head.literal("Server: ");
             head.text(server_name);
@@ -177,14 +185,14 @@ void append_response(std::string& out, const Response& response, bool head_reque
         // HEAD: the length the GET would have sent (RFC 9110 8.6). Never on 1xx and 204; not on
         // 304 either, where it could only be the length of the 200 it stands for, which the
         // response does not hold.
-        if (!body_forbidden(response.status)) {
+        if (framing.sized && !body_forbidden(response.status)) {
             head.literal("Content-Length: ");
             head.number(response.body_view().size());
             head.literal("\r\n");
         }
-        if (!keep_alive) {
+        if (!framing.keep_alive) {
             head.literal("Connection: close\r\n");
-        } else if (http_1_0) {
+        } else if (framing.http_1_0) {
             head.literal("Connection: keep-alive\r\n");  // 1.0 closes unless told otherwise
         }
         head.literal("X-Content-Type-Options: nosniff\r\n");  // on every response, errors included

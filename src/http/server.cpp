@@ -15,16 +15,11 @@ namespace {
 /// Server::set_refusal_message). Fixed bytes, so without Date: RFC 9110 6.6.1 leaves it optional
 /// on a 5xx, and a date frozen at start-up would be wrong.
 std::string shed_response(std::string_view server_name) {
-    constexpr std::string_view body = "Service Unavailable: server out of resources, retry shortly\n";
-    std::string out = "HTTP/1.1 503 Service Unavailable\r\n";
-    if (!server_name.empty()) out.append("Server: ").append(server_name).append("\r\n");
-    out +=
-        "Content-Type: text/plain; charset=utf-8\r\n"
-        "Retry-After: 1\r\n"
-        "Connection: close\r\n"
-        "X-Content-Type-Options: nosniff\r\n"
-        "Content-Length: ";
-    out.append(std::to_string(body.size())).append("\r\n\r\n").append(body);
+    Response refusal;
+    refusal.error(503, "server out of resources, retry shortly");
+    refusal.set_header("Retry-After", "1");
+    std::string out;
+    append_response(out, refusal, {.keep_alive = false, .dated = false, .server_name = server_name});
     return out;
 }
 

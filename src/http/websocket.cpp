@@ -32,7 +32,7 @@ Task<std::optional<WebSocket>> WebSocket::accept(const OwnedRequest& request, St
             refusal.set_header("Connection", "upgrade");
             refusal.set_header("Sec-WebSocket-Version", kWebSocketVersion);
         }
-        append_response(head, refusal, request.method == "HEAD", false);
+        append_response(head, refusal, {.head_request = request.method == "HEAD", .keep_alive = false});
         stream.write(head);
         co_await stream.drain();
         co_return std::nullopt;

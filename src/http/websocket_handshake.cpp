@@ -2,6 +2,7 @@
 
 #include <asyncio/http/detail/base64.hpp>
 #include <asyncio/http/detail/sha1.hpp>
+#include <asyncio/http/response.hpp>
 
 #include <optional>
 
@@ -113,12 +114,12 @@ WebSocketHandshake check_websocket_upgrade(const Request& request, const OriginP
 }
 
 void write_websocket_accept(std::string_view accept_key, std::string& out) {
-    out += "HTTP/1.1 101 Switching Protocols\r\n"
-           "Upgrade: websocket\r\n"
-           "Connection: Upgrade\r\n"
-           "Sec-WebSocket-Accept: ";
-    out += accept_key;
-    out += "\r\n\r\n";
+    static const HeaderBlock kUpgrade{{"Upgrade", "websocket"}, {"Connection", "Upgrade"}};
+    Response switching;
+    switching.status = 101;
+    switching.add_headers(kUpgrade);
+    switching.set_header("Sec-WebSocket-Accept", accept_key);
+    append_response(out, switching, {});
 }
 
 }  // namespace asyncio::http

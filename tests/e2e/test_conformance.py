@@ -52,9 +52,9 @@ class Conformance(ServerTestCase, unittest.TestCase):
     def test_head_of_the_event_stream_is_its_head_and_no_body(self):
         raw = self.exchange(b"HEAD /events HTTP/1.1\r\nHost: x\r\n\r\n")
         self.assertEqual(masked(raw),
-                         b"HTTP/1.1 200 OK\r\nDate: <date>\r\nContent-Type: text/event-stream\r\n"
-                         b"Cache-Control: no-store\r\nConnection: close\r\nServer: sensor-server\r\n"
-                         b"X-Content-Type-Options: nosniff\r\n\r\n")
+                         b"HTTP/1.1 200 OK\r\nDate: <date>\r\nServer: sensor-server\r\n"
+                         b"Content-Type: text/event-stream\r\nConnection: close\r\n"
+                         b"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n")
 
     def test_head_of_the_websocket_route_is_400_without_a_body(self):
         raw = self.exchange(b"HEAD /ws HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -65,9 +65,9 @@ class Conformance(ServerTestCase, unittest.TestCase):
         # RFC 9110 6.6.1: an origin server with a clock sends Date on 2xx responses.
         head = self.exchange(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n", until_close=False)
         self.assertEqual(masked(head),
-                         b"HTTP/1.1 200 OK\r\nDate: <date>\r\nContent-Type: text/event-stream\r\n"
-                         b"Cache-Control: no-store\r\nConnection: close\r\nServer: sensor-server\r\n"
-                         b"X-Content-Type-Options: nosniff\r\n\r\n")
+                         b"HTTP/1.1 200 OK\r\nDate: <date>\r\nServer: sensor-server\r\n"
+                         b"Content-Type: text/event-stream\r\nConnection: close\r\n"
+                         b"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n")
 
     # -- Host (RFC 9112 3.2) ------------------------------------------------------------------
     def test_invalid_missing_or_repeated_host_is_400(self):

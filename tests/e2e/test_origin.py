@@ -31,8 +31,10 @@ def handshake(port: int, origin: str | None, host: str | None = None) -> bytes:
 
 
 def accepted(raw: bytes) -> bool:
-    return raw == (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   b"Sec-WebSocket-Accept: " + ACCEPT.encode() + b"\r\n\r\n")
+    masked = re.sub(rb"\r\nDate: [^\r]+\r\n", b"\r\nDate: <date>\r\n", raw)
+    return masked == (b"HTTP/1.1 101 Switching Protocols\r\nDate: <date>\r\nX-Content-Type-Options: nosniff\r\n"
+                      b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Accept: " + ACCEPT.encode() + b"\r\n\r\n")
 
 
 def forbidden(raw: bytes) -> bool:

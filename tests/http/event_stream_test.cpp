@@ -1,5 +1,5 @@
 // http::EventStream through a real HttpServer on 127.0.0.1: the head, retry, ids, event types,
-// multi-line data, Last-Event-ID, HEAD, keep-alive comments, and a client that stops reading
+// multi-line data (any line break), Last-Event-ID, HEAD, keep-alive comments, and a client that stops reading
 // dropped quietly after the write time-out.
 #include <asyncio/http/event_stream.hpp>
 
@@ -58,13 +58,14 @@ asyncio::Task<asyncio::Stream> request_events(std::uint16_t port, std::string ex
 asyncio::Task<> events_with_ids_types_and_lines() {
     Feed feed;
     feed.options.retry = 2500ms;
-    feed.options.headers = "Server: test\r\n";
+    feed.options.server_name = "test";
     const http::Router routes = feed_routes(feed);
     http::HttpServer server(routes);
     co_await server.start("127.0.0.1", 0);
     asyncio::Stream client = co_await request_events(server.port(), "Last-Event-ID: 41\r\n");
     const std::string head = co_await client.readuntil("\r\n\r\n");
     EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\nDate: ", 0), 0u) << head;
+    EXPECT_NE(head.find("\r\nConnection: close\r\n"), std::string::npos);
     EXPECT_NE(head.find("\r\nContent-Type: text/event-stream\r\n"), std::string::npos);
     EXPECT_NE(head.find("\r\nCache-Control: no-store\r\n"), std::string::npos);
     EXPECT_NE(head.find("\r\nServer: test\r\n"), std::string::npos);
@@ -75,6 +76,9 @@ asyncio::Task<> events_with_ids_types_and_lines() {
     EXPECT_EQ(co_await client.readuntil("\n\n"), "id: 1\ndata: one\n\n");
     co_await feed.events.put("two\nlines");
     EXPECT_EQ(co_await client.readuntil("\n\n"), "id: 2\nevent: even\ndata: two\ndata: lines\n\n");
+    // A lone CR ends a line as well as LF does: it cannot end the data field and start another.
+    co_await feed.events.put("a\rid: 99\r\nb");
+    EXPECT_EQ(co_await client.readuntil("\n\n"), "id: 3\ndata: a\ndata: id: 99\ndata: b\n\n");
     co_await feed.events.put(std::nullopt);
     EXPECT_EQ(co_await client.read(), "") << "the stream ends with the connection";
     client.close();

@@ -20,7 +20,11 @@ using asyncio::http::test::ExactBuffer;
 /// changes every second) masked.
 std::string serialised(const Response& response, bool head_request, bool keep_alive, bool http_1_0 = false) {
     std::string out;
-    asyncio::http::append_response(out, response, head_request, keep_alive, http_1_0, "sensor-server");
+    asyncio::http::append_response(out, response,
+                                   {.head_request = head_request,
+                                    .keep_alive = keep_alive,
+                                    .http_1_0 = http_1_0,
+                                    .server_name = "sensor-server"});
     const std::size_t date = out.find("\r\nDate: ");
     if (date != std::string::npos) out.replace(date + 8, 29, "<date>");
     return out;
@@ -144,10 +148,10 @@ TEST(ResponseTest, NoServerHeaderUnlessTheServerIsNamed) {
     Response response;
     response.text("ok\n");
     std::string out;
-    asyncio::http::append_response(out, response, false, true);
+    asyncio::http::append_response(out, response, {});
     EXPECT_EQ(out.find("Server:"), std::string::npos) << out;
     out.clear();
-    asyncio::http::append_response(out, response, false, true, false, "my-device/1.0");
+    asyncio::http::append_response(out, response, {.server_name = "my-device/1.0"});
     EXPECT_NE(out.find("\r\nServer: my-device/1.0\r\n"), std::string::npos) << out;
 }
 
@@ -156,7 +160,7 @@ TEST(ResponseTest, AppendsAfterWhatIsThere) {
     Response response;
     response.text("ok\n");
     std::string out = "previous";
-    asyncio::http::append_response(out, response, false, true);
+    asyncio::http::append_response(out, response, {});
     ASSERT_EQ(out.rfind("previous", 0), 0u);
     EXPECT_EQ(out.substr(8, 17), "HTTP/1.1 200 OK\r\n");
     EXPECT_EQ(out.substr(out.size() - 7), "\r\n\r\nok\n");
@@ -177,3 +181,29 @@ TEST(ResponseTest, LongHeadersAndUnknownStatus) {
 }
 
 }  // namespace
+
+TEST(ResponseTest, UndatedAndUnsizedFraming) {
+    // Bytes prepared in advance (the 503 a server sheds connections with) carry no Date; an
+    // event stream's head has no Content-Length, its body running until the connection closes.
+    Response response;
+    response.error(503, "busy");
+    std::string out;
+    asyncio::http::append_response(out, response, {.keep_alive = false, .dated = false});
+    EXPECT_EQ(out,
+              "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+              "Content-Length: 26\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n\r\n"
+              "Service Unavailable: busy\n");
+    Response stream_head;
+    stream_head.set_content_type("text/event-stream");
+    out.clear();
+    asyncio::http::append_response(out, stream_head, {.keep_alive = false, .sized = false});
+    EXPECT_EQ(out.find("Content-Length"), std::string::npos) << out;
+    EXPECT_NE(out.find("\r\nDate: "), std::string::npos) << out;
+}
+
+TEST(ResponseTest, LineBreakInTheContentTypeIsRefused) {
+    Response response;
+    EXPECT_THROW(response.set_content_type("text/html\r\nSet-Cookie: a=b"), std::invalid_argument);
+    EXPECT_THROW(response.set_content_type("text/html\n"), std::invalid_argument);
+    EXPECT_EQ(response.content_type(), "") << "nothing of a refused value is kept";
+}

@@ -113,8 +113,12 @@ TEST(WebSocketHandshake, ValidUpgradeRequest) {
     EXPECT_EQ(hs.accept_key, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     std::string response;
     asyncio::http::write_websocket_accept(hs.accept_key, response);
+    const std::size_t date = response.find("\r\nDate: ");
+    ASSERT_NE(date, std::string::npos) << response;
+    response.replace(date + 8, 29, "<date>");
     EXPECT_EQ(response,
-              "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "HTTP/1.1 101 Switching Protocols\r\nDate: <date>\r\nX-Content-Type-Options: nosniff\r\n"
+              "Upgrade: websocket\r\nConnection: Upgrade\r\n"
               "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
 }
 

@@ -27,9 +27,8 @@ struct EventStreamOptions {
     Duration keep_alive = std::chrono::seconds(15);
     /// How long flush() waits for a client that does not read before dropping it.
     Duration write_timeout = std::chrono::seconds(10);
-    /// Extra header lines for the head, each ending in CRLF ("Server: sensor-server\r\n"); sent
-    /// as given, not checked.
-    std::string headers;
+    /// The Server header's value; empty: no Server header (as ServerOptions::server_name).
+    std::string server_name;
 };
 
 /// An event stream (Server-Sent Events, text/event-stream in the WHATWG HTML standard) on a
@@ -55,8 +54,9 @@ struct EventStreamOptions {
 /// connection error the http server closes quietly, as it does a reset).
 ///
 /// The head is HTTP/1.1 200 with Content-Type: text/event-stream, Cache-Control: no-store and
-/// Connection: close. Event data is sent as given: keep CR out of `data`, and line breaks out of
-/// event types and comments, which would otherwise end their field early.
+/// Connection: close. Data and comments may hold line breaks (CR LF, LF or CR): each line is sent
+/// as a field of its own, so no text can end its field early or smuggle in another; an event
+/// type with a line break is std::invalid_argument.
 class EventStream {
 public:
     using Options = EventStreamOptions;  ///< see EventStreamOptions

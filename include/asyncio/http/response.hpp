@@ -46,8 +46,8 @@ public:
     /// Adds the header lines of `block` (checked when it was made).
     void add_headers(const HeaderBlock& block) { m_headers.append(block.lines()); }
     /// The Content-Type value ("text/plain; charset=utf-8"); empty, as after reset(): no
-    /// Content-Type is sent. Unlike set_header(), not checked for CR or LF.
-    void set_content_type(std::string_view type) { m_content_type.assign(type); }
+    /// Content-Type is sent. A CR or LF is std::invalid_argument, as in set_header().
+    void set_content_type(std::string_view type);
     /// The Content-Type value set so far; empty if none.
     [[nodiscard]] std::string_view content_type() const noexcept { return m_content_type; }
 
@@ -92,13 +92,27 @@ private:
     std::optional<std::string_view> m_static_body;
 };
 
-/// Appends the serialised response to `out`: status line, Date, Server (`server_name`, if not
-/// empty), Content-Type, Content-Length, Connection, the extra headers, then the body (omitted
-/// for HEAD, 1xx, 204 and 304, where RFC 9110 forbids a body; Content-Length still describes the
-/// GET body for HEAD). Every response carries X-Content-Type-Options: nosniff; an HTTP/1.0
-/// client kept alive is told so with Connection: keep-alive.
-void append_response(std::string& out, const Response& response, bool head_request, bool keep_alive,
-                     bool http_1_0 = false, std::string_view server_name = {});
+/// How append_response() frames a response on its connection.
+struct Framing {
+    bool head_request = false;  ///< a HEAD request: the head alone (Content-Length still the GET's)
+    bool keep_alive = true;     ///< false: "Connection: close"; the connection ends after it
+    bool http_1_0 = false;      ///< an HTTP/1.0 client kept alive is told "Connection: keep-alive"
+    /// false: no Content-Length; the body goes on until the connection closes (an event stream,
+    /// whose head is written before its body exists). Needs keep_alive false.
+    bool sized = true;
+    /// false: no Date, for bytes prepared in advance, where a date would be stale when they are
+    /// sent (RFC 9110 6.6.1 lets a 5xx go without one).
+    bool dated = true;
+    std::string_view server_name = {};  ///< the Server header's value; empty: no Server header
+};
+
+/// Appends the serialised response to `out`: status line, Date, Server, Content-Type,
+/// Content-Length, Connection, the extra headers, then the body (omitted for HEAD, 1xx, 204 and
+/// 304, where RFC 9110 forbids a body; Content-Length still describes the GET body for HEAD), as
+/// `framing` says. Every response carries X-Content-Type-Options: nosniff. The one writer of
+/// response heads: handlers' responses, error pages, event streams, the WebSocket handshake's
+/// 101 and the 503 a server out of descriptors sheds connections with.
+void append_response(std::string& out, const Response& response, const Framing& framing);
 
 /// The current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), formatted at most
 /// once a second.
