@@ -20,6 +20,14 @@ struct DatagramEndpoint::State {
     detail::IoHandle io;
 };
 
+DatagramEndpoint& DatagramEndpoint::operator=(DatagramEndpoint&& other) noexcept {
+    if (this != &other) {
+        close();
+        m_state = std::move(other.m_state);
+    }
+    return *this;
+}
+
 DatagramEndpoint::~DatagramEndpoint() { close(); }
 
 void DatagramEndpoint::close() noexcept {

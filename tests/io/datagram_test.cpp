@@ -87,6 +87,27 @@ asyncio::Task<> close_endpoint() {
 }
 TEST_F(DatagramTest, ClosingWakesAWaitingReceiverAndLaterCallsFail) { io_test::run(close_endpoint()); }
 
+asyncio::Task<> move_assignment_closes_the_old_socket() {
+    auto endpoint = co_await asyncio::open_datagram("127.0.0.1", 0);
+    const std::uint16_t old_port = endpoint.sockname().port();
+    auto waiting = asyncio::create_task(receive_one(endpoint));
+    co_await asyncio::sleep(5ms);  // the receive waits on the old socket
+    endpoint = co_await asyncio::open_datagram("127.0.0.1", 0);  // closes the old one, as close()
+    EXPECT_NE(endpoint.sockname().port(), old_port);
+    try {
+        (void)co_await asyncio::wait_for(std::move(waiting), 5s);
+        ADD_FAILURE() << "a receive on the replaced socket returned a datagram";
+    } catch (const asyncio::InvalidStateError&) {
+        // woken, as by close()
+    } catch (const asyncio::TimeoutError&) {
+        ADD_FAILURE() << "the receive on the replaced socket still waits: the socket was not closed";
+    }
+    // The old port is free again.
+    auto again = co_await asyncio::open_datagram("127.0.0.1", old_port);
+    EXPECT_EQ(again.sockname().port(), old_port);
+}
+TEST_F(DatagramTest, MoveAssignmentClosesTheSocketItReplaces) { io_test::run(move_assignment_closes_the_old_socket()); }
+
 asyncio::Task<> bind_errors() {
     auto first = co_await asyncio::open_datagram("127.0.0.1", 0);
     EXPECT_THROW((void)co_await asyncio::open_datagram("127.0.0.1", first.sockname().port()), std::system_error);

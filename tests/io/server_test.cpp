@@ -179,6 +179,24 @@ asyncio::Task<> close_frees_the_port() {
 }
 TEST_F(ServerTest, CloseFreesThePortAndWaitClosedReturns) { io_test::run(close_frees_the_port()); }
 
+asyncio::Task<> move_assignment_closes_the_old_server() {
+    auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    const std::uint16_t old_port = server.port();
+    auto other = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    const std::uint16_t new_port = other.port();
+    server = std::move(other);  // as the destructor would, the old server is closed first
+    EXPECT_TRUE(server.is_serving());
+    EXPECT_EQ(server.port(), new_port);
+    EXPECT_THROW((void)co_await asyncio::open_connection("127.0.0.1", old_port), std::system_error)
+        << "the server replaced by move-assignment still listens";
+    asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", new_port);
+    EXPECT_EQ(co_await io_test::ask(client, "moved\n"), "moved\n");
+    client.close();
+    server.close();
+    co_await asyncio::wait_for(server.wait_closed(), 5s);
+}
+TEST_F(ServerTest, MoveAssignmentClosesTheServerItReplaces) { io_test::run(move_assignment_closes_the_old_server()); }
+
 asyncio::Task<> slow_goodbye(asyncio::Stream stream) {
     (void)co_await stream.read(1);
     co_await asyncio::sleep(50ms);

@@ -30,9 +30,10 @@ public:
     DatagramEndpoint() = default;
     /// Takes over `other`'s socket; `other` is left without one.
     DatagramEndpoint(DatagramEndpoint&&) noexcept = default;
-    /// Takes over `other`'s socket. The socket this endpoint held is not close()d: it closes
-    /// once no send_to() or recv_from() still running holds it (at once if none does).
-    DatagramEndpoint& operator=(DatagramEndpoint&&) noexcept = default;
+    /// Closes the socket this endpoint held (as close(), as the destructor does: a send_to() or
+    /// recv_from() waiting on it throws InvalidStateError), then takes over `other`'s; `other` is
+    /// left without one.
+    DatagramEndpoint& operator=(DatagramEndpoint&& other) noexcept;
     /// Closes the socket (as close()).
     ~DatagramEndpoint();
 

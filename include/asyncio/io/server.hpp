@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace asyncio {
@@ -54,9 +55,15 @@ public:
     Server() = default;
     /// Takes over `other`'s server; `other` no longer controls it.
     Server(Server&&) noexcept = default;
-    /// Takes over `other`'s server. A server this object held is not closed: it keeps serving
-    /// with nothing left to close it, so close() it first.
-    Server& operator=(Server&&) noexcept = default;
+    /// Closes the server this object held (as close(), as the destructor does), then takes over
+    /// `other`'s; `other` no longer controls it.
+    Server& operator=(Server&& other) noexcept {
+        if (this != &other) {
+            close();
+            m_state = std::move(other.m_state);
+        }
+        return *this;
+    }
     /// Closes the server (as close()) if that was not done.
     ~Server();
 
