@@ -48,7 +48,8 @@ set(SENSOR_SERVER_WEB_ASSETS
   ${SENSOR_SERVER_DIR}/web/index.html
   ${SENSOR_SERVER_DIR}/web/app.js
   ${SENSOR_SERVER_DIR}/web/style.css
-  ${SENSOR_SERVER_DIR}/web/favicon.svg)
+  ${SENSOR_SERVER_DIR}/web/favicon.svg
+  ${SENSOR_SERVER_DIR}/web/manifest.webmanifest)
 
 # The fleet page's files (--fleet), compiled into the Linux part by sensor_server_embed_fleet_assets().
 set(SENSOR_SERVER_FLEET_ASSETS

@@ -1,7 +1,7 @@
 """The dashboard's details in headless Chromium: the chart keeps what --history keeps, labels on
 narrow screens and at 200 % text size, the time axis on a phone, the status badge's contrast in
 light mode, numbers and times in the browser's locale with fixed decimals, and stale values
-dimmed as soon as the connection drops. Uses the Chromium and DevTools helpers of
+dimmed as soon as the connection drops, the light/dark switch, and the app manifest. Uses the Chromium and DevTools helpers of
 test_dashboard_browser.py (one browser per class, a fresh server per test)."""
 
 from __future__ import annotations
@@ -267,6 +267,50 @@ class DashboardDetails(unittest.TestCase):
         self.assertEqual(after, ["68.00", "°F"])
         self.assertEqual(reloaded, ["68.00", "°F"], "remembered across a reload")
         self.assertIn("68.00 °F", stats)
+
+    def test_the_colour_scheme_is_chosen_and_remembered(self):
+        state = ("[getComputedStyle(document.body).backgroundColor,"
+                 " document.getElementById('theme').textContent]")
+
+        async def scenario(cdp):
+            seen = [await cdp.evaluate(state)]
+            for _ in range(2):  # auto -> light -> dark
+                await cdp.evaluate("document.getElementById('theme').click()")
+                seen.append(await cdp.evaluate(state))
+            await reload(cdp)
+            seen.append(await cdp.poll(state, lambda v: "Dark" in v[1], timeout=5))
+            await cdp.evaluate("document.getElementById('theme').click()")  # dark -> auto
+            seen.append(await cdp.evaluate(state))
+            await cdp.evaluate("localStorage.clear()")
+            return seen
+        light, dark = "rgb(243, 245, 248)", "rgb(13, 17, 23)"
+        with running_server("--sensor", "fixed:20") as srv:
+            seen = self.page(srv, scenario, scheme="light")
+        self.assertEqual(seen[0], [light, "◐ Auto"], "the system's scheme at first")
+        self.assertEqual(seen[1], [light, "☀ Light"])
+        self.assertEqual(seen[2], [dark, "☾ Dark"], "dark on a light system when chosen")
+        self.assertEqual(seen[3], [dark, "☾ Dark"], "remembered across a reload")
+        self.assertEqual(seen[4], [light, "◐ Auto"], "back to the system's")
+
+
+class InstallableApp(unittest.TestCase):
+    def test_the_page_links_a_manifest_whose_icon_is_served(self):
+        with running_server("--sensor", "fixed:20") as srv:
+            page = get(srv.port, "/").text
+            link = re.search(r'<link rel="manifest" href="([^"]+)">', page)
+            self.assertIsNotNone(link, "the page links its manifest")
+            manifest = get(srv.port, link.group(1))
+            self.assertEqual(manifest.status, 200)
+            self.assertEqual(manifest.header("Content-Type"), "application/manifest+json")
+            doc = manifest.json()
+            self.assertEqual((doc["start_url"], doc["display"]), ("/", "standalone"))
+            self.assertTrue(doc["name"])
+            for icon in doc["icons"]:
+                with self.subTest(icon=icon["src"]):
+                    served = get(srv.port, icon["src"])
+                    self.assertEqual(served.status, 200)
+                    self.assertEqual(served.header("Content-Type"), icon["type"])
+
 
 class WithoutJavaScript(unittest.TestCase):
     def test_a_freshly_served_page_shows_no_offline_badge(self):

@@ -393,13 +393,20 @@
     return at(86400000 * Math.ceil((t1 - t0) / 864e5 / n));
   }
 
-  const cssVar = (el, name) => getComputedStyle(el).getPropertyValue(name).trim();
+  // A colour variable as the canvas can use it: the variables hold light-dark(...) pairs, which
+  // only an element's computed colour resolves (to "rgb(r, g, b)") for the scheme in force.
+  const probe = document.createElement('i');
+  probe.hidden = true;
+  function cssVar(el, name) {
+    probe.style.color = `var(${name})`;
+    el.appendChild(probe);
+    const color = getComputedStyle(probe).color;
+    probe.remove();
+    return color;
+  }
   function withAlpha(color, a) {
-    const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color);
-    if (!m) return color;
-    const h = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
-    const n = parseInt(h, 16);
-    return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${a})`;
+    const m = /^rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(color);
+    return m ? `rgba(${m[1]},${m[2]},${m[3]},${a})` : color;
   }
 
   const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -656,10 +663,28 @@
   addEventListener('resize', drawSoon);  // also catches a devicePixelRatio change (zoom)
   matchMedia('(prefers-color-scheme: dark)').addEventListener?.('change', drawSoon);
 
+  // The light/dark switch: the system's scheme, light or dark, in turn; the choice is remembered.
+  const THEMES = ['auto', 'light', 'dark'];
+  let theme = THEMES.includes(stored('sensor.theme')) ? stored('sensor.theme') : 'auto';
+  function applyTheme() {
+    if (theme === 'auto') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+    const button = $('theme');
+    button.textContent = { auto: '◐ Auto', light: '☀ Light', dark: '☾ Dark' }[theme];
+    button.setAttribute('aria-label', `Colour scheme: ${theme === 'auto' ? 'as the system' : theme}. Switch`);
+    drawSoon();
+  }
+  $('theme').addEventListener('click', () => {
+    theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];
+    store('sensor.theme', theme);
+    applyTheme();
+  });
+
   // ---- start ----
   $('history').hidden = false;
   $('prefs').hidden = false;
   if (fahrenheit) applyTemperatureUnit();
+  applyTheme();
   buildPicker();
   connect();
   loadHistory();
