@@ -1,5 +1,6 @@
 #include <asyncio/http/websocket.hpp>
 
+#include <asyncio/core/errors.hpp>
 #include <asyncio/core/sleep.hpp>
 #include <asyncio/http/websocket_handshake.hpp>
 
@@ -50,12 +51,21 @@ void WebSocket::queue_close(std::uint16_t code, std::string_view reason) {
     encode_close_frame(code, reason, m_state->pending);
 }
 
+void WebSocket::queue_data(Opcode opcode, std::string_view payload) {
+    // RFC 6455 5.5.1: no data frame after a close frame.
+    if (m_state->close_sent) throw InvalidStateError("WebSocket: a message queued after the close frame");
+    encode_frame(opcode, payload, true, m_state->pending);
+}
+
 Task<> WebSocket::flush() {
     State& state = *m_state;
     auto guard = co_await state.write_lock.scoped_acquire();
-    if (state.pending.empty()) co_return;
-    state.stream.write(state.pending);
-    state.pending.clear();
+    if (!state.pending.empty()) {
+        state.stream.write(state.pending);
+        state.pending.clear();
+    }
+    // What a cancelled flush left in the stream's write buffer goes out now too.
+    if (state.stream.write_buffer_size() == 0) co_return;
     co_await state.stream.drain();
 }
 
@@ -69,6 +79,11 @@ Task<std::optional<Message>> WebSocket::receive() {
     Frame frame;
     Message message;
     for (;;) {
+        if (state.pause_due) {
+            // Before the next frame is taken: a receive() cancelled here has consumed nothing.
+            co_await sleep(kYield);
+            state.pause_due = false;
+        }
         const FrameResult parsed = parse_frame(state.stream.buffered(), frame, state.limits);
         if (parsed.partial()) {
             const std::size_t received = co_await state.stream.receive();  // named: g++ 12
@@ -80,7 +95,7 @@ Task<std::optional<Message>> WebSocket::receive() {
             co_return std::nullopt;
         }
         state.stream.consume(parsed.consumed);
-        if (state.turn.account(parsed.consumed)) co_await sleep(kYield);
+        if (state.turn.account(parsed.consumed)) state.pause_due = true;
         const AssembleResult assembled = state.assembler.push(std::move(frame), message);
         switch (assembled.status) {
             case AssembleStatus::incomplete:

@@ -55,9 +55,10 @@ public:
 
     /// The next text or binary message.
     /// Suspends when: no whole message is buffered; also while it sends a pong or a close reply
-    /// (as flush() does), and for a moment after every 64 frames or 64 KiB handled, to let the
-    /// other tasks run. Resumed by: the poller as data comes (or the socket drains), the loop
-    /// after that pause.
+    /// (as flush() does), and for a moment once 64 frames or 64 KiB were handled, to let the
+    /// other tasks run (that pause comes before the next frame is taken, possibly in the next
+    /// call). Resumed by: the poller as data comes (or the socket drains), the loop after that
+    /// pause.
     /// Returns: the message; std::nullopt once the connection is over: the peer's close frame or
     /// a protocol error (each answered with a close frame), or EOF (nothing is sent then).
     /// Pings and pongs are handled inside and not returned.
@@ -65,32 +66,35 @@ public:
     /// A pong or close reply it sends waits until the peer takes it: to drop a peer that stopped
     /// reading, bound the sends (wait_for(flush(), ...)) and cancel the receiving task when one
     /// times out.
-    /// Cancellation: CancelledError; bytes of a frame not yet whole stay in the stream, a
-    /// fragmented message in progress stays in the assembler, but a frame taken just before the
-    /// pause above is lost.
+    /// Cancellation: CancelledError; no message is lost: bytes of a frame not yet whole stay in
+    /// the stream, a fragmented message in progress stays in the assembler, a pong or close
+    /// reply stays queued (the next flush() sends it), and the next receive() goes on from there.
     /// Lifetime: see the class. One task at a time may receive.
     [[nodiscard]] Task<std::optional<Message>> receive();
 
     /// Queues a text frame (one whole message; `text` should be UTF-8, it is not checked);
     /// flush() sends what is queued. One task may send while another receives: flushes are
-    /// serialised, so a pong from receive() never interleaves with a message. Frames queued
-    /// after close() still go out, after the close frame: stop sending once closed() is true.
-    void queue_text(std::string_view text) { encode_frame(Opcode::text, text, true, m_state->pending); }
+    /// serialised, so a pong from receive() never interleaves with a message. Once a close frame
+    /// is queued (closed() is true) no data frame may follow it (RFC 6455 5.5.1): this throws
+    /// InvalidStateError and queues nothing.
+    void queue_text(std::string_view text) { queue_data(Opcode::text, text); }
     /// The same for a binary frame.
-    void queue_binary(std::string_view data) { encode_frame(Opcode::binary, data, true, m_state->pending); }
+    void queue_binary(std::string_view data) { queue_data(Opcode::binary, data); }
     /// Sends the queued frames (and any pong or close reply receive() queued).
     /// Suspends when: another task is flushing, or the socket cannot take everything now.
     /// Resumed by: that task's flush ending (tasks flush in turn, FIFO), then the poller as the
     /// socket drains.
-    /// Returns: once the kernel took everything; at once if nothing is queued. Throws
-    /// std::system_error if the peer reset or vanished, InvalidStateError if the stream is
-    /// closed; wrap it in wait_for() to bound the wait for a peer that does not read.
+    /// Returns: once the kernel took everything; at once if nothing is queued and nothing is
+    /// left in the stream's write buffer. Throws std::system_error if the peer reset or
+    /// vanished, InvalidStateError if the stream is closed; wrap it in wait_for() to bound the
+    /// wait for a peer that does not read.
     /// Cancellation: CancelledError; what was not sent stays in the stream's write buffer and
-    /// goes out with the next flush() that has frames to send.
+    /// goes out with the next flush(), whether or not it has frames of its own to send.
     /// Lifetime: see the class.
     [[nodiscard]] Task<> flush();
-    /// queue_text() then flush(): the frame is queued at the call, before the co_await. Suspends,
-    /// resumes, returns, throws and is cancelled as flush().
+    /// queue_text() then flush(): the frame is queued at the call, before the co_await (after
+    /// close(), InvalidStateError is thrown there). Suspends, resumes, returns, throws and is
+    /// cancelled as flush().
     [[nodiscard]] Task<> send_text(std::string_view text) {
         queue_text(text);
         return flush();
@@ -103,7 +107,8 @@ public:
     /// sent before it are still returned); the handler then returns, which closes the connection.
     [[nodiscard]] Task<> close(std::uint16_t code = kCloseNormal, std::string_view reason = {});
     /// A close frame has been queued: by close(), or by receive() answering the peer's close
-    /// frame or a protocol error. The connection itself may still be open.
+    /// frame or a protocol error. queue_text(), queue_binary() and send_text() then throw
+    /// InvalidStateError. The connection itself may still be open.
     [[nodiscard]] bool closed() const noexcept { return m_state->close_sent; }
     /// Limits on what the client may send (frames; messages are limited by the assembler).
     [[nodiscard]] FrameLimits& limits() noexcept { return m_state->limits; }
@@ -134,9 +139,12 @@ private:
         Lock write_lock;      ///< one drain at a time
         bool close_sent = false;
         TurnBudget turn;
+        bool pause_due = false;  ///< the turn is used up: receive() pauses before its next frame
     };
     explicit WebSocket(Stream& stream) : m_state(std::make_unique<State>(stream)) {}
     void queue_close(std::uint16_t code, std::string_view reason);
+    /// queue_text(), queue_binary(): InvalidStateError once a close frame is queued.
+    void queue_data(Opcode opcode, std::string_view payload);
 
     std::unique_ptr<State> m_state;  ///< stable address: tasks keep using it while it moves
 };
