@@ -4,6 +4,7 @@
 #include "metrics_text.hpp"
 #include "number_text.hpp"
 #include "quantities.hpp"
+#include "version.hpp"
 
 #include <asyncio/core/frame_allocator.hpp>
 #include <asyncio/core/loop.hpp>
@@ -255,6 +256,7 @@ void App::api_device(const http::ServerRequest&, http::Response& response) const
     out.append(",\"uptime_s\":");
     append_number(out, std::round(uptime_s() * 1000.0) / 1000.0);  // to the millisecond
     field("platform", m_device.platform);
+    field("version", server_version());
     out.append(",\"free_heap_bytes\":");
     if (const auto bytes = free_heap_bytes()) {
         append_number(out, *bytes);
@@ -304,6 +306,8 @@ void App::metrics(const http::ServerRequest& request, http::Response& response) 
                                  static_cast<double>(alert.triggered));
         }
     }
+    append_metric_family(out, "sensor_server_info", "gauge", "The server's version, in the label; always 1.");
+    out.append("sensor_server_info{version=\"").append(server_version()).append("\"} 1\n");
     metric(out, "sensor_reading_timestamp_seconds", "gauge", "When the latest reading was taken, Unix time in seconds.",
            static_cast<double>(latest.ts_ms) / 1000.0);
     metric(out, "sensor_read_errors_total", "counter", "Sensor reads that failed.",

@@ -4,6 +4,7 @@
 #include "asset_response.hpp"
 #include "number_text.hpp"
 #include "quantities.hpp"
+#include "version.hpp"
 #include "web_assets.hpp"
 
 #include <asyncio/http/conditional.hpp>
@@ -152,6 +153,7 @@ void App::dashboard(const http::ServerRequest&, http::Response& response) const 
         if (name == "gateway") return network.gateway;
         if (name == "dns") return network.dns;
         if (name == "platform") return m_device.platform;
+        if (name == "version") return std::string(server_version());
         if (name == "uptime_s") return number_text(std::floor(uptime));
         if (name == "uptime") return uptime_text(uptime);
         if (name == "free_heap") return free_heap ? kib_text(*free_heap) : std::string();

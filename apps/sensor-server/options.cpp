@@ -1,5 +1,6 @@
 #include "options.hpp"
 #include "number_text.hpp"
+#include "version.hpp"
 
 #include <asyncio/http/websocket_handshake.hpp>
 
@@ -67,6 +68,7 @@ Options:
                          several CAs in it if the brokers differ). The broker's name is
                          checked too: give the name its certificate carries, not an
                          address
+  --version              print the server's version and exit
   --help                 show this text
 )";
 }
@@ -299,6 +301,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
         for (int i = 1; i < argc; ++i) {
             std::string flag = argv[i];
             if (flag == "--help" || flag == "-h") return CommandLine{std::nullopt, usage(), 0};
+            if (flag == "--version") {
+                return CommandLine{std::nullopt, "sensor-server " + std::string(server_version()) + "\n", 0};
+            }
             if (flag == "--log") {
                 options.log = true;
                 continue;

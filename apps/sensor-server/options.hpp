@@ -94,7 +94,7 @@ struct Options {
 [[nodiscard]] std::string topic_level(std::string_view name);
 
 /// What the command line asks for: options to run with, or text to print and an exit code
-/// (0 for --help on stdout, 2 for a bad flag on stderr).
+/// (0 for --help and --version on stdout, 2 for a bad flag on stderr).
 struct CommandLine {
     std::optional<Options> options;
     std::string message;

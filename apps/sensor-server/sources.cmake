@@ -28,7 +28,27 @@ set(SENSOR_SERVER_CORE_SOURCES
   ${SENSOR_SERVER_DIR}/quantities.cpp
   ${SENSOR_SERVER_DIR}/reading.cpp
   ${SENSOR_SERVER_DIR}/sampler.cpp
-  ${SENSOR_SERVER_DIR}/sensors.cpp)
+  ${SENSOR_SERVER_DIR}/sensors.cpp
+  ${SENSOR_SERVER_DIR}/version.cpp)
+
+# The server's version (--version, /api/device, /metrics, the dashboard): the VERSION of the
+# top-level project(asyncio VERSION ...), the only place it is written. A build of the whole
+# repository has it as asyncio_VERSION; a board's project (embedded/) reads the same line. It is a
+# compile definition of version.cpp alone (a source property: it applies to targets made in the
+# directory that includes this file, as the core's add_library() must be).
+if(DEFINED asyncio_VERSION AND NOT asyncio_VERSION STREQUAL "")
+  set(SENSOR_SERVER_VERSION "${asyncio_VERSION}")
+else()
+  set(_sensor_server_top "${SENSOR_SERVER_DIR}/../../CMakeLists.txt")
+  file(STRINGS "${_sensor_server_top}" _sensor_server_project REGEX "^project\\(asyncio VERSION [0-9.]+")
+  if(NOT _sensor_server_project MATCHES "VERSION ([0-9.]+)")
+    message(FATAL_ERROR "sensor-server: no project(asyncio VERSION x.y.z) in ${_sensor_server_top}")
+  endif()
+  set(SENSOR_SERVER_VERSION "${CMAKE_MATCH_1}")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_sensor_server_top}")
+endif()
+set_source_files_properties(${SENSOR_SERVER_DIR}/version.cpp PROPERTIES
+  COMPILE_DEFINITIONS "SENSOR_SERVER_VERSION=\"${SENSOR_SERVER_VERSION}\"")
 
 # Linux only: the OS's device facts, the host's sensors, make_sensor() with "linux", the MQTT
 # publisher (--mqtt) and fleet view (--fleet), and main(). The core works without MQTT: a board's

@@ -16,7 +16,7 @@ from server import SensorServer, run_binary, running_server
 
 FLAGS = ["--host", "--port", "--sensor", "--interval", "--history", "--log", "--max-connections",
          "--header-timeout", "--idle-timeout", "--write-timeout", "--allow-origin", "--tls-cert", "--tls-key",
-         "--mqtt", "--mqtt-topic", "--fleet", "--fleet-topic", "--mqtt-cafile", "--alert", "--admin-token", "--help"]
+         "--mqtt", "--mqtt-topic", "--fleet", "--fleet-topic", "--mqtt-cafile", "--alert", "--admin-token", "--version", "--help"]
 
 
 class Help(unittest.TestCase):

@@ -243,7 +243,7 @@ class DashboardInChromium(unittest.TestCase):
 
                 # The device panel shows what /api/device says, and its uptime counts on.
                 device = get_json(srv.port, "/api/device")
-                for element in ("hostname", "ip", "netmask", "gateway", "dns", "sensor", "platform"):
+                for element in ("hostname", "ip", "netmask", "gateway", "dns", "sensor", "platform", "version"):
                     shown = await cdp.evaluate(TEXT.format(element))
                     self.assertEqual(shown, device[element], element)
                 self.assertEqual(float(await cdp.evaluate(TEXT.format("interval_s"))), device["interval_s"])

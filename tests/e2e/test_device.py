@@ -14,7 +14,7 @@ from client import get, get_json
 from server import ServerTestCase, running_server
 
 FIELDS = {"hostname", "ip", "netmask", "gateway", "dns", "sensor", "interval_s", "uptime_s", "platform",
-          "free_heap_bytes"}
+          "version", "free_heap_bytes"}
 DOTTED = ("ip", "netmask", "gateway", "dns")
 
 
@@ -43,7 +43,7 @@ class DeviceApi(ServerTestCase, unittest.TestCase):
         device = get_json(self.srv.port, "/api/device")
         self.assertIsInstance(device, dict)
         self.assertEqual(FIELDS - set(device), set(), f"missing fields in {device}")
-        for key in ("hostname", "ip", "netmask", "gateway", "dns", "sensor", "platform"):
+        for key in ("hostname", "ip", "netmask", "gateway", "dns", "sensor", "platform", "version"):
             self.assertIsInstance(device[key], str, key)
             self.assertTrue(device[key], f"{key} is never empty (a fact not found is 'unknown')")
         for key in DOTTED:
@@ -103,7 +103,7 @@ class DeviceApi(ServerTestCase, unittest.TestCase):
     def test_the_dashboard_panel_shows_the_same_facts(self):
         device = get_json(self.srv.port, "/api/device")
         page = get(self.srv.port, "/").text
-        for key in ("hostname", "ip", "netmask", "gateway", "dns", "sensor", "platform"):
+        for key in ("hostname", "ip", "netmask", "gateway", "dns", "sensor", "platform", "version"):
             self.assertEqual(panel_text(page, key), device[key], key)
         self.assertEqual(float(panel_text(page, "interval_s")), device["interval_s"])
         self.assertRegex(panel_text(page, "uptime"), r"^\d+ (s|min \d+ s|h \d+ min|d \d+ h)$")

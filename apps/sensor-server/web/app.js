@@ -223,7 +223,7 @@
   }
 
   function showDevice(d) {
-    for (const key of ['hostname', 'ip', 'netmask', 'gateway', 'dns', 'sensor', 'platform']) {
+    for (const key of ['hostname', 'ip', 'netmask', 'gateway', 'dns', 'sensor', 'platform', 'version']) {
       if (typeof d[key] === 'string') $(key).textContent = d[key];
     }
     if (typeof d.interval_s === 'number') $('interval_s').textContent = String(d.interval_s);
