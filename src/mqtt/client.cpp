@@ -32,6 +32,28 @@ void check_publish(std::string_view topic, std::string_view payload, QoS qos, co
     }
 }
 
+/// CONNECT's strings and binary fields carry two-byte lengths (sections 1.5.3, 3.1.3): a longer
+/// one would be sent with its length modulo 65536, a malformed packet.
+void check_connect_field(const char* name, std::string_view value) {
+    if (value.size() > kMaxStringLength) {
+        throw LimitExceeded(std::string(name) + " of " + std::to_string(value.size()) +
+                            " bytes exceeds the 65535 bytes CONNECT can carry");
+    }
+}
+
+void check_connect_fields(const Options& options) {
+    check_connect_field("client_id", options.client_id);
+    if (options.will) {
+        check_connect_field("will topic", options.will->topic);
+        check_connect_field("will payload", options.will->payload);
+        if (!is_valid_topic_name(options.will->topic)) {
+            throw std::invalid_argument("not a valid MQTT topic name for the will: '" + options.will->topic + "'");
+        }
+    }
+    if (options.username) check_connect_field("username", *options.username);
+    if (options.password) check_connect_field("password", *options.password);
+}
+
 void check_filter(std::string_view filter, const Options& options) {
     check_topic_length(filter, options.limits);
     if (!is_valid_topic_filter(filter)) throw std::invalid_argument("not a valid MQTT topic filter: '" + std::string(filter) + "'");
@@ -175,12 +197,22 @@ Client::~Client() {
 Task<> Client::connect() {
     auto state = m_state;
     if (state->started) throw InvalidStateError("connect() called twice on an MQTT client");
+    check_connect_fields(state->options);
     state->started = true;
     try {
         co_await wait_for(state->establish(), state->options.connect_timeout);
     } catch (...) {
         state->started = false;
         throw;
+    }
+    if (state->closing || state->closed) {
+        // The Client was destroyed, or disconnect() called, while this ran: the connection has
+        // no owner, so it goes now instead of being served in the background.
+        state->connected = false;
+        state->stream.abort();
+        state->stream = Stream();
+        state->close_for_good("the client was closed while connecting");
+        throw ConnectionLost("the client is closed: " + state->last_error);
     }
     state->runner.emplace(create_task(run_client(state), "mqtt-client"));
 }
@@ -239,30 +271,44 @@ Task<> Client::disconnect() {
     }
     state->closing = true;
     state->disconnecting = true;
-    if (state->runner) {
-        state->runner->cancel();
-        try {
-            co_await *state->runner;
-        } catch (const CancelledError&) {
-            // A runner cancelled before its first step ends cancelled; only a cancellation of
-            // this task goes on.
-            if (current_task().cancelling() > 0) throw;
+    try {
+        if (state->runner) {
+            state->runner->cancel();
+            try {
+                co_await *state->runner;
+            } catch (const CancelledError&) {
+                // A runner cancelled before its first step ends cancelled; only a cancellation of
+                // this task goes on.
+                if (current_task().cancelling() > 0) throw;
+            }
+            state->runner.reset();
         }
-        state->runner.reset();
-    }
-    if (state->connected) {
-        // Queued QoS 0 messages first, then DISCONNECT (section 3.14): the broker drops the will.
-        state->fill_output();
-        encode_disconnect(state->stream.output_buffer(), state->options.version);
-        try {
-            co_await wait_for(state->stream.drain(), std::chrono::seconds(2));
-        } catch (const CancelledError&) {
-            throw;
-        } catch (...) {
-            // The connection is going anyway.
+        if (state->connected) {
+            // Queued QoS 0 messages first, then DISCONNECT (section 3.14): the broker drops the will.
+            state->fill_output();
+            encode_disconnect(state->stream.output_buffer(), state->options.version);
+            try {
+                co_await wait_for(state->stream.drain(), std::chrono::seconds(2));
+            } catch (const CancelledError&) {
+                throw;
+            } catch (...) {
+                // The connection is going anyway.
+            }
+            state->stream.close();
+            state->stream = Stream();
         }
-        state->stream.close();
-        state->stream = Stream();
+    } catch (const CancelledError&) {
+        // Cancelled half-way: the client ends closed all the same, as the destructor leaves it.
+        // The connection is dropped (a runner still unwinding finds the socket closed; the
+        // Stream object stays, as its reader and writer may still refer to it).
+        state->disconnecting = false;
+        if (state->runner) {
+            state->runner->cancel();
+            state->runner.reset();
+        }
+        state->stream.abort();
+        state->close_for_good("disconnect() was cancelled");
+        throw;
     }
     state->close_for_good("disconnect() called");
 }
@@ -313,6 +359,7 @@ Subscription::~Subscription() { detach(); }
 void Subscription::detach() noexcept {
     if (!m_state) return;
     if (auto client = m_state->client.lock()) client->remove_subscription(m_state.get());
+    m_state->queue.shutdown();  // a get() still waiting ends (ConnectionLost) instead of waiting for good
     m_state.reset();
 }
 
@@ -325,7 +372,7 @@ Task<Message> Subscription::get() {
     try {
         co_return co_await state->queue.get();
     } catch (const QueueShutDown&) {
-        throw ConnectionLost("the subscription ended (client closed or unsubscribed)");
+        throw ConnectionLost("the subscription ended (client closed, unsubscribed, or the Subscription destroyed)");
     }
 }
 

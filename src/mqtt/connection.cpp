@@ -183,8 +183,16 @@ Task<> Client::State::deliver(const Packet& packet) {
             if (!topic_matches(subscription->filter, packet.topic)) continue;
             Message message{std::string(packet.topic), std::string(packet.payload), packet.qos, packet.retain};
             if (!subscription->queue.try_put(std::move(message)) && !subscription->queue.is_shut_down()) {
-                // The subscriber is behind: stop reading (TCP back-pressure) until it catches up.
-                co_await subscription->queue.put(Message{std::string(packet.topic), std::string(packet.payload), packet.qos, packet.retain});
+                // The subscriber is behind: stop reading (TCP back-pressure) until it catches up,
+                // or its subscription ends meanwhile (unsubscribed, destroyed, the client closed).
+                // The message is named first: g++ 12 destroys a temporary in the co_await
+                // expression twice when the put throws.
+                Message waiting{std::string(packet.topic), std::string(packet.payload), packet.qos, packet.retain};
+                try {
+                    co_await subscription->queue.put(std::move(waiting));
+                } catch (const QueueShutDown&) {
+                    // nobody takes it any more: drop it for this subscription only
+                }
                 last_received = now();  // the broker was not silent: we did not read
             }
         }

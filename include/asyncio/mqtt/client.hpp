@@ -37,7 +37,8 @@ public:
     /// Stops delivery to this object's own subscription (as the destructor), then takes over
     /// `other`'s.
     Subscription& operator=(Subscription&&) noexcept;
-    /// Stops delivery to this object. It does not send UNSUBSCRIBE: use Client::unsubscribe.
+    /// Stops delivery to this object; a get() still waiting on it ends with ConnectionLost. It
+    /// does not send UNSUBSCRIBE: use Client::unsubscribe.
     ~Subscription();
 
     /// The topic filter it was made with ("sensors/+/temperature").
@@ -49,11 +50,12 @@ public:
     [[nodiscard]] std::size_t pending() const noexcept;
 
     /// Suspends when: no message is buffered. Resumed by: the client's reader when a message
-    /// matching the filter arrives. Returns: the oldest message. Errors: ConnectionLost once the
-    /// client is closed for good, or the filter unsubscribed, and the buffered messages are
-    /// taken. Cancellation: takes nothing, throws CancelledError. Lifetime: the Subscription
-    /// must outlive the call (destroyed, it is no longer delivered to, and the call would wait
-    /// for good).
+    /// matching the filter arrives; the subscription's end (below).
+    /// Returns: the oldest message. Errors: ConnectionLost once the client is closed for good,
+    /// the filter unsubscribed or the Subscription destroyed (or move-assigned over), and the
+    /// buffered messages are taken. Cancellation: takes nothing, throws CancelledError.
+    /// Lifetime: only the call needs the Subscription; the wait holds the subscription's state
+    /// itself, and the Subscription's destruction ends it with ConnectionLost.
     [[nodiscard]] Task<Message> get();
     /// messages() is get() under the name aiomqtt uses for its iterator.
     [[nodiscard]] Task<Message> messages() { return get(); }
@@ -110,8 +112,12 @@ public:
     /// Errors: ConnectionRefused (with the broker's code), std::system_error (TCP), TlsError
     /// (over TLS), TimeoutError, ProtocolError, MqttError (the broker closed the connection
     /// before CONNACK), InvalidStateError if called while another connect() runs or after one
-    /// succeeded. No automatic retry for this first connection: the caller decides (a failed
-    /// connect() may be called again).
+    /// succeeded. Before anything is sent: LimitExceeded if client_id, the will's topic or
+    /// payload, username or password is longer than the 65535 bytes CONNECT can carry,
+    /// std::invalid_argument if the will's topic is not a valid topic name. ConnectionLost if
+    /// the Client was destroyed, or disconnect() called, while it ran: the new connection is
+    /// closed and the client stays closed. No automatic retry for this first connection: the
+    /// caller decides (a failed connect() may be called again).
     /// Cancellation: the attempt is abandoned, the socket closed, CancelledError.
     /// Lifetime: only the call needs the Client.
     [[nodiscard]] Task<> connect();
@@ -164,8 +170,9 @@ public:
     /// DISCONNECT are sent (at most 2 s). Resumed by: the task's end, then the poller (or the
     /// 2 s limit).
     /// Returns: void; a flush that fails or times out only closes the connection sooner.
-    /// Cancellation: CancelledError, the disconnection unfinished (the client neither serves
-    /// nor is closed): call disconnect() again, or destroy the client.
+    /// Cancellation: CancelledError; the client is closed all the same, as the destructor leaves
+    /// it: the background task is stopped and the connection dropped without DISCONNECT if it
+    /// was not sent yet (the broker then publishes the will).
     /// Lifetime: only the call needs the Client.
     [[nodiscard]] Task<> disconnect();
 

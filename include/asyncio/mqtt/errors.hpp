@@ -43,7 +43,8 @@ public:
 };
 
 /// A named limit (Limits in options.hpp) was exceeded by the caller: topic too long, packet
-/// larger than max_packet_size. Nothing was sent.
+/// larger than max_packet_size; or a field longer than the protocol can encode (a CONNECT
+/// string over 65535 bytes). Nothing was sent.
 class LimitExceeded : public MqttError {
 public:
     using MqttError::MqttError;
