@@ -100,6 +100,18 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
         return n;
     }
 
+    /// One send, through the transport if there is one. A failure the transport throws (TLS)
+    /// drops the output as a failed send() of the socket does, then propagates.
+    detail::IoResult send_some(const char* data, std::size_t size) {
+        if (!transport) return detail::send(io.fd(), data, size);
+        try {
+            return transport->send(data, size);
+        } catch (...) {
+            drop_output();
+            throw;
+        }
+    }
+
     /// Sends as much of the write buffer as the socket takes now. True when it is empty.
     bool flush_now() {
         if (closed) {
@@ -109,8 +121,7 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
         while (output_start < output.size()) {
             const char* pending = output.data() + output_start;
             const std::size_t size = output.size() - output_start;
-            const detail::IoResult result =
-                transport ? transport->send(pending, size) : detail::send(io.fd(), pending, size);
+            const detail::IoResult result = send_some(pending, size);
             if (result.error != 0) {
                 if (result.would_block()) {
                     io.not_writable();
