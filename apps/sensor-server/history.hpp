@@ -1,11 +1,14 @@
 #pragma once
 // The recent readings, oldest first, in a fixed ring: memory is bounded by --history whatever
-// the uptime. Each reading gets an id (1, 2, 3...), which Server-Sent Events use to resume.
+// the uptime. Each reading gets an id (1, 2, 3...), which Server-Sent Events use to resume. A
+// history kept from an earlier run (--history-file) is put back with restore(): its ids stay, and
+// new readings go on from the last of them.
 
 #include "reading.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace sensor_server {
@@ -23,28 +26,51 @@ public:
     std::uint64_t push(const Reading& reading) {
         const std::uint64_t id = ++m_last_id;
         m_ring[(id - 1) % m_ring.size()] = Sample{id, reading};
+        if (m_size < m_ring.size()) ++m_size;
         return id;
     }
 
-    [[nodiscard]] std::size_t size() const noexcept { return m_last_id < m_ring.size() ? m_last_id : m_ring.size(); }
+    /// Replaces the history by `samples` (oldest first, ids consecutive and not 0), keeping the
+    /// newest capacity() of them with their ids; the next push() gets the id after the last. An
+    /// empty span leaves the history as it is. Where ids are not consecutive, only the samples
+    /// after the last gap are kept (ids are what /events resumes by: they may not skip).
+    void restore(std::span<const Sample> samples) {
+        if (samples.empty() || samples.back().id == 0) return;
+        std::size_t first = samples.size() - 1;
+        while (first > 0 && samples.size() - first < m_ring.size() && samples[first - 1].id + 1 == samples[first].id) {
+            --first;
+        }
+        m_size = 0;
+        m_last_id = samples[first].id - 1;
+        for (std::size_t i = first; i < samples.size(); ++i) push(samples[i].reading);
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return m_size; }
     [[nodiscard]] std::size_t capacity() const noexcept { return m_ring.size(); }
     [[nodiscard]] std::uint64_t last_id() const noexcept { return m_last_id; }
-    [[nodiscard]] bool empty() const noexcept { return m_last_id == 0; }
+    [[nodiscard]] bool empty() const noexcept { return m_size == 0; }
     /// The newest sample. Precondition: !empty().
     [[nodiscard]] const Sample& latest() const noexcept { return m_ring[(m_last_id - 1) % m_ring.size()]; }
 
     /// Calls fn(const Sample&) for every stored sample with id > after, oldest first.
     template <class Fn>
     void for_each_after(std::uint64_t after, Fn fn) const {
-        const std::uint64_t first = m_last_id - size() + 1;
+        const std::uint64_t first = m_last_id - m_size + 1;
         for (std::uint64_t id = after + 1 > first ? after + 1 : first; id <= m_last_id; ++id) {
             fn(m_ring[(id - 1) % m_ring.size()]);
         }
     }
 
+    /// The stored sample with this id, or nullptr if it is not (or no longer) kept.
+    [[nodiscard]] const Sample* find(std::uint64_t id) const noexcept {
+        if (id == 0 || id > m_last_id || id + m_size <= m_last_id) return nullptr;
+        return &m_ring[(id - 1) % m_ring.size()];
+    }
+
 private:
     std::vector<Sample> m_ring;
     std::uint64_t m_last_id = 0;
+    std::size_t m_size = 0;
 };
 
 }  // namespace sensor_server

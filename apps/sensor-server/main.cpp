@@ -3,6 +3,7 @@
 #include "app.hpp"
 #include "broker_client.hpp"
 #include "fleet.hpp"
+#include "history_file.hpp"
 #include "linux_device.hpp"
 #include "mqtt_publisher.hpp"
 #include "network_info.hpp"
@@ -20,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace {
 
@@ -69,12 +71,35 @@ asyncio::Task<> stop_task(asyncio::Task<>& task) {
     }
 }
 
+/// How often --history-file is rewritten while readings come (and once more at shutdown).
+constexpr auto kSaveHistoryEvery = std::chrono::seconds(10);
+
+/// Waits for the history file's last write (run() returns after it; it never fails).
+asyncio::Task<> stop_saving(asyncio::Task<>& saving) {
+    try {
+        co_await saving;
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "sensor-server: %s\n", error.what());
+    }
+}
+
 asyncio::Task<int> serve(Options options) {
     // The certificates and keys first: a bad file stops the server before anything starts.
     const WebTls web_tls = make_web_tls(options);
     const asyncio::mqtt::OpenStream broker_tls = make_broker_tls(options);
     Sampler sampler(make_sensor(options.sensor),
                     std::chrono::duration_cast<std::chrono::milliseconds>(duration_of(options.interval_s)), options.history);
+    // --history-file: a folder that takes no files stops the server here (exit 2); the readings
+    // kept by the run before come back with their ids, and this run's first reading follows them.
+    std::optional<HistoryFile> history_file;
+    if (!options.history_file.empty()) {
+        HistoryFile& file = history_file.emplace(options.history_file, std::string(sampler.sensor().name()));
+        // Parsed on a worker thread: a long --history takes a while (about 3 s a million readings),
+        // which the loop would report as a stall.
+        const std::size_t keep = options.history;
+        const std::vector<Sample> kept = co_await asyncio::to_thread([&file, keep] { return file.load(keep); });
+        sampler.restore(kept);
+    }
     sampler.sample_once();
     check_alert_quantities(options, sampler.history().latest().reading);
     App app(options, sampler, linux_device_info());
@@ -98,6 +123,8 @@ asyncio::Task<int> serve(Options options) {
     std::fflush(stdout);
 
     asyncio::Task<> sampling = asyncio::create_task(sampler.run(), "sampler");
+    std::optional<asyncio::Task<>> saving;
+    if (history_file) saving = asyncio::create_task(history_file->run(sampler.history(), kSaveHistoryEvery), "history file");
     std::optional<MqttPublisher> publisher;
     std::optional<asyncio::Task<>> publishing;
     if (options.mqtt) {
@@ -132,6 +159,10 @@ asyncio::Task<int> serve(Options options) {
         co_await fleet->stop();
     }
     sampling.cancel();
+    if (saving) {  // the last write, once no reading can come
+        history_file->stop();
+        co_await stop_saving(*saving);
+    }
     std::printf("sensor-server: stopped\n");
     co_return 0;
 }

@@ -31,6 +31,15 @@ Options:
   --interval SECONDS     time between readings (default 1; fractions allowed, 0.01 to
                          86400)
   --history N            readings kept for /api/history and chart (default 300)
+  --history-file PATH    keep those readings across restarts in PATH (JSON lines): loaded at
+                         start (the newest N; new readings go on with the next ids), then
+                         rewritten whole every 10 s and at SIGINT/SIGTERM (a temporary file
+                         in the same folder, fsync, rename). A missing file is a first start.
+                         A file that cannot be read, is damaged or holds another --sensor's
+                         readings is said in one line on stderr and moved aside, never
+                         overwritten: renamed PATH.rejected (replacing an older one), then a
+                         new PATH is written (with the readings before a damaged line). A
+                         folder the server cannot create files in exits 2
   --admin-token TOKEN    /metrics and /debug/tasks then need "Authorization: Bearer TOKEN"
                          (401 without it). Without a token they are open on a loopback
                          --host and refused (403) on any other
@@ -149,6 +158,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
         {"--sensor", [](Options& o, const std::string& v) { o.sensor = v; }},
         {"--interval", [](Options& o, const std::string& v) { o.interval_s = parse_interval(v); }},
         {"--history", [](Options& o, const std::string& v) { o.history = parse_count("--history", v, 1, 1'000'000); }},
+        {"--history-file", [](Options& o, const std::string& v) { o.history_file = file_name("--history-file", v); }},
         {"--max-connections", [](Options& o, const std::string& v) { o.max_connections = parse_count("--max-connections", v, 1, 1'000'000); }},
         {"--header-timeout", [](Options& o, const std::string& v) { o.header_timeout_s = parse_seconds("--header-timeout", v, 0.001); }},
         {"--idle-timeout", [](Options& o, const std::string& v) { o.idle_timeout_s = parse_seconds("--idle-timeout", v, 0.001); }},

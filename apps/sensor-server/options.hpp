@@ -44,6 +44,9 @@ struct Options {
     std::string sensor = "sim";
     double interval_s = 1.0;
     std::size_t history = 300;
+    /// --history-file: where the history is kept across restarts (empty: nowhere). Read and
+    /// written by the Linux main (history_file.cpp); a board has no file system.
+    std::string history_file;
     bool log = false;
     std::size_t max_connections = 1024;
     double header_timeout_s = 20;

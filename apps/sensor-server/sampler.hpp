@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 
 namespace sensor_server {
 
@@ -20,6 +21,10 @@ class Sampler {
 public:
     Sampler(std::unique_ptr<SensorSource> sensor, std::chrono::milliseconds interval, std::size_t history_size);
 
+    /// Puts back readings kept from an earlier run (--history-file), oldest first with their ids
+    /// (History::restore): call it before the first sample_once(), whose reading then gets the id
+    /// after the last of them. Nothing is published: live clients see only new readings.
+    void restore(std::span<const Sample> samples) { m_history.restore(samples); }
     /// Takes one reading now (at start-up, so /api/sensor always has one).
     void sample_once();
     /// Samples every interval until cancelled. A failing read is reported and retried next time.

@@ -51,12 +51,13 @@ set_source_files_properties(${SENSOR_SERVER_DIR}/version.cpp PROPERTIES
   COMPILE_DEFINITIONS "SENSOR_SERVER_VERSION=\"${SENSOR_SERVER_VERSION}\"")
 
 # Linux only: the OS's device facts, the host's sensors, make_sensor() with "linux", the MQTT
-# publisher (--mqtt) and fleet view (--fleet), and main(). The core works without MQTT: a board's
+# publisher (--mqtt) and fleet view (--fleet), the history file (--history-file), and main(). The core works without MQTT: a board's
 # main simply leaves Options::mqtt and Options::fleet empty.
 set(SENSOR_SERVER_LINUX_SOURCES
   ${SENSOR_SERVER_DIR}/broker_client.cpp
   ${SENSOR_SERVER_DIR}/fleet.cpp
   ${SENSOR_SERVER_DIR}/fleet_state.cpp
+  ${SENSOR_SERVER_DIR}/history_file.cpp
   ${SENSOR_SERVER_DIR}/mqtt_publisher.cpp
   ${SENSOR_SERVER_DIR}/linux_device.cpp
   ${SENSOR_SERVER_DIR}/linux_sensor.cpp

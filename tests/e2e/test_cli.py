@@ -14,7 +14,7 @@ import websockets
 from client import ConnectionClosed, RawConnection, SSEClient, get, get_json
 from server import SensorServer, run_binary, running_server
 
-FLAGS = ["--host", "--port", "--sensor", "--interval", "--history", "--log", "--max-connections",
+FLAGS = ["--host", "--port", "--sensor", "--interval", "--history", "--history-file", "--log", "--max-connections",
          "--header-timeout", "--idle-timeout", "--write-timeout", "--allow-origin", "--tls-cert", "--tls-key",
          "--mqtt", "--mqtt-topic", "--fleet", "--fleet-topic", "--mqtt-cafile", "--alert", "--admin-token", "--version", "--help"]
 
