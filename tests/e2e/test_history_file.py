@@ -213,6 +213,31 @@ class RejectedFiles(HistoryFileTestCase):
         self.assertEqual(len(read_lines(self.path)), 2, "a new file, readable")
 
 
+class FailedWrites(HistoryFileTestCase):
+    def test_a_write_that_fails_is_said_once_and_the_file_stays_whole(self):
+        self.run_until(5)
+        with open(self.path, "rb") as file:
+            before = file.read()
+        if os.geteuid() == 0:
+            os.chown(self.folder, NOBODY, NOBODY)
+        srv = SensorServer("--sensor", "sim", "--interval", "0.05", "--history-file", self.path,
+                           preexec_fn=unprivileged()).start()
+        try:
+            wait_until(lambda: len(get_json(srv.port, "/api/history")) >= 8, timeout=5, message="new readings")
+            os.chmod(self.folder, 0o555)  # as a disk that became full or read-only: the last write fails
+            self.assertEqual(srv.stop(), 0, "the server still stops cleanly")
+        finally:
+            srv.kill()
+            os.chmod(self.folder, 0o755)
+        lines = history_lines(srv.stderr())
+        self.assertEqual(len(lines), 1, srv.stderr())
+        self.assertIn("could not be saved", lines[0])
+        self.assertIn("Permission denied", lines[0])
+        with open(self.path, "rb") as file:
+            self.assertEqual(file.read(), before, "the file of the run before, whole")
+        self.assertFalse(os.path.exists(self.path + ".tmp"))
+
+
 class BadPaths(HistoryFileTestCase):
     def run_to_exit(self, *flags: str, preexec_fn=None) -> subprocess.CompletedProcess:
         return subprocess.run([binary(), "--port", "0", *flags], capture_output=True, text=True, timeout=10,
