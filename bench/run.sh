@@ -17,6 +17,9 @@ if [ -x "$here/io/run.sh" ]; then "$here/io/run.sh" "$build" | tee "$out/io.txt"
 echo "== HTTP: allocations per keep-alive request (counting allocator)"
 if [ -x "$build/bench/keepalive_bench" ]; then "$build/bench/keepalive_bench" | tee "$out/http-allocations.txt"; fi
 
+echo "== MQTT: publish throughput over one connection, asyncio-cpp against libmosquitto (same broker)"
+if [ -x "$build/bench/mqtt_publish_bench" ]; then "$build/bench/mqtt_publish_bench" | tee "$out/mqtt-publish.txt"; fi
+
 echo "== HTTP: sensor-server against raw epoll, Boost.Asio, nginx and CPython asyncio"
 python3 "$here/http/run.py" --sensor-server "$build/apps/sensor-server/sensor-server" \
   --build-dir "$build/bench-http" --out "$out/http.md" "${@:2}"
