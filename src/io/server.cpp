@@ -1,6 +1,8 @@
 #include <asyncio/io/server.hpp>
 
+#include <asyncio/core/errors.hpp>
 #include <asyncio/core/event.hpp>
+#include <asyncio/core/fatal_error.hpp>
 #include <asyncio/core/loop.hpp>
 #include <asyncio/core/sleep.hpp>
 #include <asyncio/core/task_group.hpp>
@@ -104,13 +106,23 @@ Round accept_round(const std::shared_ptr<Server::State>& state, Listener& listen
     return Round::more_waiting;
 }
 
-Task<> accept_loop(std::shared_ptr<Server::State> state, Listener& listener) {
-    struct Finished {  // however the task ends (it ends by cancellation)
-        Server::State& state;
-        ~Finished() {
-            if (--state.accepting == 0) state.accept_done.set();
-        }
-    } finished{*state};
+/// Counts an accept task in Server::State::accepting for as long as its coroutine frame lives.
+/// It is a parameter of the coroutine, not a local: a task closed before its first step never
+/// enters its body, and its frame's parameters are all that is destroyed then.
+class AcceptingCount {
+public:
+    explicit AcceptingCount(Server::State& state) noexcept : m_state(&state) { ++state.accepting; }
+    AcceptingCount(AcceptingCount&& other) noexcept : m_state(std::exchange(other.m_state, nullptr)) {}
+    AcceptingCount& operator=(AcceptingCount&&) = delete;
+    ~AcceptingCount() {
+        if (m_state && --m_state->accepting == 0) m_state->accept_done.set();
+    }
+
+private:
+    Server::State* m_state;
+};
+
+Task<> accept_loop(std::shared_ptr<Server::State> state, Listener& listener, AcceptingCount /*counted*/) {
     Shortage shortage;
     for (;;) {
         co_await listener.io.wait_readable();
@@ -190,9 +202,9 @@ Task<Server> start_server(Server::Callback callback, std::string host, std::uint
     if (!state->listeners.empty()) state->reserve_family = state->listeners.front()->address.family();
     state->reserve.take(state->reserve_family);
     for (auto& listener : state->listeners) {
-        ++state->accepting;
-        state->accept_tasks.push_back(
-            create_task(accept_loop(state, *listener), "accept " + listener->address.to_string()).ref());
+        state->accept_tasks.push_back(create_task(accept_loop(state, *listener, AcceptingCount(*state)),
+                                                  "accept " + listener->address.to_string())
+                                          .ref());
     }
     state->serving = true;
     co_return Server(std::move(state));
@@ -212,6 +224,7 @@ void Server::close() noexcept {
 
 Task<> Server::wait_closed() {
     auto state = m_state;
+    if (!state) detail::fail<InvalidStateError>("wait_closed() on a Server that was never started");
     co_await state->closed.wait();
     if (state->accepting > 0) co_await state->accept_done.wait();
     co_await state->clients.wait();
@@ -219,6 +232,7 @@ Task<> Server::wait_closed() {
 
 Task<> Server::serve_forever() {
     auto state = m_state;
+    if (!state) detail::fail<InvalidStateError>("serve_forever() on a Server that was never started");
     co_await state->closed.wait();
 }
 

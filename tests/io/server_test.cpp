@@ -146,6 +146,31 @@ TEST_F(ServerTest, ConnectionTasksAreNamedAfterTheirPeer) {
     io_test::run(connection_tasks_are_named_after_their_peer());
 }
 
+/// close() before the accept tasks have run once: they are destroyed without a step, and
+/// wait_closed() still returns (it once waited for them forever).
+asyncio::Task<> closed_before_accepting_once() {
+    auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+    server.close();
+    co_await server.wait_closed();
+    EXPECT_FALSE(server.is_serving());
+}
+TEST_F(ServerTest, WaitClosedReturnsWhenClosedBeforeAcceptingOnce) { io_test::run(closed_before_accepting_once()); }
+
+asyncio::Task<> unstarted_server_is_an_error() {
+    asyncio::Server never_started;
+    try {
+        co_await never_started.wait_closed();
+        ADD_FAILURE() << "wait_closed() on a Server never started returned";
+    } catch (const asyncio::InvalidStateError&) {
+    }
+    try {
+        co_await never_started.serve_forever();
+        ADD_FAILURE() << "serve_forever() on a Server never started returned";
+    } catch (const asyncio::InvalidStateError&) {
+    }
+}
+TEST_F(ServerTest, WaitingOnAServerNeverStartedIsAnError) { io_test::run(unstarted_server_is_an_error()); }
+
 asyncio::Task<> port_in_use() {
     auto first = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
     try {

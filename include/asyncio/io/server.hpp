@@ -79,13 +79,13 @@ public:
     /// Cancellation: once it waits for the handlers, cancels every one still running, waits
     /// until all have ended, then throws CancelledError; earlier, it only throws CancelledError.
     /// Lifetime: the Server must be alive when the call starts; the wait then holds the server's
-    /// state itself.
+    /// state itself. On a default-constructed Server: InvalidStateError.
     [[nodiscard]] Task<> wait_closed();
     /// Suspends when: the server is serving (always, unless close() came first). Resumed by:
     /// close(), from another task, a signal handler's callback or the Server's destructor.
     /// Returns: void. Unlike CPython's, it does not close the server when cancelled: it throws
     /// CancelledError and the server goes on serving.
-    /// Lifetime: as wait_closed().
+    /// Lifetime: as wait_closed(). On a default-constructed Server: InvalidStateError.
     [[nodiscard]] Task<> serve_forever();
     /// Cancels every connection handler still running, without waiting for them (graceful
     /// shutdown uses this last, then wait_closed()).
