@@ -8,7 +8,7 @@ packages_for() {
   case "$1" in
     build)    echo "g++ cmake make python3 libgtest-dev libgmock-dev libbenchmark-dev libmbedtls-dev" ;;
     test)     echo "curl python3-websockets chromium mosquitto mosquitto-clients" ;;
-    bench)    echo "wrk nginx-light libboost1.81-dev valgrind python3" ;;
+    bench)    echo "wrk nginx-light libboost1.81-dev valgrind python3 libmosquitto-dev" ;;
     fuzz)     echo "clang libclang-rt-14-dev" ;;
     docs)     echo "doxygen" ;;
     # The board tests talk to the emulated board as users do: curl, Python, websockets, Chromium.
