@@ -111,6 +111,8 @@ asyncio::Task<> forward_readings(asyncio::Topic<Sample>::Subscription& subscript
     for (;;) {
         std::optional<Sample> sample = co_await subscription.get();  // named: g++ 12
         if (!sample) break;
+        // The reader answered the client's close frame meanwhile: nothing may follow it.
+        if (socket.closed()) co_return;
         json.clear();
         append_json(json, sample->reading);
         socket.queue_text(json);
