@@ -6,6 +6,7 @@
 #include "options.hpp"
 #include "sampler.hpp"
 #include "sensors.hpp"
+#include "version.hpp"
 
 #include <gtest/gtest.h>
 
@@ -87,7 +88,8 @@ TEST(ApiDevice, ReportsEveryFactTheMainGives) {
     EXPECT_EQ(response.body(),
               R"({"hostname":"sensor-1","ip":"10.0.2.15","netmask":"255.255.255.0","gateway":"10.0.2.2",)"
               R"("dns":"10.0.2.3","sensor":"stamped","sensor_note":null,"interval_s":2.5,"uptime_s":12.5,)"
-              R"json("platform":"mps2-an385 (Cortex-M3, lwIP)","free_heap_bytes":4096})json");
+              R"json("platform":"mps2-an385 (Cortex-M3, lwIP)","version":")json" + std::string(server_version()) +
+                  R"json(","free_heap_bytes":4096})json");
 }
 
 TEST(ApiDevice, CarriesTheHeadersOfTheOtherApiRoutes) {
