@@ -6,11 +6,13 @@
 #include <asyncio/core/event.hpp>
 #include <asyncio/core/gather.hpp>
 #include <asyncio/core/sleep.hpp>
+#include <asyncio/core/virtual_clock.hpp>
 
 #include <gtest/gtest.h>
 
 #include <cerrno>
 #include <fcntl.h>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -170,6 +172,27 @@ asyncio::Task<> unstarted_server_is_an_error() {
     }
 }
 TEST_F(ServerTest, WaitingOnAServerNeverStartedIsAnError) { io_test::run(unstarted_server_is_an_error()); }
+
+/// A loop on a VirtualClock has no poller: a server or a connection on it is a clear error, and
+/// the socket opened for it is closed again.
+asyncio::Task<> sockets_on_a_virtual_clock() {
+    try {
+        (void)co_await asyncio::start_server(line_echo, "127.0.0.1", 0);
+        ADD_FAILURE() << "start_server() on a VirtualClock loop returned";
+    } catch (const asyncio::InvalidStateError&) {
+    }
+    try {
+        (void)co_await asyncio::open_connection("127.0.0.1", 9);
+        ADD_FAILURE() << "open_connection() on a VirtualClock loop returned";
+    } catch (const asyncio::InvalidStateError&) {
+    }
+}
+TEST_F(ServerTest, SocketsOnAVirtualClockLoopAreAClearErrorAndLeakNothing) {
+    const int descriptors = io_test::open_fd_count();
+    asyncio::EventLoop loop{std::make_unique<asyncio::VirtualClock>()};
+    loop.run_until_complete(sockets_on_a_virtual_clock());
+    EXPECT_EQ(io_test::open_fd_count(), descriptors);
+}
 
 asyncio::Task<> port_in_use() {
     auto first = co_await asyncio::start_server(line_echo, "127.0.0.1", 0);

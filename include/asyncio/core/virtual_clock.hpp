@@ -16,6 +16,10 @@ namespace asyncio {
 /// asyncio::EventLoop loop(std::make_unique<asyncio::VirtualClock>());
 /// loop.run_until_complete(main_task());   // a sleep(1h) inside takes no real time
 /// \endcode
+///
+/// It has no I/O: on a loop over it, start_server(), open_connection() and every other socket
+/// throw InvalidStateError ("sockets need a loop running on the OS poller"), and close the
+/// socket they had opened.
 class VirtualClock final : public Platform {
 public:
     TimePoint now() noexcept override { return m_now; }
