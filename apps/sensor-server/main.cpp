@@ -140,6 +140,7 @@ asyncio::Task<int> serve(Options options) {
             if (publisher) clients[count++] = &publisher->broker();
             if (fleet) clients[count++] = &fleet->broker();
             append_mqtt_metrics(out, clients, count);
+            if (publisher) publisher->append_metrics(out);
         });
     }
     auto shut_down = [&server, &app, &fleet] {

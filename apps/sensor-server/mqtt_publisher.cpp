@@ -1,4 +1,5 @@
 #include "mqtt_publisher.hpp"
+#include "metrics_text.hpp"
 #include "number_text.hpp"
 #include "reading.hpp"
 
@@ -43,7 +44,8 @@ MqttPublisher::MqttPublisher(const BrokerAddress& broker, std::string prefix, Sa
                              mqtt::OpenStream open_stream)
     : m_prefix(std::move(prefix)),
       m_sampler(sampler),
-      m_broker("mqtt", broker, client_options(m_prefix), std::move(open_stream)) {}
+      m_broker("mqtt", broker, client_options(m_prefix), std::move(open_stream)),
+      m_readings(sampler.topic().subscribe(1)) {}
 
 asyncio::Task<> MqttPublisher::run() {
     co_await m_broker.connect();
@@ -73,17 +75,31 @@ asyncio::Task<> MqttPublisher::announce_after_reconnects() {
 
 asyncio::Task<> MqttPublisher::publish_readings() {
     // A backlog of one: while a publish waits for the broker, newer readings replace each other.
-    auto readings = m_sampler.topic().subscribe(1);
     const std::string topic = m_prefix + "/reading";
     std::string json;
     append_json(json, m_sampler.history().latest().reading);  // retained at once, not after an interval
     for (;;) {
+        m_sending = true;
         co_await m_broker.client().publish(topic, json, mqtt::QoS::at_least_once, true);
-        std::optional<Sample> sample = co_await readings.get();  // named: g++ 12
+        m_sending = false;
+        ++m_published;
+        std::optional<Sample> sample = co_await m_readings.get();  // named: g++ 12
         if (!sample) co_return;  // the sampler's topic closed: shutting down
         json.clear();
         append_json(json, sample->reading);
     }
+}
+
+void MqttPublisher::append_metrics(std::string& out) const {
+    append_metric_family(out, "mqtt_readings_published_total", "counter",
+                         "Readings published to PREFIX/reading and acknowledged by the broker.");
+    append_metric_sample(out, "mqtt_readings_published_total", static_cast<double>(m_published));
+    append_metric_family(out, "mqtt_readings_dropped_total", "counter",
+                         "Readings replaced by a newer one before they could be published (broker away or slow).");
+    append_metric_sample(out, "mqtt_readings_dropped_total", static_cast<double>(m_readings.dropped()));
+    append_metric_family(out, "mqtt_readings_queued", "gauge",
+                         "Readings waiting to be published: the one being sent and the latest since, at most 2.");
+    append_metric_sample(out, "mqtt_readings_queued", static_cast<double>((m_sending ? 1 : 0) + m_readings.pending()));
 }
 
 asyncio::Task<> MqttPublisher::apply_commands(mqtt::Subscription& commands) {

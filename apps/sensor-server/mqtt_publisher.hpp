@@ -15,6 +15,7 @@
 #include <asyncio/core/task.hpp>
 #include <asyncio/mqtt/client.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,10 @@ public:
 
     [[nodiscard]] const BrokerClient& broker() const noexcept { return m_broker; }
     [[nodiscard]] const std::string& prefix() const noexcept { return m_prefix; }
+    /// Appends the publisher's figures to /metrics: readings the broker acknowledged, readings
+    /// replaced by a newer one before they could be sent (the broker was away or slow), and
+    /// readings waiting now (at most two: the one being sent and the latest since).
+    void append_metrics(std::string& out) const;
 
 private:
     [[nodiscard]] asyncio::Task<> publish_readings();
@@ -46,6 +51,10 @@ private:
     Sampler& m_sampler;
     BrokerClient m_broker;
     bool m_connected_once = false;
+    /// The sampler's readings, with a backlog of one (see the head of this file).
+    asyncio::Topic<Sample>::Subscription m_readings;
+    std::uint64_t m_published = 0;  ///< readings the broker acknowledged
+    bool m_sending = false;         ///< a reading's publish waits for the broker
 };
 
 }  // namespace sensor_server

@@ -184,11 +184,19 @@ class MqttPublishing(unittest.TestCase):
     def test_the_web_server_keeps_serving_while_the_broker_is_down(self):
         with running_server("--interval", "0.2", "--mqtt", self.broker.url, "--mqtt-topic", "test/dev4") as srv:
             wait_retained(self.broker, "test/dev4/status", lambda v: v == "online", message="status online")
+            published = wait_until(lambda: metrics(srv.port)["mqtt_readings_published_total"], 10,
+                                   message="readings acknowledged by the broker")
             self.broker.stop()
             wait_until(lambda: metrics(srv.port)['mqtt_connected{client="mqtt"}'] == 0, 10, message="disconnected")
             for _ in range(5):
                 self.assertEqual(get(srv.port, "/api/sensor").status, 200)
                 time.sleep(0.2)
+            # Offline, nothing piles up: newer readings replace the one waiting, and are counted.
+            offline = wait_until(lambda: (lambda m: m if m["mqtt_readings_dropped_total"] >= 3 else None)(metrics(srv.port)),
+                                 10, message="readings replaced while the broker is away")
+            self.assertLessEqual(offline["mqtt_readings_queued"], 2)
+            self.assertGreaterEqual(offline["mqtt_readings_queued"], 1)
+            self.assertGreaterEqual(offline["mqtt_readings_published_total"], published)
             self.broker.start()  # same port, empty (no persistence)
             wait_retained(self.broker, "test/dev4/status", lambda v: v == "online", timeout=45,
                           message="online again after the broker came back")
