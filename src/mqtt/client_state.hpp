@@ -81,6 +81,12 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     Task<> write_loop();
     Task<> watch_drop();
     Task<> deliver(const Packet& packet);
+    /// Drops a PUBLISH larger than Limits::max_packet_size (`size` bytes, `header_size` of them
+    /// its fixed header) as it arrives, and acknowledges it at QoS 1 and 2.
+    Task<> drop_too_large_publish(std::size_t header_size, std::size_t size);
+    /// When the broker's silence means the link is dead: 1.5 times the keepalive after the last
+    /// bytes received (section 3.1.2.10); none without a keepalive.
+    [[nodiscard]] std::optional<TimePoint> silence_deadline() const;
     /// Handles one packet; false if the packet needs a delivery that may wait (PUBLISH).
     void handle_ack(const Packet& packet);
     void fill_output();

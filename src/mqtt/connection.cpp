@@ -28,6 +28,9 @@ ConnectFields connect_fields(const Options& options) {
     fields.clean_start = options.clean_start;
     fields.keepalive_seconds = static_cast<std::uint16_t>(std::min<long long>(options.keepalive.count(), 0xFFFF));
     fields.session_expiry_interval = options.session_expiry_interval;
+    // A 5.0 broker then drops what is larger for this client; a 3.1.1 broker cannot be told, so
+    // read_loop() drops such a PUBLISH itself.
+    fields.maximum_packet_size = static_cast<std::uint32_t>(std::min<std::size_t>(options.limits.max_packet_size, 0xFFFFFFFF));
     if (options.will) {
         fields.will = WillFields{options.will->topic, options.will->payload, options.will->qos, options.will->retain};
     }
@@ -47,24 +50,43 @@ std::string refusal_text(ProtocolVersion version, std::uint8_t code) {
     return "connection refused: return code " + std::to_string(code);
 }
 
-/// Decodes the next packet of `stream`'s buffer, receiving more while it is incomplete.
-/// `deadline`: ProtocolError-free TimeoutError if nothing complete arrives by then.
+/// Receives more bytes into `stream`'s buffer. TimeoutError if none arrive by `deadline`;
+/// MqttError if the broker closed the connection.
+Task<> receive_more(Stream& stream, std::optional<TimePoint> deadline) {
+    for (;;) {
+        const std::optional<std::size_t> received = stream.try_receive();
+        if (received) {
+            if (*received == 0) throw MqttError("the broker closed the connection");
+            co_return;
+        }
+        Timeout scope(deadline);
+        try {
+            co_await stream.wait_readable();
+        } catch (const CancelledError&) {
+            scope.rethrow_as_timeout();
+        }
+    }
+}
+
+bool is_publish(std::string_view bytes) {
+    return !bytes.empty() && (static_cast<std::uint8_t>(bytes[0]) >> 4) == static_cast<std::uint8_t>(PacketType::publish);
+}
+
+std::uint16_t u16_at(std::string_view bytes, std::size_t at) {
+    return static_cast<std::uint16_t>((static_cast<std::uint8_t>(bytes[at]) << 8) | static_cast<std::uint8_t>(bytes[at + 1]));
+}
+
+/// Decodes the next packet of `stream`'s buffer, receiving more while it is incomplete: a
+/// complete one, or a PUBLISH too large to keep (too_large), which the caller drops as it
+/// arrives. Any other packet over the limit, or a malformed one, is ProtocolError.
+/// `deadline`: TimeoutError if nothing complete arrives by then.
 Task<DecodeResult> next_packet(Stream& stream, const Options& options, std::optional<TimePoint> deadline) {
     for (;;) {
         DecodeResult result = decode_packet(stream.buffered(), options.version, options.limits.max_packet_size);
         if (result.status == DecodeStatus::complete) co_return result;
+        if (result.status == DecodeStatus::too_large && is_publish(stream.buffered())) co_return result;
         if (result.status != DecodeStatus::incomplete) throw ProtocolError(result.error);
-        std::optional<std::size_t> received = stream.try_receive();
-        if (!received) {
-            Timeout scope(deadline);
-            try {
-                co_await stream.wait_readable();
-            } catch (const CancelledError&) {
-                scope.rethrow_as_timeout();
-            }
-            continue;
-        }
-        if (*received == 0) throw MqttError("the broker closed the connection");
+        co_await receive_more(stream, deadline);
     }
 }
 
@@ -156,14 +178,20 @@ Task<> Client::State::watch_drop() {
     throw MqttError("connection dropped (drop_connection())");
 }
 
-Task<> Client::State::read_loop() {
+std::optional<TimePoint> Client::State::silence_deadline() const {
     const auto keepalive = std::chrono::duration_cast<Duration>(options.keepalive);
+    if (keepalive.count() <= 0) return std::nullopt;
+    return last_received + keepalive + keepalive / 2;
+}
+
+Task<> Client::State::read_loop() {
     for (;;) {
-        std::optional<TimePoint> deadline;
-        // Section 3.1.2.10: 1.5 times the keepalive without a packet means the link is dead.
-        if (keepalive.count() > 0) deadline = last_received + keepalive + keepalive / 2;
-        const DecodeResult result = co_await next_packet(stream, options, deadline);
+        const DecodeResult result = co_await next_packet(stream, options, silence_deadline());
         last_received = now();
+        if (result.status == DecodeStatus::too_large) {
+            co_await drop_too_large_publish(result.header_size, result.size);
+            continue;
+        }
         if (result.packet.type == PacketType::publish) {
             co_await deliver(result.packet);
         } else {
@@ -200,6 +228,38 @@ Task<> Client::State::deliver(const Packet& packet) {
     if (packet.qos == QoS::at_least_once) encode_ack(stream.output_buffer(), PacketType::puback, packet.packet_id);
     if (packet.qos == QoS::exactly_once) encode_ack(stream.output_buffer(), PacketType::pubrec, packet.packet_id);
     if (packet.qos != QoS::at_most_once) writer_wake.set();
+}
+
+Task<> Client::State::drop_too_large_publish(std::size_t header_size, std::size_t size) {
+    // A retained message too large to keep would otherwise close the connection, and come again
+    // after every reconnection. Dropped as it arrives, it costs no more memory than a read.
+    const int qos_bits = (static_cast<std::uint8_t>(stream.buffered()[0]) >> 1) & 3;
+    if (qos_bits == 3) throw ProtocolError("PUBLISH with QoS 3 (section 3.3.1.2)");
+    const auto qos = static_cast<QoS>(qos_bits);
+    std::uint16_t packet_id = 0;
+    if (qos != QoS::at_most_once) {
+        // The packet identifier follows the topic name (section 3.3.2).
+        while (stream.buffered().size() < header_size + 2) co_await receive_more(stream, silence_deadline());
+        const std::size_t id_at = header_size + 2 + u16_at(stream.buffered(), header_size);
+        if (id_at + 2 > size) throw ProtocolError("PUBLISH shorter than its topic name and packet identifier");
+        while (stream.buffered().size() < id_at + 2) co_await receive_more(stream, silence_deadline());
+        packet_id = u16_at(stream.buffered(), id_at);
+    }
+    for (std::size_t left = size;;) {
+        const std::size_t here = std::min(left, stream.buffered().size());
+        stream.consume(here);
+        left -= here;
+        if (left == 0) break;
+        co_await receive_more(stream, silence_deadline());
+        last_received = now();
+    }
+    ++stats.messages_too_large;
+    if (qos == QoS::at_least_once) encode_ack(stream.output_buffer(), PacketType::puback, packet_id);
+    if (qos == QoS::exactly_once) {
+        (void)session.begin_incoming(packet_id);
+        encode_ack(stream.output_buffer(), PacketType::pubrec, packet_id);
+    }
+    if (qos != QoS::at_most_once) writer_wake.set();
 }
 
 void Client::State::handle_ack(const Packet& packet) {

@@ -189,6 +189,7 @@ DecodeResult decode_packet(std::string_view bytes, ProtocolVersion version, std:
     if (total > max_packet_size) {
         result.status = DecodeStatus::too_large;
         result.size = total;
+        result.header_size = header_size;
         result.error = "packet larger than max_packet_size";
         return result;
     }

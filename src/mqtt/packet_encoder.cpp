@@ -10,6 +10,7 @@ constexpr std::uint8_t kConnectFlagWillRetain = 0x20;
 constexpr std::uint8_t kConnectFlagWill = 0x04;
 constexpr std::uint8_t kConnectFlagCleanStart = 0x02;
 constexpr std::uint8_t kPropertySessionExpiry = 0x11;  // 5.0 section 2.2.2.2
+constexpr std::uint8_t kPropertyMaximumPacketSize = 0x27;
 
 std::uint8_t first_byte(PacketType type, std::uint8_t flags) {
     return static_cast<std::uint8_t>(static_cast<std::uint8_t>(type) << 4 | flags);
@@ -58,7 +59,7 @@ void put_header(std::string& out, PacketType type, std::uint8_t flags, std::size
 bool is_v5(ProtocolVersion version) { return version == ProtocolVersion::v5; }
 
 std::size_t connect_properties_size(const ConnectFields& fields) {
-    return fields.session_expiry_interval != 0 ? 5 : 0;
+    return (fields.session_expiry_interval != 0 ? 5 : 0) + (fields.maximum_packet_size != 0 ? 5 : 0);
 }
 
 std::size_t connect_remaining_length(const ConnectFields& fields) {
@@ -110,6 +111,10 @@ void encode_connect(std::string& out, const ConnectFields& fields) {
         if (fields.session_expiry_interval != 0) {
             put_u8(out, kPropertySessionExpiry);
             put_u32(out, fields.session_expiry_interval);
+        }
+        if (fields.maximum_packet_size != 0) {
+            put_u8(out, kPropertyMaximumPacketSize);
+            put_u32(out, fields.maximum_packet_size);
         }
     }
     put_string(out, fields.client_id);

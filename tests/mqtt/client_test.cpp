@@ -108,6 +108,38 @@ asyncio::Task<> retained_message(std::uint16_t port) {
 }
 TEST_F(MqttClientTest, RetainedMessageGoesToLaterSubscribers) { mqtt_test::run(retained_message(broker.port())); }
 
+/// A retained message larger than the subscriber's max_packet_size: 3.1.1 drops it as it
+/// arrives, 5.0 tells the broker the limit in CONNECT so that it is never sent. Either way the
+/// subscriber stays connected and gets the next message (once, it closed the connection, and
+/// got the same retained message again after every reconnection).
+asyncio::Task<> retained_message_too_large(std::uint16_t port, ProtocolVersion version) {
+    Client publisher(options_for(port));
+    co_await publisher.connect();
+    co_await publisher.publish("big/state", std::string(8 * 1024, 'x'), QoS::at_least_once, true);
+
+    Options options = options_for(port);
+    options.version = version;
+    options.limits.max_packet_size = 4 * 1024;
+    Client subscriber(options);
+    co_await subscriber.connect();
+    Subscription sub = co_await subscriber.subscribe("big/+", QoS::at_least_once);
+    co_await publisher.publish("big/next", "small", QoS::at_least_once);
+    Message message = co_await sub.get();
+    EXPECT_EQ(message.topic, "big/next");
+    EXPECT_TRUE(subscriber.is_connected());
+    EXPECT_EQ(subscriber.stats().connections, 1u) << "no reconnection";
+    if (version == ProtocolVersion::v311) {
+        EXPECT_EQ(subscriber.stats().messages_too_large, 1u);
+    }
+    co_await publisher.publish("big/state", "", QoS::at_least_once, true);  // clears it
+    co_await subscriber.disconnect();
+    co_await publisher.disconnect();
+}
+TEST_F(MqttClientTest, RetainedMessageTooLargeIsDroppedAndTheConnectionGoesOn) {
+    mqtt_test::run(retained_message_too_large(broker.port(), ProtocolVersion::v311));
+    mqtt_test::run(retained_message_too_large(broker.port(), ProtocolVersion::v5));
+}
+
 asyncio::Task<> wildcards(std::uint16_t port) {
     Client client(options_for(port));
     co_await client.connect();

@@ -88,9 +88,55 @@ TEST(MqttFakeBroker, MalformedPacketClosesTheConnectionWithAnError) {
     mqtt_test::run(malformed_packet_closes("\x30\xff\xff\xff\xff\x01"s, "Remaining Length"));
     mqtt_test::run(malformed_packet_closes("\x20\x02\x00\x00"s, "unexpected packet"));  // a second CONNACK
 }
-TEST(MqttFakeBroker, OversizedPacketIsRefusedFromItsHeader) {
-    // Announces 1 MiB against a 1 KiB limit; the body never comes, the error does at once.
-    mqtt_test::run(malformed_packet_closes("\x30\x80\x80\x40"s, "max_packet_size"));
+TEST(MqttFakeBroker, OversizedPacketOtherThanPublishIsRefusedFromItsHeader) {
+    // A SUBACK announcing 1 MiB against a 1 KiB limit; the body never comes, the error does at once.
+    mqtt_test::run(malformed_packet_closes("\x90\x80\x80\x40"s, "max_packet_size"));
+}
+
+/// A PUBLISH over the limit (a retained message too large, say) is dropped as it arrives and
+/// acknowledged; the connection goes on and the next message is received. Closing instead would
+/// bring the same retained message back after every reconnection.
+asyncio::Task<> oversized_publish_is_dropped(QoS qos, std::string expected_ack) {
+    std::string after_connack;
+    encode_publish(after_connack, ProtocolVersion::v311,
+                   PublishFields{"big/retained", std::string(100 * 1024, 'x'), qos, true, false, 7});
+    encode_publish(after_connack, ProtocolVersion::v311, PublishFields{"small", "ok", QoS::at_most_once, false, false, 0});
+    std::string seen_by_broker;
+    auto server = co_await asyncio::start_server(
+        [&](asyncio::Stream stream) -> asyncio::Task<> {
+            (void)co_await stream.read(1024);  // CONNECT
+            std::string out;
+            encode_connack(out, ProtocolVersion::v311, false, 0);
+            stream.write(out + after_connack);
+            co_await stream.drain();
+            for (;;) {
+                const std::string got = co_await stream.read(1024);  // named: g++ 12
+                if (got.empty()) break;
+                seen_by_broker += got;
+            }
+        },
+        "127.0.0.1", 0);
+    Options options = options_for(server.port());
+    options.limits.max_packet_size = 1024;
+    Client client(options);
+    co_await client.connect();
+    for (int i = 0; i < 500 && client.stats().messages_received < 1 && client.is_connected(); ++i) {
+        co_await asyncio::sleep(10ms);
+    }
+    EXPECT_TRUE(client.is_connected()) << client.last_error();
+    EXPECT_EQ(client.stats().messages_too_large, 1u);
+    EXPECT_EQ(client.stats().messages_received, 1u) << "the message after the large one";
+    for (int i = 0; i < 500 && seen_by_broker.find(expected_ack) == std::string::npos; ++i) {
+        co_await asyncio::sleep(10ms);
+    }
+    EXPECT_NE(seen_by_broker.find(expected_ack), std::string::npos) << "the large one is acknowledged";
+    co_await client.disconnect();
+    server.close();
+}
+TEST(MqttFakeBroker, OversizedPublishIsDroppedAndAcknowledgedAndTheConnectionGoesOn) {
+    mqtt_test::run(oversized_publish_is_dropped(QoS::at_most_once, ""));
+    mqtt_test::run(oversized_publish_is_dropped(QoS::at_least_once, "\x40\x02\x00\x07"s));  // PUBACK 7
+    mqtt_test::run(oversized_publish_is_dropped(QoS::exactly_once, "\x50\x02\x00\x07"s));   // PUBREC 7
 }
 
 asyncio::Task<> bad_connack_fails_connect() {

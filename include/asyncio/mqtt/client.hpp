@@ -21,6 +21,9 @@ struct ClientStats {
     std::uint64_t connection_losses = 0;  ///< connections that ended without disconnect()
     std::uint64_t messages_sent = 0;      ///< PUBLISH packets written (resends included)
     std::uint64_t messages_received = 0;  ///< PUBLISH packets delivered to subscriptions
+    /// PUBLISH packets larger than Limits::max_packet_size, dropped as they arrived (and
+    /// acknowledged at QoS 1 and 2, so the broker does not send them again)
+    std::uint64_t messages_too_large = 0;
 };
 
 /// The messages of one subscription, in the order the broker sent them.

@@ -36,8 +36,11 @@ struct ReconnectPolicy {
 
 /// Limits the client enforces. Each is checked where it applies and named in the error.
 struct Limits {
-    /// Largest packet accepted from the broker (fixed header included); a larger one closes the
-    /// connection with ProtocolError before its body is buffered. Also the largest PUBLISH
+    /// Largest packet accepted from the broker (fixed header included). A larger PUBLISH is
+    /// dropped as it arrives, never buffered (acknowledged at QoS 1 and 2, counted in
+    /// ClientStats::messages_too_large), and the connection goes on; with 5.0 the broker is told
+    /// the limit in CONNECT and does not send it at all. Any other packet over it closes the
+    /// connection with ProtocolError, before its body is buffered. Also the largest PUBLISH
     /// publish() accepts (LimitExceeded).
     std::size_t max_packet_size = 256 * 1024;
     /// Longest topic name or filter in bytes (LimitExceeded on publish/subscribe; a longer

@@ -65,6 +65,9 @@ struct ConnectFields {
     /// 5.0 only (section 5.0 3.1.2.11.2): seconds the broker keeps the session after the
     /// connection ends; 0 (the default) ends it with the connection.
     std::uint32_t session_expiry_interval = 0;
+    /// 5.0 only (section 5.0 3.1.2.11.4): the largest packet the client accepts; the broker
+    /// drops a message larger than this for this client instead of sending it. 0: not sent.
+    std::uint32_t maximum_packet_size = 0;
 };
 
 /// What encode_publish() writes (section 3.3).
@@ -139,6 +142,7 @@ enum class DecodeStatus : std::uint8_t {
 struct DecodeResult {
     DecodeStatus status = DecodeStatus::incomplete;  ///< see DecodeStatus
     std::size_t size = 0;  ///< complete: the packet's bytes (drop them); too_large: its announced size
+    std::size_t header_size = 0;  ///< too_large: the bytes of its fixed header (type, flags, length)
     Packet packet;         ///< complete: the packet; its views point into the decoded bytes
     const char* error = "";  ///< malformed, too_large: the rule broken (static text); else ""
 };
