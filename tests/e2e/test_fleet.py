@@ -4,14 +4,24 @@ publishing with --mqtt, and one viewing them with --fleet."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import time
 import unittest
 
+import websockets
+
 from client import ConnectionClosed, RawConnection, SSEClient, get, get_json, metrics, wait_until
 from server import SensorServer, running_server
+from test_dashboard_browser import CHROMIUM, Chromium, DevTools
 from test_mqtt import HAVE_MOSQUITTO, SKIP_REASON, Mosquitto
+
+# What the fleet page shows of each device card: {prefix: [status text, quantity rows, last seen]}.
+CARDS = """Object.fromEntries([...document.querySelectorAll('[data-device]')].map((card) => [
+  card.dataset.device,
+  [card.querySelector('.device-status').textContent, card.querySelectorAll('.quantities dd').length,
+   card.querySelector('.seen').textContent]]))"""
 
 
 def fleet_events(port: int) -> SSEClient:
@@ -98,6 +108,57 @@ class Fleet(unittest.TestCase):
             self.assertEqual(get(srv.port, "/fleet").status, 404)
             self.assertEqual(get(srv.port, "/api/fleet").status, 404)
             self.assertIn('id="fleet-link" hidden', get(srv.port, "/").text, "no link to a page that is not there")
+
+
+@unittest.skipUnless(HAVE_MOSQUITTO and CHROMIUM, "needs mosquitto and chromium")
+class FleetInChromium(unittest.TestCase):
+    """The fleet page in headless Chromium: a card per device with its values, live, and a device
+    that dies shown offline (its last will), without a reload."""
+
+    def setUp(self) -> None:
+        self.broker = Mosquitto().start()
+        self.addCleanup(self.broker.close)
+
+    def test_the_fleet_page_shows_each_device_live_and_a_killed_one_offline(self):
+        one = SensorServer("--interval", "0.3", "--mqtt", self.broker.url, "--mqtt-topic", "sensors/one").start()
+        self.addCleanup(one.kill)
+        two = SensorServer("--interval", "0.3", "--mqtt", self.broker.url, "--mqtt-topic", "sensors/two").start()
+        self.addCleanup(two.kill)
+        with running_server("--fleet", self.broker.url) as viewer:
+            browser = Chromium()
+            try:
+                seen = asyncio.run(asyncio.wait_for(self.drive(browser, viewer, one), 90))
+            finally:
+                browser.stop()
+        online, changed, offline, counts, problems = seen
+        self.assertEqual(set(online), {"sensors/one", "sensors/two"})
+        for device, (status, quantities, _) in online.items():
+            self.assertEqual(status, "online", device)
+            self.assertGreaterEqual(quantities, 3, f"{device}: its values (temperature, humidity, pressure)")
+        self.assertNotEqual(changed, online["sensors/two"][2], "the card updates live")
+        self.assertEqual(offline["sensors/one"][0], "offline", "the killed device, by its will")
+        self.assertEqual(offline["sensors/two"][0], "online")
+        self.assertEqual(counts, ["2", "1"], "2 seen, 1 online")
+        self.assertEqual(problems, [], "no console errors, CSP violations or failed loads")
+
+    async def drive(self, browser: Chromium, viewer, one: SensorServer):
+        async with websockets.connect(browser.page_websocket_url(), max_size=None, open_timeout=10,
+                                      ping_interval=None) as ws:
+            cdp = DevTools(ws)
+            try:
+                await cdp.open_desktop_page(f"{viewer.base_url}/fleet", timeout=15)
+                online = await cdp.poll(CARDS, lambda c: len(c) == 2 and all(
+                    v[0] == "online" and v[1] > 0 for v in c.values()), timeout=20, interval=0.2)
+                changed = await cdp.poll(CARDS, lambda c: c["sensors/two"][2] != online["sensors/two"][2],
+                                         timeout=10, interval=0.2)
+                one.proc.send_signal(signal.SIGKILL)
+                one.proc.wait(timeout=5)
+                offline = await cdp.poll(CARDS, lambda c: c["sensors/one"][0] == "offline", timeout=20, interval=0.2)
+                counts = await cdp.evaluate("[document.getElementById('count').textContent,"
+                                            " document.getElementById('online').textContent]")
+                return online, changed["sensors/two"][2], offline, counts, cdp.problems()
+            finally:
+                await cdp.close()
 
 
 if __name__ == "__main__":
