@@ -18,6 +18,7 @@
 #include <string>
 #include <system_error>
 
+#include "http/websocket_test_support.hpp"
 #include "io/io_test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -112,18 +113,7 @@ struct WebSocketServer {
     http::HttpServer server;
 };
 
-/// Connects to /ws and completes the handshake. The client never reads what follows, so a server
-/// that keeps writing blocks once the socket buffers are full.
-asyncio::Task<asyncio::Stream> open_websocket(std::uint16_t port) {
-    asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", port);
-    client.write(
-        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-    co_await client.drain();
-    const std::string head = co_await client.readuntil("\r\n\r\n");
-    EXPECT_EQ(head.rfind("HTTP/1.1 101 ", 0), 0u) << head;
-    co_return client;
-}
+using websocket_test::open_websocket;
 
 /// Waits (bounded) until the server has let go of every connection.
 asyncio::Task<> until_no_connections(const http::HttpServer& server) {

@@ -19,7 +19,7 @@
 #include <optional>
 #include <string>
 
-#include "mqtt/controlled_broker.hpp"
+#include "mqtt/mosquitto_broker.hpp"
 
 using namespace std::chrono_literals;
 using namespace asyncio::mqtt;
@@ -30,7 +30,7 @@ asyncio::Task<> publish_task(Client& client, std::string topic, std::string payl
     co_await client.publish(topic, payload, qos);
 }
 
-asyncio::Task<> frozen_broker(mqtt_test::ControlledMosquitto& broker, ProtocolVersion version) {
+asyncio::Task<> frozen_broker(mqtt_test::Mosquitto& broker, ProtocolVersion version) {
     Options options;
     options.port = broker.port();
     options.client_id = version == ProtocolVersion::v5 ? "frozen-v5" : "frozen-v311";
@@ -97,7 +97,7 @@ protected:
         if (!mqtt_test::Mosquitto::installed()) GTEST_SKIP() << "mosquitto is not installed (apt-get install mosquitto mosquitto-clients)";
         ASSERT_TRUE(broker.start()) << "mosquitto did not start on port " << broker.port();
     }
-    mqtt_test::ControlledMosquitto broker;
+    mqtt_test::Mosquitto broker;
 };
 
 TEST_F(MqttFrozenBrokerTest, KeepaliveNoticesAFrozenBrokerAndTheClientReconnectsAfterItThaws) {

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "mqtt/controlled_broker.hpp"
+#include "mqtt/mosquitto_broker.hpp"
 
 using namespace std::chrono_literals;
 using namespace asyncio::mqtt;
@@ -89,7 +89,7 @@ asyncio::Task<> count_messages(Subscription& sub, Tally& stream) {
 }
 
 /// Stops the broker once a third of the stream is acknowledged, and starts it again shortly after.
-asyncio::Task<> restart_mid_stream(mqtt_test::ControlledMosquitto& broker, Tally& stream) {
+asyncio::Task<> restart_mid_stream(mqtt_test::Mosquitto& broker, Tally& stream) {
     for (int i = 0; i < 3000 && stream.acknowledged < kStopAfter; ++i) co_await asyncio::sleep(1ms);
     stream.acknowledged_at_stop = stream.acknowledged;
     co_await asyncio::to_thread([&broker] { broker.stop(); });
@@ -98,7 +98,7 @@ asyncio::Task<> restart_mid_stream(mqtt_test::ControlledMosquitto& broker, Tally
     EXPECT_TRUE(started) << "mosquitto did not start again on port " << broker.port();
 }
 
-asyncio::Task<> stream_through_restart(mqtt_test::ControlledMosquitto& broker, QoS qos, ProtocolVersion version,
+asyncio::Task<> stream_through_restart(mqtt_test::Mosquitto& broker, QoS qos, ProtocolVersion version,
                                        std::size_t backlog = 2 * kMessages) {
     const std::string tag = std::string(version == ProtocolVersion::v5 ? "v5" : "v311") + "-q" + std::to_string(static_cast<int>(qos));
     Client subscriber(persistent_options(broker.port(), "restart-sub-" + tag, version, backlog));
@@ -164,7 +164,7 @@ protected:
         if (!mqtt_test::Mosquitto::installed()) GTEST_SKIP() << "mosquitto is not installed (apt-get install mosquitto mosquitto-clients)";
         ASSERT_TRUE(broker.start()) << "mosquitto did not start on port " << broker.port();
     }
-    mqtt_test::ControlledMosquitto broker{mqtt_test::ControlledMosquitto::Config{.persistence = true}};
+    mqtt_test::Mosquitto broker{"", /*persistent=*/true};
 };
 
 TEST_F(MqttBrokerRestartTest, QoS1StreamLosesNothingThroughARestart) {

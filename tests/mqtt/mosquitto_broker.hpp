@@ -1,8 +1,8 @@
 #pragma once
 // A mosquitto broker of the test's own: a free port on 127.0.0.1, a generated configuration
-// (anonymous, no persistence, and whatever the test adds to its listener, TLS say), started and
-// stopped by PID. Tests skip when mosquitto is not
-// installed (scripts/deps.sh test installs it).
+// (anonymous, persistent or not, and whatever the test adds to its listener, TLS say), started,
+// stopped, frozen and thawed by PID. Tests skip when mosquitto is not installed (scripts/deps.sh
+// test installs it).
 
 #include <asyncio/core/loop.hpp>
 #include <asyncio/core/task.hpp>
@@ -65,11 +65,21 @@ inline bool accepts_connections(std::uint16_t port) {
 class Mosquitto {
 public:
     /// `listener_options`: lines for the listener ("cafile ...\ncertfile ...\nkeyfile ...\n").
-    explicit Mosquitto(const std::string& listener_options = "") : m_port(free_port()) {
+    /// `persistent`: the broker keeps sessions and queued messages across a restart (its database
+    /// in its own directory, written at a clean exit; no limit on what it queues for a client
+    /// that is offline, so nothing is dropped by the broker's own policy).
+    explicit Mosquitto(const std::string& listener_options = "", bool persistent = false) : m_port(free_port()) {
         char directory[] = "/tmp/asyncio-mqtt-test-XXXXXX";
-        if (::mkdtemp(directory) != nullptr) m_config = std::string(directory) + "/mosquitto.conf";
+        if (::mkdtemp(directory) != nullptr) m_directory = directory;
+        m_config = m_directory + "/mosquitto.conf";
         std::ofstream config(m_config);
-        config << "listener " << m_port << " 127.0.0.1\n" << listener_options << "allow_anonymous true\npersistence false\n";
+        config << "listener " << m_port << " 127.0.0.1\n" << listener_options << "allow_anonymous true\n";
+        if (persistent) {
+            config << "persistence true\npersistence_location " << m_directory << "/\n"
+                   << "persistence_file broker.db\nautosave_interval 0\nmax_queued_messages 0\n";
+        } else {
+            config << "persistence false\n";
+        }
         // Started by root, mosquitto becomes the user "mosquitto", who cannot read the test's
         // private files (certificates and keys in a 0700 directory): stay who we are.
         if (::geteuid() == 0) config << "user root\n";
@@ -78,15 +88,17 @@ public:
     Mosquitto& operator=(const Mosquitto&) = delete;
     ~Mosquitto() {
         stop();
-        std::remove(m_config.c_str());
-        ::rmdir(m_config.substr(0, m_config.rfind('/')).c_str());
+        for (const char* file : {"/mosquitto.conf", "/broker.db", "/broker.db.new"}) std::remove((m_directory + file).c_str());
+        ::rmdir(m_directory.c_str());
     }
 
     static bool installed() { return !find_program("mosquitto").empty(); }
 
-    /// Starts the broker and waits (up to 10 s) until it accepts connections.
+    /// Starts the broker (again, after stop(), on the same port) and waits (up to 10 s) until it
+    /// accepts connections.
     bool start() {
         const std::string program = find_program("mosquitto");
+        if (program.empty()) return false;
         m_pid = ::fork();
         if (m_pid == 0) {
             const int null = ::open("/dev/null", O_WRONLY);
@@ -102,19 +114,32 @@ public:
         return false;
     }
 
-    /// Stops this broker (its PID only) and reaps it.
+    /// Stops this broker (its PID only; thawed first if frozen) with SIGTERM and reaps it: a
+    /// persistent one writes its database on the way out.
     void stop() {
         if (m_pid <= 0) return;
+        ::kill(m_pid, SIGCONT);
         ::kill(m_pid, SIGTERM);
         int status = 0;
         ::waitpid(m_pid, &status, 0);
         m_pid = -1;
     }
 
+    /// SIGSTOP: the process stops, its sockets stay open (the kernel still acknowledges what
+    /// clients send; nothing is answered).
+    void freeze() const {
+        if (m_pid > 0) ::kill(m_pid, SIGSTOP);
+    }
+    /// SIGCONT: the process runs again.
+    void thaw() const {
+        if (m_pid > 0) ::kill(m_pid, SIGCONT);
+    }
+
     [[nodiscard]] std::uint16_t port() const noexcept { return m_port; }
 
 private:
     std::uint16_t m_port;
+    std::string m_directory;
     std::string m_config;
     pid_t m_pid = -1;
 };
