@@ -21,6 +21,7 @@
 #include <cstring>
 #include <chrono>
 #include <list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -108,18 +109,21 @@ Round accept_round(const std::shared_ptr<Server::State>& state, Listener& listen
 
 /// Counts an accept task in Server::State::accepting for as long as its coroutine frame lives.
 /// It is a parameter of the coroutine, not a local: a task closed before its first step never
-/// enters its body, and its frame's parameters are all that is destroyed then.
+/// enters its body, and its frame's parameters are all that is destroyed then. It holds the
+/// state itself, whatever order the frame's other parameters go in.
 class AcceptingCount {
 public:
-    explicit AcceptingCount(Server::State& state) noexcept : m_state(&state) { ++state.accepting; }
-    AcceptingCount(AcceptingCount&& other) noexcept : m_state(std::exchange(other.m_state, nullptr)) {}
+    explicit AcceptingCount(std::shared_ptr<Server::State> state) noexcept : m_state(std::move(state)) {
+        ++m_state->accepting;
+    }
+    AcceptingCount(AcceptingCount&&) noexcept = default;
     AcceptingCount& operator=(AcceptingCount&&) = delete;
     ~AcceptingCount() {
         if (m_state && --m_state->accepting == 0) m_state->accept_done.set();
     }
 
 private:
-    Server::State* m_state;
+    std::shared_ptr<Server::State> m_state;
 };
 
 Task<> accept_loop(std::shared_ptr<Server::State> state, Listener& listener, AcceptingCount /*counted*/) {
@@ -202,7 +206,7 @@ Task<Server> start_server(Server::Callback callback, std::string host, std::uint
     if (!state->listeners.empty()) state->reserve_family = state->listeners.front()->address.family();
     state->reserve.take(state->reserve_family);
     for (auto& listener : state->listeners) {
-        state->accept_tasks.push_back(create_task(accept_loop(state, *listener, AcceptingCount(*state)),
+        state->accept_tasks.push_back(create_task(accept_loop(state, *listener, AcceptingCount(state)),
                                                   "accept " + listener->address.to_string())
                                           .ref());
     }
