@@ -23,4 +23,7 @@ if [ -x "$build/bench/mqtt_publish_bench" ]; then "$build/bench/mqtt_publish_ben
 echo "== HTTP: sensor-server against raw epoll, Boost.Asio, nginx and CPython asyncio"
 python3 "$here/http/run.py" --sensor-server "$build/apps/sensor-server/sensor-server" \
   --build-dir "$build/bench-http" --out "$out/http.md" "${@:2}"
+
+echo "== HTTPS: sensor-server against nginx (keep-alive requests and full TLS handshakes)"
+python3 "$here/tls/run.py" --sensor-server "$build/apps/sensor-server/sensor-server" --out "$out/tls.md"
 echo "Results in $out/"
