@@ -27,6 +27,7 @@
 #endif
 
 #include <cerrno>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -68,6 +69,38 @@ int parse_certificates(mbedtls_x509_crt& chain, std::string_view pem) {
     return mbedtls_x509_crt_parse(&chain, reinterpret_cast<const unsigned char*>(text.c_str()), text.size() + 1);
 }
 
+/// The key exchange groups, fastest first. mbedTLS's default list starts with its largest curve
+/// (secp521r1), and a client that offers it (OpenSSL does) then costs a full handshake about 1.7
+/// times the CPU of P-256 (bench/tls/run.py: 5,400 against 3,236 µs). The list is static: the
+/// configuration keeps a pointer to it.
+void prefer_fast_groups(mbedtls_ssl_config& conf) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03010000
+    static const std::uint16_t kGroups[] = {
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
+        MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+#endif
+        MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1, MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
+        MBEDTLS_SSL_IANA_TLS_GROUP_SECP521R1, MBEDTLS_SSL_IANA_TLS_GROUP_NONE};
+    mbedtls_ssl_conf_groups(&conf, kGroups);
+#else
+    static const mbedtls_ecp_group_id kCurves[] = {
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
+        MBEDTLS_ECP_DP_CURVE25519,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+        MBEDTLS_ECP_DP_SECP256R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED)
+        MBEDTLS_ECP_DP_SECP384R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP521R1_ENABLED)
+        MBEDTLS_ECP_DP_SECP521R1,
+#endif
+        MBEDTLS_ECP_DP_NONE};
+    mbedtls_ssl_conf_curves(&conf, kCurves);
+#endif
+}
+
 }  // namespace
 
 namespace detail {
@@ -107,6 +140,7 @@ public:
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
         mbedtls_ssl_conf_renegotiation(&conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
+        prefer_fast_groups(conf);
     }
     TlsConfig(const TlsConfig&) = delete;
     TlsConfig& operator=(const TlsConfig&) = delete;
