@@ -33,14 +33,7 @@
 #include <mosquitto.h>
 #endif
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -53,6 +46,8 @@
 #include <thread>
 #include <vector>
 
+#include "mqtt/mosquitto_process.hpp"  // tests/: the broker the MQTT tests start, the same way
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -63,83 +58,7 @@ constexpr int kInflight = 20;      // QoS 1: on the wire without PUBACK, at most
 constexpr std::size_t kPayloadSize = 64;
 const char* const kTopic = "bench/publish";
 
-// ---------------------------------------------------------------------------------------------
-// The broker
-
-std::string find_program(const char* name) {
-    for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/usr/local/sbin/", "/usr/local/bin/"}) {
-        const std::string path = std::string(dir) + name;
-        if (::access(path.c_str(), X_OK) == 0) return path;
-    }
-    return {};
-}
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t size = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
-bool accepts_connections(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ::close(fd);
-    return ok;
-}
-
-/// A mosquitto of this program's own, on a free port, stopped by its PID.
-class Broker {
-public:
-    explicit Broker(const std::string& program) : m_port(free_port()) {
-        char directory[] = "/tmp/asyncio-mqtt-bench-XXXXXX";
-        if (::mkdtemp(directory) == nullptr) throw std::runtime_error("mkdtemp");
-        m_directory = directory;
-        const std::string config = m_directory + "/mosquitto.conf";
-        {
-            std::ofstream out(config);
-            out << "listener " << m_port << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
-            if (::geteuid() == 0) out << "user root\n";
-        }
-        m_pid = ::fork();
-        if (m_pid == 0) {
-            const int null = ::open("/dev/null", O_WRONLY);
-            ::dup2(null, 1);
-            ::dup2(null, 2);
-            ::execl(program.c_str(), program.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        for (int attempt = 0; attempt < 200 && !accepts_connections(m_port); ++attempt) std::this_thread::sleep_for(50ms);
-        if (!accepts_connections(m_port)) throw std::runtime_error("mosquitto did not start");
-    }
-    Broker(const Broker&) = delete;
-    Broker& operator=(const Broker&) = delete;
-    ~Broker() {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGTERM);
-            int status = 0;
-            ::waitpid(m_pid, &status, 0);
-        }
-        std::remove((m_directory + "/mosquitto.conf").c_str());
-        ::rmdir(m_directory.c_str());
-    }
-    [[nodiscard]] std::uint16_t port() const noexcept { return m_port; }
-    [[nodiscard]] pid_t pid() const noexcept { return m_pid; }
-
-private:
-    std::uint16_t m_port;
-    std::string m_directory;
-    pid_t m_pid = -1;
-};
+using mqtt_test::find_program;
 
 // ---------------------------------------------------------------------------------------------
 // Measuring
@@ -313,7 +232,8 @@ int main(int argc, char** argv) {
                 "built without libmosquitto (install libmosquitto-dev and reconfigure): asyncio-cpp alone\n",
                 kPayloadSize, runs);
 #endif
-    Broker broker(program);
+    mqtt_test::Mosquitto broker;
+    if (!broker.start()) throw std::runtime_error("mosquitto did not start");
     std::printf("broker: %s on 127.0.0.1:%u (pid %d)\n", program.c_str(), broker.port(), static_cast<int>(broker.pid()));
 
     for (const int qos : {0, 1}) {
