@@ -69,9 +69,9 @@ Task<> HttpServer::start(std::string host, std::uint16_t port, Listen listen) {
     HttpServer* self = this;
     Server::Callback handler = [self](Stream stream) { return serve(self, std::move(stream)); };
     if (listen) {
-        m_server = co_await listen(std::move(handler), std::move(host), port);
+        m_server = co_await listen(std::move(handler), std::move(host), port, m_options.listen_options);
     } else {
-        m_server = co_await start_server(std::move(handler), std::move(host), port);
+        m_server = co_await start_server(std::move(handler), std::move(host), port, m_options.listen_options);
     }
     m_server.set_refusal_message(shed_response(m_options.server_name));
 }

@@ -149,11 +149,25 @@ Task<> accept_loop(std::shared_ptr<Server::State> state, Listener& listener, Acc
     }
 }
 
-void listen_on(Server::State& state, const Address& address, int backlog) {
+/// SO_REUSEPORT on `fd`, or std::system_error saying that the platform lacks it (never a
+/// listener silently without it: a second one would then fail, or worse, not share the port).
+void share_port(int fd, const Address& address) {
+    const detail::IoResult shared = detail::set_reuse_port(fd);
+    if (shared.error == 0) return;
+    detail::close_socket(fd);
+    const bool missing = shared.error == ENOPROTOOPT || shared.error == EINVAL || shared.error == EOPNOTSUPP;
+    throw std::system_error(shared.error, std::system_category(),
+                            missing ? "reuse_port: this platform has no SO_REUSEPORT, so " + address.to_string() +
+                                          " cannot be shared"
+                                    : "reuse_port: setsockopt(SO_REUSEPORT) on " + address.to_string());
+}
+
+void listen_on(Server::State& state, const Address& address, const ListenOptions& options) {
     const detail::IoResult opened = detail::open_socket(address.family(), SOCK_STREAM);
     if (opened.error != 0) detail::throw_error(opened.error, "socket");
     const int fd = static_cast<int>(opened.value);
-    const detail::IoResult listening = detail::bind_and_listen(fd, address, backlog);
+    if (options.reuse_port) share_port(fd, address);
+    const detail::IoResult listening = detail::bind_and_listen(fd, address, options.backlog);
     if (listening.error != 0) {
         detail::close_socket(fd);
         throw std::system_error(listening.error, std::system_category(), "bind/listen on " + address.to_string());
@@ -177,6 +191,12 @@ Address with_port(const Address& address, std::uint16_t port) {
 }  // namespace
 
 Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port, int backlog) {
+    ListenOptions options;
+    options.backlog = backlog;
+    return start_server(std::move(callback), std::move(host), port, options);
+}
+
+Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port, ListenOptions options) {
     auto state = std::make_shared<Server::State>(std::move(callback));
     std::vector<Address> addresses = co_await detail::resolve_tcp_host(std::move(host), port, detail::HostUse::listen);
     // A name may resolve to the same address twice (/etc/hosts): listen once on each.
@@ -193,7 +213,7 @@ Task<Server> start_server(Server::Callback callback, std::string host, std::uint
         // port the first one got, so the server has one port.
         const std::uint16_t chosen = state->listeners.empty() ? port : state->listeners.front()->address.port();
         try {
-            listen_on(*state, with_port(address, chosen), backlog);
+            listen_on(*state, with_port(address, chosen), options);
         } catch (const std::system_error& error) {
             // A name with several addresses, one of a family this host lacks (IPv6 switched off):
             // serve on the others, as CPython does. Any other failure is the caller's to see.

@@ -109,6 +109,18 @@ IoResult bind_and_listen(int fd, const Address& address, int backlog) noexcept {
     return result_of(::listen(fd, backlog));
 }
 
+IoResult set_reuse_port(int fd) noexcept {
+#ifdef SO_REUSEPORT
+    // lwIP's socket headers (ESP-IDF) name the option without implementing it: setsockopt()
+    // fails there with ENOPROTOOPT, which the caller reports.
+    const int one = 1;
+    return result_of(::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one));
+#else
+    (void)fd;
+    return {-1, ENOPROTOOPT};
+#endif
+}
+
 IoResult start_connect(int fd, const Address& address) noexcept {
     return result_of(::connect(fd, address.data(), address.size()));
 }

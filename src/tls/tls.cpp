@@ -468,12 +468,19 @@ ClientTls ClientTls::from_file(const std::string& ca_path) { return from_pem(rea
 
 Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port, ServerTls tls,
                           int backlog) {
+    ListenOptions options;
+    options.backlog = backlog;
+    return start_server(std::move(callback), std::move(host), port, std::move(tls), options);
+}
+
+Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port, ServerTls tls,
+                          ListenOptions options) {
     if (!tls.config()) throw InvalidStateError("start_server(): an empty ServerTls");
     auto shared_callback = std::make_shared<const Server::Callback>(std::move(callback));
     Server::Callback with_tls = [shared_callback, tls](Stream stream) {
         return detail::serve_tls(shared_callback, tls, std::move(stream));
     };
-    co_return co_await start_server(std::move(with_tls), std::move(host), port, backlog);
+    co_return co_await start_server(std::move(with_tls), std::move(host), port, options);
 }
 
 Task<> start_tls(Stream& stream, const ClientTls& tls, std::string server_hostname) {

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -204,6 +205,78 @@ asyncio::Task<> port_in_use() {
     }
 }
 TEST_F(ServerTest, AnAddressInUseIsASystemError) { io_test::run(port_in_use()); }
+
+// --- reuse_port: several listeners on one port (a loop per thread) ---
+
+/// Counts the connections a server's handler got, then echoes lines like line_echo.
+asyncio::Task<> counted_echo(int* served, asyncio::Stream stream) {
+    ++*served;
+    co_await line_echo(std::move(stream));
+}
+
+asyncio::ListenOptions sharing_the_port() {
+    asyncio::ListenOptions options;
+    options.reuse_port = true;
+    return options;
+}
+
+asyncio::Task<> two_servers_share_a_port() {
+    int served_by_first = 0;
+    int served_by_second = 0;
+    auto first = co_await asyncio::start_server(std::bind_front(&counted_echo, &served_by_first), "127.0.0.1", 0,
+                                                sharing_the_port());
+    auto second = co_await asyncio::start_server(std::bind_front(&counted_echo, &served_by_second), "127.0.0.1",
+                                                 first.port(), sharing_the_port());
+    EXPECT_EQ(second.port(), first.port());
+    // The kernel picks a listener per connection by a hash of its addresses: 64 connections all
+    // going to one of two would happen once in 2^63 runs.
+    constexpr int kConnections = 64;
+    for (int i = 0; i < kConnections; ++i) {
+        asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", first.port());
+        const std::string line = "hello " + std::to_string(i) + "\n";
+        EXPECT_EQ(co_await io_test::ask(client, line), line);
+        client.close();
+        co_await client.wait_closed();
+    }
+    first.close();
+    second.close();
+    co_await asyncio::wait_for(first.wait_closed(), 5s);
+    co_await asyncio::wait_for(second.wait_closed(), 5s);
+    EXPECT_EQ(served_by_first + served_by_second, kConnections);
+    EXPECT_GT(served_by_first, 0) << "the kernel spreads connections across both listeners";
+    EXPECT_GT(served_by_second, 0) << "the kernel spreads connections across both listeners";
+}
+TEST_F(ServerTest, ReusePortLetsTwoServersShareAPort) { io_test::run(two_servers_share_a_port()); }
+
+/// A second server on `first`'s port, listening with `options`: must fail with EADDRINUSE.
+asyncio::Task<> second_listener_refused(bool first_shares, bool second_shares) {
+    auto first = co_await asyncio::start_server(line_echo, "127.0.0.1", 0,
+                                                first_shares ? sharing_the_port() : asyncio::ListenOptions());
+    try {
+        (void)co_await asyncio::start_server(line_echo, "127.0.0.1", first.port(),
+                                             second_shares ? sharing_the_port() : asyncio::ListenOptions());
+        ADD_FAILURE() << "a port is shared only when every listener asks for reuse_port";
+    } catch (const std::system_error& error) {
+        EXPECT_EQ(error.code().value(), EADDRINUSE) << error.what();
+    }
+    // The first server still serves.
+    asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", first.port());
+    EXPECT_EQ(co_await io_test::ask(client, "still here\n"), "still here\n");
+}
+TEST_F(ServerTest, WithoutReusePortTheSecondServerGetsAddressInUse) {
+    io_test::run(second_listener_refused(false, false));
+    io_test::run(second_listener_refused(true, false));
+    io_test::run(second_listener_refused(false, true));
+}
+
+asyncio::Task<> backlog_through_listen_options() {
+    asyncio::ListenOptions options;
+    options.backlog = 1;
+    auto server = co_await asyncio::start_server(line_echo, "127.0.0.1", 0, options);
+    asyncio::Stream client = co_await asyncio::open_connection("127.0.0.1", server.port());
+    EXPECT_EQ(co_await io_test::ask(client, "small backlog\n"), "small backlog\n");
+}
+TEST_F(ServerTest, ListenOptionsCarryTheBacklog) { io_test::run(backlog_through_listen_options()); }
 
 // --- closing ---
 

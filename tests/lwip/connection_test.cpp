@@ -73,6 +73,24 @@ asyncio::Task<> echo() {
 }
 TEST_F(LwipConnectionTest, EchoesLinesAndNamesBothEnds) { lwip_test::run(echo()); }
 
+// lwIP's raw API has no SO_REUSEPORT: asking for it is an error, never a listener without it.
+asyncio::Task<> reuse_port_refused() {
+    asyncio::ListenOptions options;
+    options.reuse_port = true;
+    EchoLog log;
+    try {
+        (void)co_await asyncio::start_server(std::bind_front(&echo_lines, &log), "127.0.0.1", 0, options);
+        ADD_FAILURE() << "reuse_port must not be ignored where there is no SO_REUSEPORT";
+    } catch (const std::system_error& error) {
+        EXPECT_EQ(error.code().value(), ENOPROTOOPT);
+        EXPECT_NE(std::string(error.what()).find("SO_REUSEPORT"), std::string::npos) << error.what();
+    }
+    // Nothing was left listening: a plain server gets a port as before.
+    auto server = co_await asyncio::start_server(std::bind_front(&echo_lines, &log), "127.0.0.1", 0);
+    EXPECT_NE(server.port(), 0);
+}
+TEST_F(LwipConnectionTest, ReusePortIsRefusedWithAClearError) { lwip_test::run(reuse_port_refused()); }
+
 // --- the peer closes: EOF ---
 
 asyncio::Task<> peer_closes() {

@@ -58,6 +58,10 @@ struct ServerOptions {
     /// The Server header of every response ("sensor-server"); empty: none (RFC 9110 10.2.4 makes
     /// it optional, and the library does not name itself to the world by default).
     std::string server_name;
+    /// How start() listens: the backlog, and reuse_port for one server per event loop on the
+    /// same port (docs/DESIGN.md, "One loop per core"). Given to start_server(), or to the
+    /// Listen function start() was given.
+    ListenOptions listen_options;
 };
 
 /// Counters for /metrics. Monotonic except active_connections.
@@ -112,10 +116,12 @@ public:
     /// outlive every connection: call close() and await wait_closed() before destroying it.
     /// Call it once: a second start() would leave the first listener running, out of reach.
     [[nodiscard]] Task<> start(std::string host, std::uint16_t port);
-    /// How a server listens: given the connection handler, the host and the port, returns the
-    /// listening Server. HTTPS passes one that calls start_server(handler, host, port, ServerTls)
-    /// (asyncio/io/tls.hpp), so the http layer itself needs no TLS library.
-    using Listen = std::function<Task<Server>(Server::Callback handler, std::string host, std::uint16_t port)>;
+    /// How a server listens: given the connection handler, the host, the port and
+    /// ServerOptions::listen_options, returns the listening Server. HTTPS passes one that calls
+    /// start_server(handler, host, port, ServerTls, options) (asyncio/io/tls.hpp), so the http
+    /// layer itself needs no TLS library.
+    using Listen = std::function<Task<Server>(Server::Callback handler, std::string host, std::uint16_t port,
+                                              ListenOptions options)>;
     /// Listens on host:port with `listen` (plain TCP if it is empty).
     [[nodiscard]] Task<> start(std::string host, std::uint16_t port, Listen listen);
     /// The port listened on (the one picked for port 0); 0 before start().

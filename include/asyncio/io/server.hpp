@@ -123,6 +123,25 @@ inline constexpr int kDefaultBacklog = SOMAXCONN;
 inline constexpr int kDefaultBacklog = 16;
 #endif
 
+/// How start_server() listens: Python's start_server() keyword arguments `backlog=` and
+/// `reuse_port=`.
+///
+///     asyncio::ListenOptions listen;
+///     listen.reuse_port = true;         // one listener per thread, each with its own loop
+///     auto server = co_await asyncio::start_server(handle, "0.0.0.0", 8080, listen);
+struct ListenOptions {
+    /// The listen backlog: connections the kernel holds until they are accepted.
+    int backlog = kDefaultBacklog;
+    /// Sets SO_REUSEPORT before binding, so that several sockets (each with its own event loop,
+    /// in one process or several) listen on the same address and port, and the kernel spreads
+    /// new connections across them. Every socket sharing the port must set it (a listener
+    /// without it makes the others' bind fail with EADDRINUSE, and the other way round); Linux
+    /// lets only sockets of the same user share a port. Where the platform has no SO_REUSEPORT
+    /// (the lwIP back-end, lwIP sockets), start_server() throws std::system_error
+    /// (ENOPROTOOPT) rather than listen without it.
+    bool reuse_port = false;
+};
+
 /// Listens on host:port ("0.0.0.0", "::", "localhost", a name, or "" for every interface; port 0
 /// picks a free port, reported by Server::port()). `backlog` defaults to kDefaultBacklog so bursts of
 /// connections are not dropped by the kernel. Every address a name resolves to is listened on,
@@ -133,5 +152,13 @@ inline constexpr int kDefaultBacklog = 16;
 /// listen (EADDRINUSE, say).
 [[nodiscard]] Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port,
                                         int backlog = kDefaultBacklog);
+
+/// start_server() with the listening socket's options (ListenOptions: backlog, reuse_port);
+/// otherwise as above. With `reuse_port`, port 0 picks a free port for the first socket only:
+/// give the others the port it got (Server::port()).
+/// Suspends when: as above. Returns: as above. Throws: as above, and std::system_error
+/// (ENOPROTOOPT) for `reuse_port` where the platform has no SO_REUSEPORT.
+[[nodiscard]] Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port,
+                                        ListenOptions options);
 
 }  // namespace asyncio

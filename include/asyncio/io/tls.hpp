@@ -124,6 +124,11 @@ private:
 /// tls.stats()). Otherwise as the plain start_server(); InvalidStateError for a moved-from `tls`.
 [[nodiscard]] Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port,
                                         ServerTls tls, int backlog = kDefaultBacklog);
+/// start_server() over TLS with the listening socket's options (ListenOptions: backlog,
+/// reuse_port); otherwise as above. A ServerTls is used on one loop's thread only: with a loop
+/// per thread, give each loop its own (ServerTls::from_pem() in each thread).
+[[nodiscard]] Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port,
+                                        ServerTls tls, ListenOptions options);
 
 /// open_connection() over TLS: connects, then shakes hands and verifies the server (its chain
 /// against tls's CAs, its name against tls.server_hostname or `host`).

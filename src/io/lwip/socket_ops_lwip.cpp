@@ -102,6 +102,9 @@ IoResult bind_and_listen(int fd, const Address& address, int backlog) noexcept {
     return error != 0 ? failure(error) : success();
 }
 
+// lwIP's raw API binds one pcb per address and port: there is no port sharing to ask for.
+IoResult set_reuse_port(int fd) noexcept { return failure(lwip::find(fd) == nullptr ? EBADF : ENOPROTOOPT); }
+
 IoResult start_connect(int fd, const Address& address) noexcept {
     lwip::Socket* socket = lwip::find(fd);
     if (socket == nullptr) return failure(EBADF);

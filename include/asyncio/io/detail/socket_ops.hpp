@@ -39,6 +39,9 @@ IoResult bind(int fd, const Address& address) noexcept;
 /// Accepts one connection as a non-blocking, close-on-exec socket.
 IoResult accept(int listener, Address* peer) noexcept;
 IoResult bind_and_listen(int fd, const Address& address, int backlog) noexcept;
+/// Sets SO_REUSEPORT (call it before bind_and_listen()); error ENOPROTOOPT where the platform
+/// has no such option.
+IoResult set_reuse_port(int fd) noexcept;
 /// Starts a non-blocking connect; error EINPROGRESS means "wait until writable, then ask
 /// connect_result()".
 IoResult start_connect(int fd, const Address& address) noexcept;
