@@ -267,8 +267,156 @@ void App::api_device(const http::ServerRequest&, http::Response& response) const
     json_headers(response);
 }
 
-void App::metrics(const http::ServerRequest& request, http::Response& response) const {
-    if (!admin_allowed(request, response)) return;
+void App::add_counter(std::string name, std::string help, std::function<double()> value) {
+    m_counters.push_back(CounterSource{std::move(name), std::move(help), std::move(value)});
+}
+
+LoopFigures App::figures(bool with_tasks) const {
+    const asyncio::EventLoop& loop = asyncio::get_event_loop();
+    LoopFigures figures;
+    figures.index = m_loop_index;
+    if (m_server != nullptr) {
+        figures.has_server = true;
+        figures.http = m_server->stats();
+        figures.accept = m_server->accept_stats();
+    }
+    figures.loop = loop.stats();
+    figures.task_count = loop.task_count();
+    if (with_tasks) figures.tasks = loop.tasks();
+    figures.live_subscribers = m_sampler.topic().subscriber_count();
+    figures.read_errors = m_sampler.read_errors();
+    figures.frames = asyncio::frame_stats().live_frames;
+    figures.frame_bytes = asyncio::frame_stats().live_bytes;
+    for (const CounterSource& counter : m_counters) figures.counters.push_back(LoopCounter{counter.name, counter.help, counter.value()});
+    for (const auto& append : m_metric_sources) append(figures.process_metrics);
+    return figures;
+}
+
+asyncio::Task<std::vector<LoopFigures>> App::all_figures(bool with_tasks) const {
+    std::vector<LoopFigures> loops;
+    if (m_gather) loops = co_await m_gather(with_tasks);  // the other loops'
+    loops.push_back(figures(with_tasks));
+    std::sort(loops.begin(), loops.end(), [](const LoopFigures& a, const LoopFigures& b) { return a.index < b.index; });
+    co_return loops;
+}
+
+namespace {
+
+/// The figures of every loop added up (the longest step: the longest of them); `index` is the
+/// answering loop's, `tasks` empty.
+LoopFigures sum_of(const std::vector<LoopFigures>& loops) {
+    LoopFigures total;
+    for (const LoopFigures& one : loops) {
+        total.has_server = total.has_server || one.has_server;
+        total.http.requests += one.http.requests;
+        total.http.connections_accepted += one.http.connections_accepted;
+        total.http.connections_rejected += one.http.connections_rejected;
+        total.http.idle_closed_for_room += one.http.idle_closed_for_room;
+        total.http.slow_closed_for_room += one.http.slow_closed_for_room;
+        total.http.timeouts += one.http.timeouts;
+        total.http.bad_requests += one.http.bad_requests;
+        total.http.bytes_received += one.http.bytes_received;
+        total.http.active_connections += one.http.active_connections;
+        for (std::size_t kind = 0; kind < total.http.responses_by_class.size(); ++kind) {
+            total.http.responses_by_class[kind] += one.http.responses_by_class[kind];
+        }
+        total.accept.accepted += one.accept.accepted;
+        total.accept.shed += one.accept.shed;
+        total.accept.backoffs += one.accept.backoffs;
+        total.loop.steps += one.loop.steps;
+        total.loop.stalls += one.loop.stalls;
+        if (one.loop.longest_step >= total.loop.longest_step) total.loop.longest_step = one.loop.longest_step;
+        total.task_count += one.task_count;
+        total.live_subscribers += one.live_subscribers;
+        total.read_errors += one.read_errors;
+        total.frames += one.frames;
+        total.frame_bytes += one.frame_bytes;
+        for (const LoopCounter& counter : one.counters) {
+            auto same = std::find_if(total.counters.begin(), total.counters.end(),
+                                     [&](const LoopCounter& kept) { return kept.name == counter.name; });
+            if (same == total.counters.end()) {
+                total.counters.push_back(counter);
+            } else {
+                same->value += counter.value;
+            }
+        }
+        total.process_metrics += one.process_metrics;
+    }
+    return total;
+}
+
+void append_http_metrics(std::string& out, const LoopFigures& total) {
+    const http::ServerStats& stats = total.http;
+    append_metric_family(out, "http_responses_total", "counter", "HTTP responses sent, by status class.");
+    for (std::size_t kind = 1; kind <= 5; ++kind) {
+        out.append("http_responses_total{code=\"").append(std::to_string(kind)).append("xx\"} ");
+        append_number(out, stats.responses_by_class[kind]);
+        out.push_back('\n');
+    }
+    metric(out, "http_requests_total", "counter", "HTTP requests received.", static_cast<double>(stats.requests));
+    metric(out, "http_connections_active", "gauge", "Open HTTP connections.", static_cast<double>(stats.active_connections));
+    metric(out, "http_connections_accepted_total", "counter", "HTTP connections accepted.",
+           static_cast<double>(stats.connections_accepted));
+    metric(out, "http_connections_rejected_total", "counter",
+           "Connections answered 503: over the connection cap with none idle.",
+           static_cast<double>(stats.connections_rejected));
+    metric(out, "http_idle_connections_closed_for_room_total", "counter",
+           "Idle keep-alive connections closed to make room at the connection cap.",
+           static_cast<double>(stats.idle_closed_for_room));
+    metric(out, "http_slow_connections_closed_for_room_total", "counter",
+           "Connections slowest to send their request, answered 408 to make room at the connection cap.",
+           static_cast<double>(stats.slow_closed_for_room));
+    metric(out, "http_connections_shed_total", "counter",
+           "Connections accepted only to be refused: out of file descriptors for too long.",
+           static_cast<double>(total.accept.shed));
+    metric(out, "http_accept_backoffs_total", "counter", "Pauses of the accept loop while out of file descriptors or memory.",
+           static_cast<double>(total.accept.backoffs));
+    metric(out, "http_timeouts_total", "counter", "Connections closed by the header, idle or write time-out.",
+           static_cast<double>(stats.timeouts));
+    metric(out, "http_bad_requests_total", "counter", "Requests the parser rejected (answered 4xx or 5xx).",
+           static_cast<double>(stats.bad_requests));
+    metric(out, "http_received_bytes_total", "counter", "Bytes received from HTTP clients.",
+           static_cast<double>(stats.bytes_received));
+}
+
+/// One family with a sample per loop ({loop="0"}, {loop="1"}...): how the work is spread.
+template <class Value>
+void append_per_loop(std::string& out, const std::vector<LoopFigures>& loops, std::string_view name, std::string_view type,
+                     std::string_view help, Value value) {
+    append_metric_family(out, name, type, help);
+    for (const LoopFigures& one : loops) {
+        append_metric_sample(out, std::string(name) + "{loop=\"" + std::to_string(one.index) + "\"}",
+                             static_cast<double>(value(one)));
+    }
+}
+
+void append_loop_metrics(std::string& out, const std::vector<LoopFigures>& loops, const LoopFigures& total) {
+    metric(out, "asyncio_tasks", "gauge", "Tasks alive on the event loops.", static_cast<double>(total.task_count));
+    metric(out, "asyncio_loop_steps_total", "counter", "Task steps and callbacks the event loops ran.",
+           static_cast<double>(total.loop.steps));
+    metric(out, "asyncio_loop_stalls_total", "counter", "Steps that held an event loop longer than the stall threshold.",
+           static_cast<double>(total.loop.stalls));
+    metric(out, "asyncio_loop_longest_step_seconds", "gauge",
+           "The longest a single step held an event loop (its task: /debug/tasks).", seconds(total.loop.longest_step));
+    metric(out, "asyncio_coroutine_frames", "gauge", "Coroutine frames alive.", static_cast<double>(total.frames));
+    metric(out, "asyncio_coroutine_frame_bytes", "gauge", "Bytes held by the coroutine frames alive.",
+           static_cast<double>(total.frame_bytes));
+    metric(out, "sensor_server_loops", "gauge", "Event loops serving (--workers), each on a thread of its own.",
+           static_cast<double>(loops.size()));
+    append_per_loop(out, loops, "http_loop_requests_total", "counter", "HTTP requests received, by event loop.",
+                    [](const LoopFigures& one) { return one.http.requests; });
+    append_per_loop(out, loops, "http_loop_connections_accepted_total", "counter", "HTTP connections accepted, by event loop.",
+                    [](const LoopFigures& one) { return one.http.connections_accepted; });
+    append_per_loop(out, loops, "asyncio_loop_tasks", "gauge", "Tasks alive, by event loop.",
+                    [](const LoopFigures& one) { return one.task_count; });
+}
+
+}  // namespace
+
+asyncio::Task<> App::metrics(const http::ServerRequest& request, http::Response& response) const {
+    if (!admin_allowed(request, response)) co_return;
+    const std::vector<LoopFigures> loops = co_await all_figures(false);
+    const LoopFigures total = sum_of(loops);
     std::string& out = response.body();
     out.clear();
     const Reading& latest = m_sampler.history().latest().reading;
@@ -310,58 +458,11 @@ void App::metrics(const http::ServerRequest& request, http::Response& response) 
     out.append("sensor_server_info{version=\"").append(server_version()).append("\"} 1\n");
     metric(out, "sensor_reading_timestamp_seconds", "gauge", "When the latest reading was taken, Unix time in seconds.",
            static_cast<double>(latest.ts_ms) / 1000.0);
-    metric(out, "sensor_read_errors_total", "counter", "Sensor reads that failed.",
-           static_cast<double>(m_sampler.read_errors()));
+    metric(out, "sensor_read_errors_total", "counter", "Sensor reads that failed.", static_cast<double>(total.read_errors));
     metric(out, "sensor_live_subscribers", "gauge", "Live clients (/events and /ws) receiving readings.",
-           static_cast<double>(m_sampler.topic().subscriber_count()));
-    if (m_server != nullptr) {
-        const http::ServerStats& stats = m_server->stats();
-        append_metric_family(out, "http_responses_total", "counter", "HTTP responses sent, by status class.");
-        for (std::size_t kind = 1; kind <= 5; ++kind) {
-            out.append("http_responses_total{code=\"").append(std::to_string(kind)).append("xx\"} ");
-            append_number(out, stats.responses_by_class[kind]);
-            out.push_back('\n');
-        }
-        metric(out, "http_requests_total", "counter", "HTTP requests received.", static_cast<double>(stats.requests));
-        metric(out, "http_connections_active", "gauge", "Open HTTP connections.",
-               static_cast<double>(stats.active_connections));
-        metric(out, "http_connections_accepted_total", "counter", "HTTP connections accepted.",
-               static_cast<double>(stats.connections_accepted));
-        metric(out, "http_connections_rejected_total", "counter",
-               "Connections answered 503: over the connection cap with none idle.",
-               static_cast<double>(stats.connections_rejected));
-        metric(out, "http_idle_connections_closed_for_room_total", "counter",
-               "Idle keep-alive connections closed to make room at the connection cap.",
-               static_cast<double>(stats.idle_closed_for_room));
-        metric(out, "http_slow_connections_closed_for_room_total", "counter",
-               "Connections slowest to send their request, answered 408 to make room at the connection cap.",
-               static_cast<double>(stats.slow_closed_for_room));
-        const asyncio::AcceptStats accepting = m_server->accept_stats();
-        metric(out, "http_connections_shed_total", "counter",
-               "Connections accepted only to be refused: out of file descriptors for too long.",
-               static_cast<double>(accepting.shed));
-        metric(out, "http_accept_backoffs_total", "counter",
-               "Pauses of the accept loop while out of file descriptors or memory.",
-               static_cast<double>(accepting.backoffs));
-        metric(out, "http_timeouts_total", "counter", "Connections closed by the header, idle or write time-out.",
-               static_cast<double>(stats.timeouts));
-        metric(out, "http_bad_requests_total", "counter", "Requests the parser rejected (answered 4xx or 5xx).",
-               static_cast<double>(stats.bad_requests));
-        metric(out, "http_received_bytes_total", "counter", "Bytes received from HTTP clients.",
-               static_cast<double>(stats.bytes_received));
-    }
-    const asyncio::EventLoop& loop = asyncio::get_event_loop();
-    metric(out, "asyncio_tasks", "gauge", "Tasks alive on the event loop.", static_cast<double>(loop.task_count()));
-    metric(out, "asyncio_loop_steps_total", "counter", "Task steps and callbacks the event loop ran.",
-           static_cast<double>(loop.stats().steps));
-    metric(out, "asyncio_loop_stalls_total", "counter", "Steps that held the event loop longer than the stall threshold.",
-           static_cast<double>(loop.stats().stalls));
-    metric(out, "asyncio_loop_longest_step_seconds", "gauge",
-           "The longest a single step held the event loop (its task: /debug/tasks).", seconds(loop.stats().longest_step));
-    metric(out, "asyncio_coroutine_frames", "gauge", "Coroutine frames alive.",
-           static_cast<double>(asyncio::frame_stats().live_frames));
-    metric(out, "asyncio_coroutine_frame_bytes", "gauge", "Bytes held by the coroutine frames alive.",
-           static_cast<double>(asyncio::frame_stats().live_bytes));
+           static_cast<double>(total.live_subscribers));
+    if (total.has_server) append_http_metrics(out, total);
+    append_loop_metrics(out, loops, total);
     if (m_device.resident_memory_bytes) {
         if (const auto bytes = m_device.resident_memory_bytes()) {
             metric(out, "process_resident_memory_bytes", "gauge", "Resident memory of this process in bytes.",
@@ -371,39 +472,77 @@ void App::metrics(const http::ServerRequest& request, http::Response& response) 
     if (const auto bytes = free_heap_bytes()) {
         metric(out, "device_free_heap_bytes", "gauge", "Free heap of the device in bytes.", static_cast<double>(*bytes));
     }
-    for (const auto& append : m_metric_sources) append(out);
+    for (const LoopCounter& counter : total.counters) metric(out, counter.name, "counter", counter.help, counter.value);
+    out.append(total.process_metrics);
     response.set_content_type("text/plain; version=0.0.4; charset=utf-8");
     add_no_store_headers(response);
 }
 
-void App::debug_tasks(const http::ServerRequest& request, http::Response& response) const {
-    if (!admin_allowed(request, response)) return;
-    const asyncio::EventLoop& loop = asyncio::get_event_loop();
+namespace {
+
+void append_task(std::string& out, const asyncio::TaskInfo& task, std::size_t loop) {
+    out.append("{\"name\":");
+    append_json_string(out, task.name);
+    out.append(",\"loop\":");
+    append_number(out, loop);
+    out.append(",\"state\":");
+    append_json_string(out, task.state);
+    out.append(",\"steps\":");
+    append_number(out, task.steps);
+    out.append(",\"run_time_s\":");
+    append_number(out, seconds(task.run_time));
+    out.push_back('}');
+}
+
+/// A loop's own figures: {"index":0,"tasks":12,"steps":...,"longest_step_task":"..."}.
+void append_loop(std::string& out, const LoopFigures& one) {
+    out.append("{\"index\":");
+    append_number(out, one.index);
+    out.append(",\"tasks\":");
+    append_number(out, one.task_count);
+    out.append(",\"requests\":");
+    append_number(out, one.http.requests);
+    out.append(",\"steps\":");
+    append_number(out, one.loop.steps);
+    out.append(",\"stalls\":");
+    append_number(out, one.loop.stalls);
+    out.append(",\"longest_step_s\":");
+    append_number(out, seconds(one.loop.longest_step));
+    out.append(",\"longest_step_task\":");
+    append_json_string(out, one.loop.longest_step_task);
+    out.push_back('}');
+}
+
+}  // namespace
+
+// {"tasks":[every loop's tasks, each with its "loop"],"loop":{the answering loop},"loops":[each
+// loop's figures]}.
+asyncio::Task<> App::debug_tasks(const http::ServerRequest& request, http::Response& response) const {
+    if (!admin_allowed(request, response)) co_return;
+    const std::vector<LoopFigures> loops = co_await all_figures(true);
     std::string& out = response.body();
     out.assign("{\"tasks\":[");
     bool first = true;
-    for (const asyncio::TaskInfo& task : loop.tasks()) {
-        if (!first) out.push_back(',');
-        first = false;
-        out.append("{\"name\":");
-        append_json_string(out, task.name);
-        out.append(",\"state\":");
-        append_json_string(out, task.state);
-        out.append(",\"steps\":");
-        append_number(out, task.steps);
-        out.append(",\"run_time_s\":");
-        append_number(out, seconds(task.run_time));
-        out.push_back('}');
+    for (const LoopFigures& one : loops) {
+        for (const asyncio::TaskInfo& task : one.tasks) {
+            if (!first) out.push_back(',');
+            first = false;
+            append_task(out, task, one.index);
+        }
     }
-    out.append("],\"loop\":{\"steps\":");
-    append_number(out, loop.stats().steps);
-    out.append(",\"stalls\":");
-    append_number(out, loop.stats().stalls);
-    out.append(",\"longest_step_s\":");
-    append_number(out, seconds(loop.stats().longest_step));
-    out.append(",\"longest_step_task\":");
-    append_json_string(out, loop.stats().longest_step_task);
-    out.append("}}");
+    out.append("],\"loop\":");
+    const auto own = std::find_if(loops.begin(), loops.end(), [&](const LoopFigures& one) { return one.index == m_loop_index; });
+    if (own != loops.end()) {
+        append_loop(out, *own);
+    } else {
+        out.append("null");
+    }
+    out.append(",\"loops\":[");
+    for (std::size_t i = 0; i < loops.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        append_loop(out, loops[i]);
+    }
+    out.append("]}");
     json_headers(response);
 }
 

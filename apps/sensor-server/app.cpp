@@ -38,8 +38,9 @@ App::App(const Options& options, Sampler& sampler, DeviceInfo device)
     m_router.get("/api/history.csv", [this](const auto& req, auto& res) { api_history_csv(req, res); });
     m_router.get("/api/quantities", [this](const auto& req, auto& res) { api_quantities(req, res); });
     m_router.get("/api/device", [this](const auto& req, auto& res) { api_device(req, res); });
-    m_router.get("/metrics", [this](const auto& req, auto& res) { metrics(req, res); });
-    m_router.get("/debug/tasks", [this](const auto& req, auto& res) { debug_tasks(req, res); });
+    // Async: with several loops (--workers), the others' figures are asked for and awaited.
+    m_router.get_async("/metrics", [this](const auto& req, auto& res) { return metrics(req, res); });
+    m_router.get_async("/debug/tasks", [this](const auto& req, auto& res) { return debug_tasks(req, res); });
     m_router.get("/healthz", [](const auto&, auto& res) {
         res.text("ok\n");
         add_no_store_headers(res);

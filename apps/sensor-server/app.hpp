@@ -5,6 +5,7 @@
 // each main.
 
 #include "device_info.hpp"
+#include "loop_figures.hpp"
 #include "options.hpp"
 #include "sampler.hpp"
 
@@ -41,7 +42,23 @@ public:
     /// server starts.
     [[nodiscard]] http::Router& routes() noexcept { return m_router; }
     /// Adds figures to /metrics: `append` writes Prometheus text (metrics_text.hpp) at each request.
+    /// With several loops (--workers), they are the process's figures, added on one loop only.
     void add_metrics(std::function<void(std::string&)> append) { m_metric_sources.push_back(std::move(append)); }
+    /// Adds a counter of this loop's to /metrics, summed over every loop: `value` is called at
+    /// each request, on this loop's thread. Every loop adds the same counters.
+    void add_counter(std::string name, std::string help, std::function<double()> value);
+    /// This loop's figures for /metrics (and its tasks too, for /debug/tasks). Call it on the
+    /// loop's thread.
+    [[nodiscard]] LoopFigures figures(bool with_tasks) const;
+    /// Gathers the other loops' figures: suspends until each has made its own (on its thread).
+    using GatherFigures = std::function<asyncio::Task<std::vector<LoopFigures>>(bool with_tasks)>;
+    /// With a loop per core (--workers): this App serves loop `index`, and `gather` collects the
+    /// figures of the other loops for /metrics and /debug/tasks, which add this loop's own.
+    /// Without it, they cover this loop.
+    void join_loops(std::size_t index, GatherFigures gather) {
+        m_loop_index = index;
+        m_gather = std::move(gather);
+    }
     /// The server whose figures /metrics reports (set once it exists).
     void attach(const http::HttpServer& server) noexcept { m_server = &server; }
     /// Ends every live stream (SSE, WebSocket): part of a graceful shutdown.
@@ -58,8 +75,10 @@ private:
     void api_history_csv(const http::ServerRequest& request, http::Response& response) const;
     void api_quantities(const http::ServerRequest& request, http::Response& response) const;
     void api_device(const http::ServerRequest& request, http::Response& response) const;
-    void metrics(const http::ServerRequest& request, http::Response& response) const;
-    void debug_tasks(const http::ServerRequest& request, http::Response& response) const;
+    asyncio::Task<> metrics(const http::ServerRequest& request, http::Response& response) const;
+    asyncio::Task<> debug_tasks(const http::ServerRequest& request, http::Response& response) const;
+    /// Every loop's figures (this loop's alone without join_loops()), in loop order.
+    [[nodiscard]] asyncio::Task<std::vector<LoopFigures>> all_figures(bool with_tasks) const;
     // live.cpp
     asyncio::Task<> events(http::OwnedRequest request, asyncio::Stream& stream);
     asyncio::Task<> websocket(http::OwnedRequest request, asyncio::Stream& stream);
@@ -90,6 +109,14 @@ private:
     asyncio::Event m_live_streams_ended;
     std::uint64_t m_live_clients = 0;
     std::vector<std::function<void(std::string&)>> m_metric_sources;
+    struct CounterSource {
+        std::string name;
+        std::string help;
+        std::function<double()> value;
+    };
+    std::vector<CounterSource> m_counters;
+    std::size_t m_loop_index = 0;
+    GatherFigures m_gather;
     std::vector<AlertState> m_alerts;
 };
 

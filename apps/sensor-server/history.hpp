@@ -6,6 +6,7 @@
 
 #include "reading.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -30,6 +31,18 @@ public:
         return id;
     }
 
+    /// Stores a sample taken elsewhere (another event loop's sampler) with its own id, which
+    /// must be after last_id(). Ids skipped on the way (readings a loop that fell behind dropped)
+    /// stay missing: for_each_after() and find() pass over them.
+    void insert(const Sample& sample) {
+        if (sample.id <= m_last_id) return;
+        const std::uint64_t gap = sample.id - m_last_id - 1;
+        for (std::uint64_t i = 0; i < gap && i < m_ring.size(); ++i) m_ring[(sample.id - 2 - i) % m_ring.size()].id = 0;
+        m_size = static_cast<std::size_t>(std::min<std::uint64_t>(m_ring.size(), m_size + gap + 1));
+        m_last_id = sample.id;
+        m_ring[(sample.id - 1) % m_ring.size()] = sample;
+    }
+
     /// Replaces the history by `samples` (oldest first, ids consecutive and not 0), keeping the
     /// newest capacity() of them with their ids; the next push() gets the id after the last. An
     /// empty span leaves the history as it is. Where ids are not consecutive, only the samples
@@ -45,6 +58,7 @@ public:
         for (std::size_t i = first; i < samples.size(); ++i) push(samples[i].reading);
     }
 
+    /// The span of ids kept (with insert(), some of them may be missing).
     [[nodiscard]] std::size_t size() const noexcept { return m_size; }
     [[nodiscard]] std::size_t capacity() const noexcept { return m_ring.size(); }
     [[nodiscard]] std::uint64_t last_id() const noexcept { return m_last_id; }
@@ -57,14 +71,16 @@ public:
     void for_each_after(std::uint64_t after, Fn fn) const {
         const std::uint64_t first = m_last_id - m_size + 1;
         for (std::uint64_t id = after + 1 > first ? after + 1 : first; id <= m_last_id; ++id) {
-            fn(m_ring[(id - 1) % m_ring.size()]);
+            const Sample& sample = m_ring[(id - 1) % m_ring.size()];
+            if (sample.id == id) fn(sample);  // not a reading skipped by insert()
         }
     }
 
     /// The stored sample with this id, or nullptr if it is not (or no longer) kept.
     [[nodiscard]] const Sample* find(std::uint64_t id) const noexcept {
         if (id == 0 || id > m_last_id || id + m_size <= m_last_id) return nullptr;
-        return &m_ring[(id - 1) % m_ring.size()];
+        const Sample& sample = m_ring[(id - 1) % m_ring.size()];
+        return sample.id == id ? &sample : nullptr;
     }
 
 private:

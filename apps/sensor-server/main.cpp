@@ -11,6 +11,7 @@
 #include "sampler.hpp"
 #include "sensors.hpp"
 #include "tls_setup.hpp"
+#include "worker_loops.hpp"
 
 #include <asyncio/asyncio.hpp>
 
@@ -83,10 +84,51 @@ asyncio::Task<> stop_saving(asyncio::Task<>& saving) {
     }
 }
 
+/// DeviceInfo of every loop: the Linux facts, and the uptime counted from one moment for all of
+/// them (each loop's clock has its own origin).
+DeviceInfo device_info() {
+    DeviceInfo device = linux_device_info();
+    const auto started = std::chrono::steady_clock::now();
+    device.uptime_s = [started] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+    return device;
+}
+
+/// A reading shared with the other loops: the sample and the interval it was taken at.
+SharedReading shared_reading(const Sample& sample, const Sampler& sampler) {
+    SharedReading shared;
+    shared.sample = sample;
+    shared.interval = sampler.interval();
+    return shared;
+}
+
+/// The readings kept so far, oldest first: each other loop starts from a copy.
+std::vector<Sample> kept_readings(const History& history) {
+    std::vector<Sample> kept;
+    history.for_each_after(0, [&kept](const Sample& sample) { kept.push_back(sample); });
+    return kept;
+}
+
+/// Loops 1 to N-1 (--workers N), and what loop 0 shares with them; nothing with one loop.
+struct OtherLoops {
+    LoopGroup group;
+    ReadingBroadcast readings;
+    std::optional<WorkerLoops> workers;
+    explicit OtherLoops(std::size_t loops) : group(loops), readings(loops - 1, kCrossLoopBacklog) {}
+};
+
+/// Stops the other loops and waits, on a thread that is no loop's, until their threads end.
+asyncio::Task<> stop_other_loops(OtherLoops& others) {
+    if (!others.workers) co_return;
+    WorkerLoops* workers = &*others.workers;
+    workers->stop();
+    co_await asyncio::to_thread([workers] { workers->join(); });
+}
+
 asyncio::Task<int> serve(Options options) {
     // The certificates and keys first: a bad file stops the server before anything starts.
     const WebTls web_tls = make_web_tls(options);
     const asyncio::mqtt::OpenStream broker_tls = make_broker_tls(options);
+    const std::size_t loops = resolve_workers(options.workers);
     Sampler sampler(make_sensor(options.sensor),
                     std::chrono::duration_cast<std::chrono::milliseconds>(duration_of(options.interval_s)), options.history);
     // --history-file: a folder that takes no files stops the server here (exit 2); the readings
@@ -102,12 +144,16 @@ asyncio::Task<int> serve(Options options) {
     }
     sampler.sample_once();
     check_alert_quantities(options, sampler.history().latest().reading);
-    App app(options, sampler, linux_device_info());
+    const DeviceInfo device = device_info();
+    App app(options, sampler, device);
     std::optional<Fleet> fleet;
     if (options.fleet) fleet.emplace(options, app, broker_tls);  // its routes, before the server starts
-    http::HttpServer server(app.router(), linux_server_options(options));
+    http::ServerOptions server_settings = linux_server_options(options);
+    // With several loops, each listens on the same port: the kernel spreads connections.
+    server_settings.listen_options.reuse_port = loops > 1;
+    http::HttpServer server(app.router(), server_settings);
     app.attach(server);
-    if (web_tls.append_metrics) app.add_metrics(web_tls.append_metrics);
+    for (const WebTlsCounter& counter : web_tls.counters) app.add_counter(counter.name, counter.help, counter.value);
     try {
         co_await server.start(options.host, options.port, web_tls.listen);
     } catch (const std::system_error& error) {
@@ -117,9 +163,34 @@ asyncio::Task<int> serve(Options options) {
         throw std::invalid_argument("--host '" + options.host +
                                     "' is neither an address of this machine nor a name that resolves to one");
     }
-    std::printf("sensor-server: serving %s://%s:%u/ (sensor %s, every %g s)\n", web_tls.listen ? "https" : "http",
+    std::optional<OtherLoops> others;
+    if (loops > 1) {
+        others.emplace(loops);
+        OtherLoops& shared = *others;
+        app.add_counter(kDroppedReadingsMetric, kDroppedReadingsHelp, [] { return 0.0; });
+        app.join_loops(0, [&shared](bool with_tasks) { return shared.group.gather(0, with_tasks); });
+        // Before the sampler runs: the other loops start from the readings so far and get every
+        // later one through their mailboxes, which exist from now on.
+        sampler.on_stored([&shared, &sampler](const Sample& sample) { shared.readings.publish(shared_reading(sample, sampler)); });
+        shared.workers.emplace(options, server.port(), server_settings, device, shared.group, shared.readings,
+                               kept_readings(sampler.history()));
+        std::exception_ptr failed;
+        try {
+            co_await shared.workers->wait_until_listening();
+        } catch (...) {
+            failed = std::current_exception();
+        }
+        if (failed) {
+            server.close();
+            co_await stop_other_loops(shared);
+            std::rethrow_exception(failed);
+        }
+    }
+    std::printf("sensor-server: serving %s://%s:%u/ (sensor %s, every %g s", web_tls.listen ? "https" : "http",
                 options.host.find(':') != std::string::npos ? ("[" + options.host + "]").c_str() : options.host.c_str(),
                 server.port(), std::string(sampler.sensor().name()).c_str(), options.interval_s);
+    if (loops > 1) std::printf(", %zu event loops", loops);
+    std::printf(")\n");
     std::fflush(stdout);
 
     asyncio::Task<> sampling = asyncio::create_task(sampler.run(), "sampler");
@@ -148,9 +219,18 @@ asyncio::Task<int> serve(Options options) {
         if (fleet) fleet->end_live_streams();
         server.close();
     };
-    asyncio::add_signal_handler(SIGINT, shut_down);
-    asyncio::add_signal_handler(SIGTERM, shut_down);
+    if (others) {
+        // Loop 0 stops as the others do: through the group, whichever loop asks first.
+        LoopGroup& group = others->group;
+        group.attach(0, asyncio::get_event_loop(), [&app](bool with_tasks) { return app.figures(with_tasks); }, shut_down);
+        asyncio::add_signal_handler(SIGINT, [&group] { group.stop_all(); });
+        asyncio::add_signal_handler(SIGTERM, [&group] { group.stop_all(); });
+    } else {
+        asyncio::add_signal_handler(SIGINT, shut_down);
+        asyncio::add_signal_handler(SIGTERM, shut_down);
+    }
     co_await server.wait_closed();
+    if (others) others->group.detach(0);
     if (publishing) {
         co_await stop_task(*publishing);
         co_await publisher->stop();
@@ -160,12 +240,18 @@ asyncio::Task<int> serve(Options options) {
         co_await fleet->stop();
     }
     sampling.cancel();
+    sampler.on_stored(nullptr);
     if (saving) {  // the last write, once no reading can come
         history_file->stop();
         co_await stop_saving(*saving);
     }
+    bool other_loop_failed = false;
+    if (others) {
+        co_await stop_other_loops(*others);
+        other_loop_failed = others->workers->failed();
+    }
     std::printf("sensor-server: stopped\n");
-    co_return 0;
+    co_return other_loop_failed ? 1 : 0;
 }
 
 }  // namespace

@@ -77,6 +77,12 @@ Options:
                          several CAs in it if the brokers differ). The broker's name is
                          checked too: give the name its certificate carries, not an
                          address
+  --workers N|auto       event loops serving, each on a thread of its own with its own
+                         listener on the same host:port (SO_REUSEPORT: the kernel spreads
+                         connections across them); auto: one per core (default 1, at most
+                         256). The sensor is read once, on the first loop, and every
+                         reading reaches every loop; MQTT, --fleet and --history-file run
+                         on the first loop; /metrics and /debug/tasks cover every loop
   --version              print the server's version and exit
   --help                 show this text
 )";
@@ -183,6 +189,19 @@ const std::map<std::string, Setter, std::less<>>& setters() {
              o.mqtt_topic = v;
          }},
         {"--fleet", [](Options& o, const std::string& v) { o.fleet = parse_broker_url("--fleet", v); }},
+        {"--workers", [](Options& o, const std::string& v) {
+             if (v == "auto") {
+                 o.workers = 0;
+                 return;
+             }
+             std::size_t value = 0;
+             const auto [end, error] = std::from_chars(v.data(), v.data() + v.size(), value);
+             if (v.empty() || error != std::errc{} || end != v.data() + v.size() || value < 1 || value > kMaxWorkers) {
+                 throw std::invalid_argument("--workers needs a number of event loops from 1 to " +
+                                             std::to_string(kMaxWorkers) + ", or auto (one per core), got '" + v + "'");
+             }
+             o.workers = value;
+         }},
         {"--tls-cert", [](Options& o, const std::string& v) { o.tls_cert = file_name("--tls-cert", v); }},
         {"--tls-key", [](Options& o, const std::string& v) { o.tls_key = file_name("--tls-key", v); }},
         {"--mqtt-cafile", [](Options& o, const std::string& v) { o.mqtt_cafile = file_name("--mqtt-cafile", v); }},

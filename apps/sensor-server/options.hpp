@@ -38,6 +38,9 @@ struct AlertRule {
 /// Parses "temperature_c>30"; std::invalid_argument with a message for people otherwise.
 [[nodiscard]] AlertRule parse_alert(std::string_view text);
 
+/// The most event loops --workers may ask for (a thread each).
+inline constexpr std::size_t kMaxWorkers = 256;
+
 struct Options {
     std::string host = "127.0.0.1";  ///< only this machine, unless --host says otherwise
     std::uint16_t port = 8080;
@@ -78,6 +81,10 @@ struct Options {
     /// --mqtt-cafile: the PEM CA certificates an mqtts:// broker (--mqtt or --fleet) must chain
     /// to; required by mqtts://, refused without it.
     std::string mqtt_cafile;
+    /// --workers: event loops serving, each on a thread of its own with its own SO_REUSEPORT
+    /// listener on host:port (1: one loop, no threads). 0 stands for --workers auto, one per
+    /// core, which the Linux main turns into a number (a board has one loop).
+    std::size_t workers = 1;
 };
 
 /// Parses mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (HOST may be [IPv6]; the default port is

@@ -24,7 +24,16 @@ Sampler::Sampler(std::unique_ptr<SensorSource> sensor, std::chrono::milliseconds
 void Sampler::store(const Reading& reading) {
     if (m_on_sample) m_on_sample(reading);
     const std::uint64_t id = m_history.push(reading);
-    m_topic.publish(Sample{id, reading});
+    const Sample sample{id, reading};
+    if (m_on_stored) m_on_stored(sample);
+    m_topic.publish(sample);
+}
+
+void Sampler::store_copy(const Sample& sample) {
+    if (sample.id <= m_history.last_id()) return;  // never older than what is kept
+    if (m_on_sample) m_on_sample(sample.reading);
+    m_history.insert(sample);
+    m_topic.publish(sample);
 }
 
 void Sampler::sample_once() { store(m_sensor->read()); }

@@ -40,6 +40,13 @@ public:
     [[nodiscard]] std::uint64_t read_errors() const noexcept { return m_read_errors; }
     /// Calls `fn` with every reading stored from now on (before it is published); empty: none.
     void on_sample(std::function<void(const Reading&)> fn) { m_on_sample = std::move(fn); }
+    /// Calls `fn` with every sample this sampler takes from now on, with its id, once it is kept
+    /// (the cross-loop broadcast of sensor-server --workers); empty: none.
+    void on_stored(std::function<void(const Sample&)> fn) { m_on_stored = std::move(fn); }
+    /// Stores a sample another event loop's sampler took, with its id (History::insert), and
+    /// publishes it to this loop's subscribers, as if it had been taken here. A sampler fed this
+    /// way is never run(): it is one loop's copy of the readings (sensor-server --workers).
+    void store_copy(const Sample& sample);
 
 private:
     void store(const Reading& reading);
@@ -53,6 +60,7 @@ private:
     asyncio::Topic<Sample> m_topic;
     std::uint64_t m_read_errors = 0;
     std::function<void(const Reading&)> m_on_sample;
+    std::function<void(const Sample&)> m_on_stored;
 };
 
 }  // namespace sensor_server

@@ -61,7 +61,9 @@ set(SENSOR_SERVER_LINUX_SOURCES
   ${SENSOR_SERVER_DIR}/mqtt_publisher.cpp
   ${SENSOR_SERVER_DIR}/linux_device.cpp
   ${SENSOR_SERVER_DIR}/linux_sensor.cpp
-  ${SENSOR_SERVER_DIR}/network_info.cpp)
+  ${SENSOR_SERVER_DIR}/loop_group.cpp
+  ${SENSOR_SERVER_DIR}/network_info.cpp
+  ${SENSOR_SERVER_DIR}/worker_loops.cpp)
 set(SENSOR_SERVER_LINUX_MAIN ${SENSOR_SERVER_DIR}/main.cpp)
 
 # The dashboard's files, compiled into the core by sensor_server_embed_assets().

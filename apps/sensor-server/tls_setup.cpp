@@ -3,8 +3,6 @@
 #include <stdexcept>
 
 #if SENSOR_SERVER_HAS_TLS
-#include "metrics_text.hpp"
-
 #include <asyncio/io/tls.hpp>
 #include <asyncio/mqtt/tls.hpp>
 #endif
@@ -37,17 +35,6 @@ asyncio::ServerTls load_server_tls(const Options& options) {
     }
 }
 
-void append_tls_metrics(std::string& out, const asyncio::TlsServerStats& stats) {
-    append_metric_family(out, "tls_handshakes_total", "counter", "TLS handshakes completed (HTTPS and WSS clients).");
-    append_metric_sample(out, "tls_handshakes_total", static_cast<double>(stats.handshakes));
-    append_metric_family(out, "tls_failed_handshakes_total", "counter",
-                         "Connections closed because their TLS handshake failed (plain HTTP, bad clients).");
-    append_metric_sample(out, "tls_failed_handshakes_total", static_cast<double>(stats.failed_handshakes));
-    append_metric_family(out, "tls_timed_out_handshakes_total", "counter",
-                         "Connections closed because their TLS handshake took too long.");
-    append_metric_sample(out, "tls_timed_out_handshakes_total", static_cast<double>(stats.timed_out_handshakes));
-}
-
 }  // namespace
 
 WebTls make_web_tls(const Options& options) {
@@ -55,10 +42,18 @@ WebTls make_web_tls(const Options& options) {
     const asyncio::ServerTls tls = load_server_tls(options);
     WebTls web;
     // Not coroutines: each call returns start_server()'s Task, which holds its own copies.
-    web.listen = [tls](asyncio::Server::Callback handler, std::string host, std::uint16_t port) {
-        return asyncio::start_server(std::move(handler), std::move(host), port, tls);
+    web.listen = [tls](asyncio::Server::Callback handler, std::string host, std::uint16_t port,
+                       asyncio::ListenOptions listen) {
+        return asyncio::start_server(std::move(handler), std::move(host), port, tls, listen);
     };
-    web.append_metrics = [tls](std::string& out) { append_tls_metrics(out, tls.stats()); };
+    web.counters.push_back(WebTlsCounter{"tls_handshakes_total", "TLS handshakes completed (HTTPS and WSS clients).",
+                                         [tls] { return static_cast<double>(tls.stats().handshakes); }});
+    web.counters.push_back(WebTlsCounter{"tls_failed_handshakes_total",
+                                         "Connections closed because their TLS handshake failed (plain HTTP, bad clients).",
+                                         [tls] { return static_cast<double>(tls.stats().failed_handshakes); }});
+    web.counters.push_back(WebTlsCounter{"tls_timed_out_handshakes_total",
+                                         "Connections closed because their TLS handshake took too long.",
+                                         [tls] { return static_cast<double>(tls.stats().timed_out_handshakes); }});
     return web;
 }
 

@@ -11,18 +11,27 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace sensor_server {
+
+/// A counter TLS adds to /metrics (App::add_counter: summed over every loop's server).
+struct WebTlsCounter {
+    std::string name;
+    std::string help;
+    std::function<double()> value;  ///< read on the loop's thread whose WebTls it is
+};
 
 /// How the web server listens, and what TLS adds to /metrics.
 struct WebTls {
     /// For HttpServer::start(): TLS on every connection; empty for plain HTTP.
     asyncio::http::HttpServer::Listen listen;
-    /// Appends the handshake counters (Prometheus text); empty for plain HTTP.
-    std::function<void(std::string&)> append_metrics;
+    /// The handshake counters; none for plain HTTP.
+    std::vector<WebTlsCounter> counters;
 };
 
-/// From --tls-cert and --tls-key (empty WebTls without them). Reads and checks both files now:
+/// From --tls-cert and --tls-key (empty WebTls without them); a WebTls is used on one loop's
+/// thread only (each loop of --workers makes its own). Reads and checks both files now:
 /// std::runtime_error naming the flag and the file that cannot be read or does not parse, or a
 /// key that does not belong to the certificate.
 [[nodiscard]] WebTls make_web_tls(const Options& options);

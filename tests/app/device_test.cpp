@@ -8,6 +8,8 @@
 #include "sensors.hpp"
 #include "version.hpp"
 
+#include <asyncio/core/task.hpp>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -46,7 +48,7 @@ struct Fixture {
     http::Response get(std::string_view path) const {
         const http::Router::Match match = app->router().match("GET", path);
         http::Response response;
-        if (match.handler == nullptr) {
+        if (match.handler == nullptr && match.async_handler == nullptr) {
             ADD_FAILURE() << "no GET handler for " << path;
             return response;
         }
@@ -54,7 +56,12 @@ struct Fixture {
         request.method = "GET";
         request.target = path;
         request.path = path;
-        (*match.handler)(request, response);
+        if (match.handler != nullptr) {
+            (*match.handler)(request, response);
+        } else {
+            // /metrics and /debug/tasks are coroutines: they may wait for other loops' figures.
+            asyncio::run((*match.async_handler)(request, response));
+        }
         return response;
     }
 
