@@ -196,9 +196,11 @@ class WorkersFlag(unittest.TestCase):
 @unittest.skipUnless(OPENSSL, "openssl is needed to make the test certificates")
 class WorkersOverTls(unittest.TestCase):
     def setUp(self):
-        if test_tls.CERTS is None:
-            test_tls.setUpModule()
-            self.addCleanup(test_tls.tearDownModule)
+        # Certificates of its own: test_tls's module fixture may have come and gone already.
+        certificates = test_tls.Certificates()
+        earlier, test_tls.CERTS = test_tls.CERTS, certificates
+        self.addCleanup(certificates.close)
+        self.addCleanup(setattr, test_tls, "CERTS", earlier)
 
     def test_https_is_served_by_every_loop(self):
         srv = HttpsServer("--workers", "2").start()
