@@ -8,7 +8,7 @@ PORT       ?= 8080
 CMAKE_FLAGS ?=
 CTEST_ARGS ?=
 
-.PHONY: all build run test test-asan test-poll soak bench fuzz embedded-test device-build device-run install-check docs clean
+.PHONY: all build run test test-asan test-poll test-uring soak bench fuzz embedded-test device-build device-run install-check docs clean
 
 all: build
 
@@ -38,6 +38,12 @@ soak:
 ## The same suite on the portable poll() back-end.
 test-poll:
 	$(MAKE) test BUILD=build-poll CMAKE_FLAGS="-DASYNCIO_POLLER=poll -DASYNCIO_BUILD_BENCH=OFF -DASYNCIO_BUILD_EXAMPLES=OFF"
+
+## The whole suite with every loop on the io_uring back-end (the same build as `make test`;
+## the environment variable picks the back-end, and a test fails if the loops are not on it).
+test-uring: build
+	@scripts/deps.sh test
+	ASYNCIO_POLLER=uring ctest --test-dir $(BUILD) --output-on-failure --timeout 900 $(CTEST_ARGS)
 
 ## Micro-benchmarks and the HTTP comparison (see bench/RESULTS.md).
 bench: build

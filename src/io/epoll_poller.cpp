@@ -1,6 +1,6 @@
 // The Linux back-end: epoll, edge-triggered, each descriptor registered once; an eventfd wakes
 // the loop from other threads.
-#include <asyncio/io/poller.hpp>
+#include "edge_triggered_poller.hpp"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -9,20 +9,17 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <ctime>
 #include <system_error>
 
 namespace asyncio::detail {
 
+static_assert(EPOLLIN == POLLIN && EPOLLOUT == POLLOUT && EPOLLERR == POLLERR && EPOLLHUP == POLLHUP &&
+                  EPOLLRDHUP == POLLRDHUP,
+              "deliver() reads epoll's event bits as poll()'s");
+
 namespace {
 
 [[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::system_category(), call); }
-
-TimePoint monotonic_now() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return TimePoint(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
-}
 
 int timeout_ms(std::optional<Duration> timeout) {
     if (!timeout) return -1;
@@ -31,13 +28,16 @@ int timeout_ms(std::optional<Duration> timeout) {
     return ms > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(ms);
 }
 
-class EpollPoller final : public Poller {
+class EpollPoller final : public EdgeTriggeredPoller {
 public:
     EpollPoller() {
         m_epoll = epoll_create1(EPOLL_CLOEXEC);
         if (m_epoll < 0) throw_errno("epoll_create1");
         m_wakeup = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (m_wakeup < 0) throw_errno("eventfd");
+        if (m_wakeup < 0) {
+            close(m_epoll);
+            throw_errno("eventfd");
+        }
         epoll_event event{};
         event.events = EPOLLIN;
         event.data.ptr = nullptr;  // nullptr marks the wake-up descriptor
@@ -49,7 +49,7 @@ public:
         close(m_epoll);
     }
 
-    TimePoint now() noexcept override { return monotonic_now(); }
+    const char* name() const noexcept override { return "epoll"; }
 
     void wait(std::optional<Duration> timeout) override {
         std::array<epoll_event, 256> events;
@@ -62,14 +62,9 @@ public:
             auto* handle = static_cast<IoHandle*>(events[i].data.ptr);
             if (handle == nullptr) {
                 drain_wakeup();
-                continue;
+            } else {
+                deliver(*handle, events[i].events);
             }
-            const std::uint32_t flags = events[i].events;
-            const bool failed = (flags & EPOLLERR) != 0;
-            const bool hung_up = (flags & EPOLLHUP) != 0;
-            const bool read_closed = hung_up || (flags & EPOLLRDHUP) != 0;
-            handle->on_events(failed || read_closed || (flags & EPOLLIN) != 0,
-                              failed || hung_up || (flags & EPOLLOUT) != 0, read_closed, hung_up);
         }
     }
 
@@ -78,11 +73,9 @@ public:
         [[maybe_unused]] auto written = ::write(m_wakeup, &one, sizeof one);
     }
 
-    bool has_pending_io() const noexcept override { return m_waiting_handles > 0; }
-
     void register_descriptor(IoHandle& handle) override {
         epoll_event event{};
-        event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        event.events = kWatchedEvents | EPOLLET;
         event.data.ptr = &handle;
         if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, handle.fd(), &event) < 0) throw_errno("epoll_ctl");
         m_registered.push_back(handle);
@@ -92,23 +85,7 @@ public:
         // Closing the descriptor would remove it too, but not while a dup() of it lives.
         epoll_event event{};
         epoll_ctl(m_epoll, EPOLL_CTL_DEL, handle.fd(), &event);
-        forget(handle);
-        if (is_waiting(handle)) {
-            stop_waiting(handle);
-            --m_waiting_handles;
-        }
-    }
-
-    void update_interest(IoHandle& handle) noexcept override {
-        // Edge-triggered: interest never changes. Only count waiters, to tell idle from deadlock.
-        const bool waits = handle.has_waiters();
-        if (waits && !is_waiting(handle)) {
-            m_waiting.push_back(handle);
-            ++m_waiting_handles;
-        } else if (!waits && is_waiting(handle)) {
-            stop_waiting(handle);
-            --m_waiting_handles;
-        }
+        forget_handle(handle);
     }
 
 private:
@@ -119,15 +96,10 @@ private:
 
     int m_epoll = -1;
     int m_wakeup = -1;
-    WaitingList m_waiting;      ///< handles a task waits on
-    RegistryList m_registered;  ///< every handle registered (told when the poller goes)
-    std::size_t m_waiting_handles = 0;
 };
 
 }  // namespace
 
-}  // namespace asyncio::detail
+std::unique_ptr<Poller> make_epoll_poller() { return std::make_unique<EpollPoller>(); }
 
-std::unique_ptr<asyncio::Platform> asyncio::make_default_platform() {
-    return std::make_unique<detail::EpollPoller>();
-}
+}  // namespace asyncio::detail

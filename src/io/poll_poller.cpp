@@ -41,6 +41,8 @@ public:
         ::close(m_wakeup);
     }
 
+    const char* name() const noexcept override { return "poll"; }
+
     TimePoint now() noexcept override { return poll_port::now(); }
 
     void wait(std::optional<Duration> timeout) override {

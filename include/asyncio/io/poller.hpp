@@ -1,8 +1,11 @@
 #pragma once
-// The poller: the Platform of a hosted system. It sleeps in epoll_wait() or poll() and wakes the
-// tasks whose sockets became ready. One interface, two back-ends with the same member names
-// (Asio's reactors do the same); the back-end is chosen once, at build time
-// (CMake option ASYNCIO_POLLER=epoll|poll).
+// The poller: the Platform of a hosted system. It sleeps in epoll_wait(), io_uring_enter() or
+// poll() and wakes the tasks whose sockets became ready. One interface, several back-ends with the
+// same member names (Asio's reactors do the same): epoll and io_uring (Linux), poll() (portable)
+// and lwIP's raw API (boards). The back-end is chosen at build time (CMake option
+// ASYNCIO_POLLER=epoll|uring|poll); a Linux build with liburing has both epoll and io_uring, and
+// the environment variable ASYNCIO_POLLER=epoll|uring, read when a loop starts, picks one. Where
+// the kernel refuses io_uring, the loop runs on epoll (src/io/default_platform_linux.cpp).
 //
 // Readiness is remembered per descriptor: an operation first tries the system call, and waits
 // only after EAGAIN. With epoll a descriptor is registered once, edge-triggered, and never
@@ -100,6 +103,7 @@ public:
 
 private:
     friend class IoWait;
+    friend class Poller;
     void interest_changed() noexcept;
     static void wake_all(IntrusiveList<IoWait>& waiters) noexcept;
 
@@ -109,6 +113,7 @@ private:
     bool m_writable = true;
     bool m_read_closed = false;   ///< the peer hung up its sending side (sticky)
     bool m_write_closed = false;  ///< the connection is gone both ways (sticky)
+    std::uint32_t m_backend_slot = 0;  ///< the back-end's own index of this handle (io_uring's)
     IntrusiveList<IoWait> m_readers;
     IntrusiveList<IoWait> m_writers;
 };
@@ -127,6 +132,9 @@ public:
     /// (a VirtualClock, say). Asks Platform::as_poller(): no RTTI needed.
     static Poller& current();
 
+    /// The back-end's name: "epoll", "uring", "poll" or "lwip" (logs, tests, /debug pages).
+    [[nodiscard]] virtual const char* name() const noexcept = 0;
+
     Poller* as_poller() noexcept final { return this; }
 
 protected:
@@ -137,6 +145,9 @@ protected:
     }
     static void stop_waiting(IoHandle& handle) noexcept { static_cast<TaggedHook<PollerWaitingTag>&>(handle).unlink(); }
     static void forget(IoHandle& handle) noexcept { static_cast<TaggedHook<PollerRegistryTag>&>(handle).unlink(); }
+    /// A back-end that keeps its handles in a table of its own stores the index here.
+    static std::uint32_t slot_of(const IoHandle& handle) noexcept { return handle.m_backend_slot; }
+    static void set_slot(IoHandle& handle, std::uint32_t slot) noexcept { handle.m_backend_slot = slot; }
     /// For back-ends that watch only the handles somebody waits on (update_interest()): keeps
     /// `handle` in `waiting` exactly while a task waits on it.
     static void track_waiting(WaitingList& waiting, IoHandle& handle) noexcept {

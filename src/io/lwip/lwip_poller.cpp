@@ -26,6 +26,8 @@ public:
         detach_all(m_registered);
     }
 
+    const char* name() const noexcept override { return "lwip"; }
+
     TimePoint now() noexcept override { return m_idle->now(); }
 
     /// Runs lwIP; sleeps only if none of its callbacks made a task ready, and no longer than

@@ -1,0 +1,286 @@
+// The io_uring back-end (Linux 5.13 or later, liburing). Readiness as the epoll back-end learns
+// it, with one multishot poll per descriptor instead of an epoll registration; what io_uring adds
+// is batching: registrations and re-arms are queued in the submission ring and go to the kernel
+// with the wait itself, so a loop pass costs one io_uring_enter however many sockets were opened
+// in it, where epoll pays one epoll_ctl each.
+//
+// A completion names its descriptor by a token (slot index and generation), not by the IoHandle's
+// address: a poll's last completion can arrive after its handle is gone, and a new handle may have
+// taken the same address by then. A slot is reused only after that last completion.
+#include "edge_triggered_poller.hpp"
+
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <system_error>
+#include <vector>
+
+namespace asyncio::detail {
+
+namespace {
+
+[[noreturn]] void throw_code(int error, const char* what) {
+    throw std::system_error(error, std::system_category(), what);
+}
+
+/// Submission entries: registrations and re-arms of one loop pass (more are submitted early).
+constexpr unsigned kSubmissionEntries = 1024;
+/// Completion entries: readiness events of one pass. More are kept by the kernel (NODROP) and
+/// cost a second pass, not a lost event.
+constexpr unsigned kCompletionEntries = 8192;
+
+constexpr std::uint64_t kWakeupToken = ~std::uint64_t{0};
+/// Completions nobody waits for: of poll removals, and of the start-up check's poll.
+constexpr std::uint64_t kIgnoredToken = kWakeupToken - 1;
+
+/// The ring, released however the constructor ends.
+struct Ring {
+    io_uring ring{};
+    Ring() {
+        io_uring_params params{};
+        params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN;  // no interrupts: the loop reaps
+        params.cq_entries = kCompletionEntries;
+        int result = io_uring_queue_init_params(kSubmissionEntries, &ring, &params);
+        if (result == -EINVAL) {  // before Linux 5.19: without COOP_TASKRUN
+            params = {};
+            params.flags = IORING_SETUP_CQSIZE;
+            params.cq_entries = kCompletionEntries;
+            result = io_uring_queue_init_params(kSubmissionEntries, &ring, &params);
+        }
+        if (result < 0) throw_code(-result, "io_uring_setup");
+        // EXT_ARG: a wait with a time-out is one system call; NODROP: no completion is lost.
+        if ((params.features & IORING_FEAT_EXT_ARG) == 0 || (params.features & IORING_FEAT_NODROP) == 0) {
+            io_uring_queue_exit(&ring);
+            throw_code(ENOSYS, "io_uring: the kernel is older than 5.11");
+        }
+    }
+    ~Ring() { io_uring_queue_exit(&ring); }
+    Ring(const Ring&) = delete;
+    Ring& operator=(const Ring&) = delete;
+};
+
+struct EventDescriptor {
+    int fd;
+    explicit EventDescriptor(int flags) : fd(eventfd(0, flags | EFD_CLOEXEC)) {
+        if (fd < 0) throw_code(errno, "eventfd");
+    }
+    ~EventDescriptor() { close(fd); }
+    EventDescriptor(const EventDescriptor&) = delete;
+    EventDescriptor& operator=(const EventDescriptor&) = delete;
+};
+
+class UringPoller final : public EdgeTriggeredPoller {
+public:
+    UringPoller() {
+        check_multishot_poll();
+        arm_wakeup();
+    }
+    ~UringPoller() override { detach_all(m_registered); }
+
+    const char* name() const noexcept override { return "uring"; }
+
+    void wait(std::optional<Duration> timeout) override {
+        io_uring_cqe* first = nullptr;
+        int result = 0;
+        if (timeout && *timeout <= Duration::zero()) {
+            result = io_uring_submit(&m_ring.ring);  // no system call when nothing is queued
+        } else {
+            __kernel_timespec limit = to_timespec(timeout.value_or(Duration::zero()));
+            result = io_uring_submit_and_wait_timeout(&m_ring.ring, &first, 1, timeout ? &limit : nullptr, nullptr);
+        }
+        if (result < 0 && result != -ETIME && result != -EINTR && result != -EBUSY) {
+            throw_code(-result, "io_uring_enter");
+        }
+        reap_completions();
+    }
+
+    void wake() noexcept override {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto written = ::write(m_wakeup.fd, &one, sizeof one);
+    }
+
+    void register_descriptor(IoHandle& handle) override {
+        const std::uint32_t index = take_slot();
+        Slot& slot = m_slots[index];
+        slot.handle = &handle;
+        set_slot(handle, index);
+        m_registered.push_back(handle);
+        arm_slot(index);
+    }
+
+    void deregister_descriptor(IoHandle& handle) noexcept override {
+        forget_handle(handle);
+        const std::uint32_t index = slot_of(handle);
+        Slot& slot = m_slots[index];
+        slot.handle = nullptr;
+        if (!slot.armed) {
+            m_free_slots.push_back(index);
+            return;
+        }
+        // The armed poll holds a reference to the socket: until it is removed, closing the
+        // descriptor would neither send the FIN nor free the port. So the removal goes now.
+        remove_poll(index);
+        [[maybe_unused]] const int submitted = io_uring_submit(&m_ring.ring);
+    }
+
+private:
+    /// A descriptor's place in the table; `armed` while its multishot poll may still complete.
+    struct Slot {
+        IoHandle* handle = nullptr;  ///< null once deregistered
+        std::uint32_t generation = 0;
+        bool armed = false;
+    };
+
+    static __kernel_timespec to_timespec(Duration timeout) noexcept {
+        constexpr auto kLongest = std::chrono::hours(24 * 365);  // "forever" in practice
+        const Duration clamped = timeout > kLongest ? std::chrono::duration_cast<Duration>(kLongest) : timeout;
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(clamped);
+        __kernel_timespec result{};
+        result.tv_sec = seconds.count();
+        result.tv_nsec = (clamped - seconds).count();
+        return result;
+    }
+
+    std::uint64_t token_of(std::uint32_t index) const noexcept {
+        return (std::uint64_t{m_slots[index].generation} << 32) | index;
+    }
+
+    std::uint32_t take_slot() {
+        std::uint32_t index = 0;
+        if (m_free_slots.empty()) {
+            index = static_cast<std::uint32_t>(m_slots.size());
+            m_slots.emplace_back();
+        } else {
+            index = m_free_slots.back();
+            m_free_slots.pop_back();
+        }
+        ++m_slots[index].generation;
+        return index;
+    }
+
+    /// A free submission entry, submitting what is queued if the ring is full; null only if the
+    /// kernel takes nothing now (its completion backlog is full).
+    io_uring_sqe* next_sqe() noexcept {
+        io_uring_sqe* sqe = io_uring_get_sqe(&m_ring.ring);
+        if (sqe == nullptr) {
+            [[maybe_unused]] const int submitted = io_uring_submit(&m_ring.ring);
+            sqe = io_uring_get_sqe(&m_ring.ring);
+        }
+        return sqe;
+    }
+
+    io_uring_sqe& sqe_or_throw() {
+        io_uring_sqe* sqe = next_sqe();
+        if (sqe == nullptr) throw_code(EBUSY, "io_uring: submission ring full");
+        return *sqe;
+    }
+
+    void arm(int fd, std::uint64_t token) {
+        io_uring_sqe& sqe = sqe_or_throw();
+        io_uring_prep_poll_multishot(&sqe, fd, kWatchedEvents);
+        io_uring_sqe_set_data64(&sqe, token);
+    }
+
+    /// The wake-up is a read of the eventfd, not a poll: it completes once with every wake()
+    /// so far and empties the counter as it does, so a burst of wakes ends one wait only (a
+    /// poll would complete once per wake the kernel saw, and the next wait would not sleep).
+    void arm_wakeup() {
+        io_uring_sqe& sqe = sqe_or_throw();
+        io_uring_prep_read(&sqe, m_wakeup.fd, &m_wakes, sizeof m_wakes, 0);
+        io_uring_sqe_set_data64(&sqe, kWakeupToken);
+    }
+
+    void arm_slot(std::uint32_t index) {
+        arm(m_slots[index].handle->fd(), token_of(index));
+        m_slots[index].armed = true;
+    }
+
+    void remove_poll(std::uint32_t index) noexcept {
+        // If no entry is free, the poll stays; its next completion finds the slot dead and
+        // asks again (reap_completions()).
+        if (io_uring_sqe* sqe = next_sqe()) {
+            io_uring_prep_poll_remove(sqe, token_of(index));
+            io_uring_sqe_set_data64(sqe, kIgnoredToken);
+        }
+    }
+
+    /// The kernel must post multishot poll completions (Linux 5.13): tried once on an eventfd
+    /// of its own, before the loop relies on it.
+    void check_multishot_poll() {
+        const EventDescriptor probe(EFD_NONBLOCK);
+        arm(probe.fd, kIgnoredToken);
+        const std::uint64_t one = 1;
+        if (::write(probe.fd, &one, sizeof one) < 0) throw_code(errno, "eventfd");
+        const int result = io_uring_submit_and_wait(&m_ring.ring, 1);
+        if (result < 0) throw_code(-result, "io_uring_enter");
+        io_uring_cqe* cqe = nullptr;
+        if (io_uring_peek_cqe(&m_ring.ring, &cqe) != 0) throw_code(EIO, "io_uring: no completion");
+        const bool works = cqe->res > 0 && (cqe->flags & IORING_CQE_F_MORE) != 0;
+        const int error = cqe->res < 0 ? -cqe->res : EOPNOTSUPP;
+        io_uring_cqe_seen(&m_ring.ring, cqe);
+        if (!works) throw_code(error, "io_uring: multishot poll");
+        io_uring_sqe& removal = sqe_or_throw();
+        io_uring_prep_poll_remove(&removal, kIgnoredToken);
+        io_uring_sqe_set_data64(&removal, kIgnoredToken);
+        io_uring_submit(&m_ring.ring);  // before the probe's descriptor is closed
+    }
+
+    void reap_completions() {
+        std::array<io_uring_cqe*, 256> batch;
+        for (;;) {
+            const unsigned count = io_uring_peek_batch_cqe(&m_ring.ring, batch.data(), batch.size());
+            if (count == 0) return;
+            for (unsigned i = 0; i < count; ++i) complete(*batch[i]);
+            io_uring_cq_advance(&m_ring.ring, count);
+        }
+    }
+
+    void complete(const io_uring_cqe& cqe) {
+        const std::uint64_t token = io_uring_cqe_get_data64(&cqe);
+        const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+        if (token == kIgnoredToken) return;
+        if (token == kWakeupToken) {
+            arm_wakeup();
+            return;
+        }
+        const auto index = static_cast<std::uint32_t>(token);
+        Slot& slot = m_slots[index];
+        if (slot.generation != static_cast<std::uint32_t>(token >> 32)) return;  // an older poll's
+        if (!more) slot.armed = false;
+        if (slot.handle == nullptr) {  // deregistered: its poll is going, or gone with this one
+            if (!more) {
+                m_free_slots.push_back(index);
+            } else {
+                remove_poll(index);
+            }
+            return;
+        }
+        IoHandle& handle = *slot.handle;
+        if (cqe.res < 0) {
+            // The socket refused the poll (it never does for a socket we own): both directions
+            // are reported ready, so that the owner's next system call meets the error itself.
+            deliver(handle, POLLERR);
+            return;
+        }
+        // Without an error a poll ends only when the kernel drops it (a completion backlog):
+        // it is armed again.
+        if (!more) arm_slot(index);
+        deliver(handle, static_cast<std::uint32_t>(cqe.res));
+    }
+
+    std::uint64_t m_wakes = 0;  ///< the wake-up read's buffer: declared first, it outlives the ring
+    Ring m_ring;
+    EventDescriptor m_wakeup{0};  ///< blocking: io_uring waits on the read itself
+    std::vector<Slot> m_slots;
+    std::vector<std::uint32_t> m_free_slots;
+};
+
+}  // namespace
+
+std::unique_ptr<Poller> make_uring_poller() { return std::make_unique<UringPoller>(); }
+
+}  // namespace asyncio::detail
