@@ -295,8 +295,9 @@ LoopFigures App::figures(bool with_tasks) const {
 asyncio::Task<std::vector<LoopFigures>> App::all_figures(bool with_tasks) const {
     std::vector<LoopFigures> loops;
     if (m_gather) loops = co_await m_gather(with_tasks);  // the other loops'
-    loops.push_back(figures(with_tasks));
-    std::sort(loops.begin(), loops.end(), [](const LoopFigures& a, const LoopFigures& b) { return a.index < b.index; });
+    // The others come in loop order: this loop's own goes in its place among them.
+    auto place = std::find_if(loops.begin(), loops.end(), [this](const LoopFigures& other) { return other.index > m_loop_index; });
+    loops.insert(place, figures(with_tasks));
     co_return loops;
 }
 
