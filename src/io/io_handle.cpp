@@ -2,6 +2,7 @@
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/loop.hpp>
 
+#include <cerrno>
 #include <utility>
 
 namespace asyncio::detail {
@@ -65,6 +66,21 @@ detail::CancelAction IoWait::cancel_wait() noexcept {
     }
     return detail::CancelAction::wake_now;
 }
+
+bool IoHandle::sends_in_background() const noexcept { return m_poller != nullptr && m_poller->sends_in_background(); }
+
+// A released handle has no slot in its poller any more (another handle may have it): nothing is
+// in flight for it, whatever the back-end still does with its last buffer.
+int IoHandle::send_in_background(std::string& data, std::size_t offset) noexcept {
+    return m_poller == nullptr || m_fd < 0 ? EBADF : m_poller->send_in_background(*this, data, offset);
+}
+
+BackgroundSend IoHandle::background_send() const noexcept {
+    return m_poller == nullptr || m_fd < 0 ? BackgroundSend{} : m_poller->background_send(*this);
+}
+
+int Poller::send_in_background(IoHandle&, std::string&, std::size_t) noexcept { return EOPNOTSUPP; }
+BackgroundSend Poller::background_send(const IoHandle&) const noexcept { return {}; }
 
 Poller& Poller::current() {
     Poller* poller = get_event_loop().platform().as_poller();

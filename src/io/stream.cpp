@@ -44,6 +44,9 @@ constexpr std::size_t kKeepReceiveCapacity = 0;  // a board: every emptied buffe
 #else
 constexpr std::size_t kKeepReceiveCapacity = 256 * 1024;
 #endif
+/// A back-end that sends in the background (io_uring) may hold this much unsent before drain()
+/// waits: asyncio's default high-water mark.
+constexpr std::size_t kBackgroundHighWater = 64 * 1024;
 /// After close(), buffered output gets this long to reach a peer that does not read.
 constexpr auto kCloseFlushLimit = std::chrono::seconds(10);
 
@@ -118,6 +121,7 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
             if (output_start == output.size()) return true;
             throw InvalidStateError("the stream was closed before its buffer could be sent");
         }
+        if (!transport && io.sends_in_background()) return hand_over_output();
         while (output_start < output.size()) {
             const char* pending = output.data() + output_start;
             const std::size_t size = output.size() - output_start;
@@ -139,6 +143,47 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
         }
         return true;
     }
+
+    /// flush_now() on a back-end that sends in the background (io_uring): the write buffer goes
+    /// to the poller whole. True when it was taken and what is still in flight is at most
+    /// kBackgroundHighWater (asyncio's high-water mark: drain() returns while the transport holds
+    /// no more than that), and, before a FIN, when all of it has gone.
+    bool hand_over_output() {
+        if (output_start < output.size()) {
+            const int error = io.send_in_background(output, output_start);
+            if (error == EAGAIN) {  // the previous buffer is in flight: writable once it has gone
+                io.not_writable_until_sent();
+                return false;
+            }
+            if (error != 0) {
+                drop_output();
+                detail::throw_error(error, "send");
+            }
+            output = std::string();  // taken; the next write takes a buffer from the pool
+            output_start = 0;
+        }
+        const std::size_t allowed = eof_after_flush ? 0 : kBackgroundHighWater;  // the FIN follows the data
+        if (!background_sent_down_to(allowed)) return false;
+        if (eof_after_flush) {
+            eof_after_flush = false;
+            send_eof();
+        }
+        return true;
+    }
+
+    /// At most `allowed` bytes handed to the back-end are unsent; otherwise the handle waits
+    /// until the back-end reports the send done. Throws the error of a send that failed.
+    bool background_sent_down_to(std::size_t allowed) {
+        const detail::BackgroundSend sending = io.background_send();
+        if (sending.error != 0) detail::throw_error(sending.error, "send");
+        if (sending.unsent <= allowed) return true;
+        io.not_writable_until_sent();
+        return false;
+    }
+
+    /// Everything written has left the process: flushed, and nothing in flight in the back-end.
+    /// close() waits for this, so that the socket is not closed under a send.
+    bool all_sent() { return flush_now() && background_sent_down_to(0); }
 
     /// Ends the sending side: the transport's end-of-stream record (TLS close_notify), then FIN.
     void send_eof() noexcept {
@@ -198,10 +243,14 @@ Task<> flush_when_writable(std::shared_ptr<Stream::State> state) {
     while (!state->flush_now()) co_await state->io.wait_writable();
 }
 
+Task<> send_all_when_writable(std::shared_ptr<Stream::State> state) {
+    while (!state->all_sent()) co_await state->io.wait_writable();
+}
+
 /// After close(): deliver what is buffered (for a bounded time), then close the socket.
 Task<> flush_then_close(std::shared_ptr<Stream::State> state) {
     try {
-        co_await wait_for(flush_when_writable(state), kCloseFlushLimit);
+        co_await wait_for(send_all_when_writable(state), kCloseFlushLimit);
     } catch (const CancelledError&) {
         state->close_now();  // the loop is shutting down
         throw;
@@ -366,11 +415,14 @@ std::string& Stream::output_buffer() {
     return state.output;
 }
 
-std::size_t Stream::write_buffer_size() const noexcept { return m_state->output.size() - m_state->output_start; }
+std::size_t Stream::write_buffer_size() const noexcept {
+    return m_state->output.size() - m_state->output_start + m_state->io.background_send().unsent;
+}
 
 detail::MaybeTask<void> Stream::drain() {
     if (m_state->closed) throw InvalidStateError("drain() on a closed Stream");
-    if (m_state->output_start == m_state->output.size() && !m_state->eof_after_flush) {
+    if (m_state->output_start == m_state->output.size() && !m_state->eof_after_flush &&
+        m_state->io.background_send().unsent <= kBackgroundHighWater) {
         return detail::MaybeTask<void>::ready();
     }
     if (m_state->io.writable() && m_state->flush_now()) return detail::MaybeTask<void>::ready();
@@ -394,7 +446,7 @@ void Stream::close() noexcept {
     m_state->closing = true;
     bool flushed = true;
     try {
-        flushed = m_state->flush_now();
+        flushed = m_state->all_sent();
     } catch (...) {
         // The peer is gone: nothing left to deliver.
     }

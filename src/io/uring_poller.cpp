@@ -4,19 +4,29 @@
 // with the wait itself, so a loop pass costs one io_uring_enter however many sockets were opened
 // in it, where epoll pays one epoll_ctl each.
 //
+// Sends go without a readiness round-trip: a stream hands its whole write buffer over
+// (send_in_background()), and the send is queued with the rest of the pass, so a request costs
+// its receive and a share of one io_uring_enter, where epoll pays a receive, a send and a share
+// of epoll_wait.
+//
 // A completion names its descriptor by a token (slot index and generation), not by the IoHandle's
 // address: a poll's last completion can arrive after its handle is gone, and a new handle may have
 // taken the same address by then. A slot is reused only after that last completion.
 #include "edge_triggered_poller.hpp"
 
+#include <asyncio/io/detail/buffer_pool.hpp>
+
 #include <liburing.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include <sys/socket.h>
 
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <system_error>
+#include <deque>
 #include <vector>
 
 namespace asyncio::detail {
@@ -33,6 +43,9 @@ constexpr unsigned kSubmissionEntries = 1024;
 /// cost a second pass, not a lost event.
 constexpr unsigned kCompletionEntries = 8192;
 
+/// Set in a token's index half for the slot's send (the poll's token has it clear).
+constexpr std::uint64_t kSendBit = std::uint64_t{1} << 31;
+
 constexpr std::uint64_t kWakeupToken = ~std::uint64_t{0};
 /// Completions nobody waits for: of poll removals, and of the start-up check's poll.
 constexpr std::uint64_t kIgnoredToken = kWakeupToken - 1;
@@ -42,7 +55,10 @@ struct Ring {
     io_uring ring{};
     Ring() {
         io_uring_params params{};
-        params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN;  // no interrupts: the loop reaps
+        // No interrupt when a completion is ready: the loop collects it when it next asks. The
+        // flag tells it (liburing's peek enters the kernel when it is set), so that a loop that
+        // never sleeps (always a task ready, wait(0)) still sees its sockets.
+        params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
         params.cq_entries = kCompletionEntries;
         int result = io_uring_queue_init_params(kSubmissionEntries, &ring, &params);
         if (result == -EINVAL) {  // before Linux 5.19: without COOP_TASKRUN
@@ -79,7 +95,10 @@ public:
         check_multishot_poll();
         arm_wakeup();
     }
-    ~UringPoller() override { detach_all(m_registered); }
+    ~UringPoller() override {
+        detach_all(m_registered);
+        cancel_sends_and_wait();
+    }
 
     const char* name() const noexcept override { return "uring"; }
 
@@ -107,6 +126,7 @@ public:
         const std::uint32_t index = take_slot();
         Slot& slot = m_slots[index];
         slot.handle = &handle;
+        slot.send_error = 0;
         set_slot(handle, index);
         m_registered.push_back(handle);
         arm_slot(index);
@@ -117,22 +137,41 @@ public:
         const std::uint32_t index = slot_of(handle);
         Slot& slot = m_slots[index];
         slot.handle = nullptr;
-        if (!slot.armed) {
-            m_free_slots.push_back(index);
-            return;
+        if (slot.busy()) release_socket(index);
+        else m_free_slots.push_back(index);
+    }
+
+    bool sends_in_background() const noexcept override { return true; }
+
+    int send_in_background(IoHandle& handle, std::string& data, std::size_t offset) noexcept override {
+        Slot& slot = m_slots[slot_of(handle)];
+        if (slot.send_error != 0) return slot.send_error;
+        if (slot.sending) return EAGAIN;
+        slot.outgoing = std::move(data);
+        slot.sent = offset;
+        if (!submit_send(slot_of(handle))) {
+            data = std::move(slot.outgoing);
+            return ENOBUFS;  // the kernel takes no submission now: fail, do not hang
         }
-        // The armed poll holds a reference to the socket: until it is removed, closing the
-        // descriptor would neither send the FIN nor free the port. So the removal goes now.
-        remove_poll(index);
-        [[maybe_unused]] const int submitted = io_uring_submit(&m_ring.ring);
+        return 0;
+    }
+
+    BackgroundSend background_send(const IoHandle& handle) const noexcept override {
+        const Slot& slot = m_slots[slot_of(handle)];
+        return {slot.sending ? slot.outgoing.size() - slot.sent : 0, slot.send_error};
     }
 
 private:
-    /// A descriptor's place in the table; `armed` while its multishot poll may still complete.
+    /// A descriptor's place in the table. It is reused once nothing the kernel holds names it.
     struct Slot {
         IoHandle* handle = nullptr;  ///< null once deregistered
         std::uint32_t generation = 0;
-        bool armed = false;
+        bool armed = false;    ///< its multishot poll may still complete
+        bool sending = false;  ///< `outgoing` is in flight
+        int send_error = 0;    ///< the errno of a send that failed (sticky: the connection is broken)
+        std::string outgoing;  ///< the buffer being sent, owned here until its completion
+        std::size_t sent = 0;  ///< how much of it has gone
+        [[nodiscard]] bool busy() const noexcept { return armed || sending; }
     };
 
     static __kernel_timespec to_timespec(Duration timeout) noexcept {
@@ -199,6 +238,79 @@ private:
         m_slots[index].armed = true;
     }
 
+    /// Queues the rest of the slot's buffer (MSG_WAITALL: the kernel sends all of it, waiting
+    /// for room as it must). False if no submission entry could be had.
+    bool submit_send(std::uint32_t index) noexcept {
+        Slot& slot = m_slots[index];
+        io_uring_sqe* sqe = next_sqe();
+        if (sqe == nullptr) return false;
+        io_uring_prep_send(sqe, slot.handle->fd(), slot.outgoing.data() + slot.sent, slot.outgoing.size() - slot.sent,
+                           MSG_NOSIGNAL | MSG_WAITALL);
+        io_uring_sqe_set_data64(sqe, token_of(index) | kSendBit);
+        slot.sending = true;
+        return true;
+    }
+
+    /// The socket is about to be closed, but the kernel holds it through the slot's operations.
+    /// A queued send goes first (what the socket takes now is delivered, as a send() before a
+    /// close() would be); the rest is cancelled, and the poll removed, at once: until then,
+    /// closing the descriptor would neither send the FIN nor free the port.
+    void release_socket(std::uint32_t index) noexcept {
+        Slot& slot = m_slots[index];
+        if (slot.sending) {
+            [[maybe_unused]] const int submitted = io_uring_submit(&m_ring.ring);
+            if (io_uring_sqe* sqe = next_sqe()) {
+                io_uring_prep_cancel64(sqe, token_of(index) | kSendBit, 0);
+                io_uring_sqe_set_data64(sqe, kIgnoredToken);
+            }
+        }
+        if (slot.armed) remove_poll(index);
+        [[maybe_unused]] const int submitted = io_uring_submit(&m_ring.ring);
+    }
+
+    /// The last send completed (or failed, or was cancelled): its buffer goes back to the pool.
+    void finish_send(std::uint32_t index, int result) {
+        Slot& slot = m_slots[index];
+        slot.sending = false;
+        if (result > 0) {
+            slot.sent += static_cast<std::size_t>(result);
+            if (slot.sent < slot.outgoing.size() && slot.handle != nullptr && submit_send(index)) return;
+        } else if (result < 0 && result != -ECANCELED) {
+            slot.send_error = -result;
+        }
+        if (slot.sent < slot.outgoing.size() && slot.send_error == 0 && slot.handle != nullptr) slot.send_error = EPIPE;
+        give_write_buffer(slot.outgoing);
+        slot.sent = 0;
+        if (slot.handle == nullptr) {
+            if (!slot.busy()) m_free_slots.push_back(index);
+            return;
+        }
+        // A failure makes both directions try their system call (and meet the error); success
+        // makes room for the next buffer.
+        deliver(*slot.handle, slot.send_error != 0 ? POLLERR : POLLOUT);
+    }
+
+    /// The poller goes with the loop: a buffer still in flight must not be read by the kernel
+    /// after it is freed, so every send is cancelled and its completion awaited.
+    void cancel_sends_and_wait() noexcept {
+        std::size_t in_flight = 0;
+        for (std::uint32_t index = 0; index < m_slots.size(); ++index) {
+            if (!m_slots[index].sending) continue;
+            ++in_flight;
+            if (io_uring_sqe* sqe = next_sqe()) {
+                io_uring_prep_cancel64(sqe, token_of(index) | kSendBit, 0);
+                io_uring_sqe_set_data64(sqe, kIgnoredToken);
+            }
+        }
+        while (in_flight > 0) {
+            io_uring_cqe* cqe = nullptr;
+            if (io_uring_submit_and_wait(&m_ring.ring, 1) < 0 || io_uring_peek_cqe(&m_ring.ring, &cqe) != 0) return;
+            const std::uint64_t token = io_uring_cqe_get_data64(cqe);
+            if (token != kIgnoredToken && token != kWakeupToken && (token & kSendBit) != 0) --in_flight;
+            io_uring_cqe_seen(&m_ring.ring, cqe);
+        }
+    }
+
     void remove_poll(std::uint32_t index) noexcept {
         // If no entry is free, the poll stays; its next completion finds the slot dead and
         // asks again (reap_completions()).
@@ -247,15 +359,19 @@ private:
             arm_wakeup();
             return;
         }
-        const auto index = static_cast<std::uint32_t>(token);
+        const auto index = static_cast<std::uint32_t>(token & (kSendBit - 1));
         Slot& slot = m_slots[index];
-        if (slot.generation != static_cast<std::uint32_t>(token >> 32)) return;  // an older poll's
+        if (slot.generation != static_cast<std::uint32_t>(token >> 32)) return;  // an older slot's
+        if ((token & kSendBit) != 0) {
+            finish_send(index, cqe.res);
+            return;
+        }
         if (!more) slot.armed = false;
         if (slot.handle == nullptr) {  // deregistered: its poll is going, or gone with this one
-            if (!more) {
-                m_free_slots.push_back(index);
-            } else {
+            if (more) {
                 remove_poll(index);
+            } else if (!slot.busy()) {
+                m_free_slots.push_back(index);
             }
             return;
         }
@@ -275,7 +391,7 @@ private:
     std::uint64_t m_wakes = 0;  ///< the wake-up read's buffer: declared first, it outlives the ring
     Ring m_ring;
     EventDescriptor m_wakeup{0};  ///< blocking: io_uring waits on the read itself
-    std::vector<Slot> m_slots;
+    std::deque<Slot> m_slots;  ///< a deque: a send's buffer may live inside its slot (a short string)
     std::vector<std::uint32_t> m_free_slots;
 };
 

@@ -16,13 +16,21 @@
 #include <asyncio/core/platform.hpp>
 
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 
 namespace asyncio::detail {
 
 class IoHandle;
 class Poller;
+
+/// The state of the buffer a back-end sends in the background (Poller::send_in_background()).
+struct BackgroundSend {
+    std::size_t unsent = 0;  ///< bytes handed over and not yet sent
+    int error = 0;           ///< the errno of a send that failed: the connection is broken
+};
 
 /// A task waiting until a descriptor is readable or writable.
 /// Suspends when: the handle's last system call in that direction said EAGAIN (see IoHandle).
@@ -96,6 +104,18 @@ public:
     [[nodiscard]] bool wants_read() const noexcept { return !m_readers.empty(); }
     [[nodiscard]] bool wants_write() const noexcept { return !m_writers.empty(); }
 
+    /// Whether the back-end sends in the background (io_uring): see Poller::send_in_background().
+    [[nodiscard]] bool sends_in_background() const noexcept;
+    /// Hands `data` from `offset` on to the back-end to send: 0 (taken), EAGAIN (the previous
+    /// buffer is still being sent: nothing taken, wait_writable() until it is), or the errno of
+    /// a background send that failed. Only when sends_in_background().
+    int send_in_background(std::string& data, std::size_t offset) noexcept;
+    /// What became of the buffers handed over (all zero when nothing was).
+    [[nodiscard]] BackgroundSend background_send() const noexcept;
+    /// The next wait_writable() waits for the back-end to report the buffer in flight sent (or
+    /// failed), even after a hang-up, which otherwise keeps the handle writable.
+    void not_writable_until_sent() noexcept { m_writable = false; }
+
     /// The poller is destroyed first (a Stream kept after its loop ended): forget it, so the
     /// handle's destructor only closes what it owns.
     void detach_poller() noexcept { m_poller = nullptr; }
@@ -134,6 +154,19 @@ public:
 
     /// The back-end's name: "epoll", "uring", "poll" or "lwip" (logs, tests, /debug pages).
     [[nodiscard]] virtual const char* name() const noexcept = 0;
+
+    /// True for a back-end that sends without asking for readiness first (io_uring): a stream
+    /// without a transport then hands its whole write buffer over instead of calling send(), and
+    /// the back-end sends it with the next wait(), in one system call for every socket of the
+    /// loop pass. One buffer per handle is in flight at a time, so bytes keep their order.
+    [[nodiscard]] virtual bool sends_in_background() const noexcept { return false; }
+    /// Takes `data` (moved from) and sends it from `offset` on, in the background. Returns 0;
+    /// EAGAIN while the handle's previous buffer is in flight (nothing is taken; the handle is
+    /// reported writable once it has gone); or the errno of a background send that failed
+    /// (nothing is taken: the connection is broken). Never called unless sends_in_background().
+    virtual int send_in_background(IoHandle& handle, std::string& data, std::size_t offset) noexcept;
+    /// The bytes of `handle`'s buffer still in flight, and the error of a send that failed.
+    [[nodiscard]] virtual BackgroundSend background_send(const IoHandle& handle) const noexcept;
 
     Poller* as_poller() noexcept final { return this; }
 
