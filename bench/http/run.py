@@ -16,6 +16,9 @@ Parts (--parts, all by default):
   keepalive  wrk -t1 -cN --latency for every N in --connections
   pipeline   16 requests per write (pipeline.lua) at --pipeline-connections
   churn      a new connection per request (-H 'Connection: close') at --churn-connections
+  syscalls   system calls per keep-alive request: `strace -c -f` attached to the server while
+             wrk loads it (--syscall-connections); strace slows the server, so only the counts
+             per request mean anything, not the speed
   callgrind  user-space instructions per request under valgrind --tool=callgrind: K and 2K
              keep-alive requests, (Ir(2K) - Ir(K)) / K, so start-up and shutdown cancel out
   memory     RSS per connection with 10,000 idle keep-alive connections (one request each)
@@ -49,10 +52,14 @@ DEFAULT_BODY = b'{"ts":1732550000000,"temperature_c":21.5}'
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SERVER_CPU = "0"
 LOAD_CPU = "1"
-ALL_SERVERS = ["sensor", "raw", "asio", "nginx", "cpython"]
-ALL_PARTS = ["keepalive", "pipeline", "churn", "callgrind", "memory"]
+ALL_SERVERS = ["sensor", "uring", "workers2", "raw", "asio", "nginx", "cpython"]
+ALL_PARTS = ["keepalive", "pipeline", "churn", "syscalls", "callgrind", "memory"]
+# sensor-server as it is (epoll), on the io_uring back-end (ASYNCIO_POLLER=uring), with 2 loops.
+SENSOR_VARIANTS = ("sensor", "uring", "workers2")
 LABELS = {
     "sensor": "sensor-server",
+    "uring": "sensor-server on io_uring",
+    "workers2": "sensor-server --workers 2",
     "raw": "raw epoll (1 thread)",
     "asio": "Boost.Asio coroutines",
     "nginx": "nginx (1 worker, static)",
@@ -325,8 +332,8 @@ class Server:
     # command line for mode "load" / "memory" (pinned, measured) or "callgrind" (one process)
     def cmd(self, port: int, mode: str) -> list[str]:
         a = self.args
-        if self.name == "sensor":
-            extra = []
+        if self.name in SENSOR_VARIANTS:
+            extra = ["--workers", "2"] if self.name == "workers2" else []
             if mode == "memory" and sensor_flag(a.sensor_server, "--max-connections"):
                 extra = ["--max-connections", str(a.idle_connections + 100)]  # its default cap is lower
             return [a.sensor_server, "--port", str(port), "--sensor", "fixed:21.5"] + extra + a.sensor_args.split()
@@ -356,7 +363,8 @@ class Server:
         """Starts on the first free port from `port` on; returns the port."""
         port = free_port(port)
         self.port = port
-        self.proc = start(self.cmd(port, mode), os.path.join(logdir, f"{self.name}.log"))
+        env = dict(os.environ, ASYNCIO_POLLER="uring") if self.name == "uring" else None
+        self.proc = start(self.cmd(port, mode), os.path.join(logdir, f"{self.name}.log"), env=env)
         wait_http(port, self.proc, timeout=30)
         self.pids = [self.proc.pid]
         if self.name == "nginx":  # measure the worker(s) too; the master only waits
@@ -446,6 +454,40 @@ def run_wrk(srv: Server, conns: int, duration: float, script: str | None, header
     # everything else the machine ran meanwhile (other users, compilers...), in CPUs
     r["other_util"] = max(0.0, (b1 - b0) / CLK_TCK - cpu_s - wrk_cpu) / (w1 - w0)
     return r
+
+
+# --------------------------------------------------------------------------- syscalls
+
+STRACE_ROW = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:(\d+)\s+)?(\S+)\s*$")
+
+
+def syscalls_part(srv: Server, args) -> dict:
+    """System calls per keep-alive request: strace -c -f attached to every server process."""
+    out = os.path.join(args.build_dir, "logs", f"strace-{srv.name}.txt")
+    cmd = ["strace", "-c", "-f", "-q", "-o", out]
+    for pid in srv.pids:
+        cmd += ["-p", str(pid)]
+    tracer = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    STARTED.append(tracer)
+    try:
+        time.sleep(1.0)  # attached
+        r = run_wrk(srv, args.syscall_connections, args.syscall_duration, None, [])
+    finally:
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=60)
+    calls: dict[str, int] = {}
+    with open(out) as f:
+        for line in f:
+            m = STRACE_ROW.match(line)
+            if m and m.group(3) != "total":
+                calls[m.group(3)] = int(m.group(1))
+    requests = r["requests"]
+    if not requests:
+        raise RuntimeError("no request completed under strace")
+    top = sorted(calls.items(), key=lambda kv: -kv[1])[:4]
+    return {"requests": requests, "calls": sum(calls.values()), "per_req": sum(calls.values()) / requests,
+            "top": [(name, n / requests) for name, n in top]}
 
 
 # --------------------------------------------------------------------------- callgrind
@@ -666,6 +708,27 @@ def report(args, servers: list[Server], ref: str, ref_note: str, results: dict, 
                      f"| {m['server_util']:.2f} | {m['wrk_util']:.2f} | {m['other_util']:.2f} | {m['errors']} |")
         L.append("")
 
+    if results.get("syscalls"):
+        L.append(f"## System calls per request (strace -c -f, {args.syscall_connections} keep-alive connections)")
+        L.append("")
+        L.append("Every system call of the server's processes and threads while wrk loads it for "
+                 f"{args.syscall_duration:g} s, divided by the requests completed. strace slows the server, "
+                 "which changes how many events one wait returns: compare counts, not speed.")
+        L.append("")
+        L.append("| server | syscalls/request | × | requests | most frequent (per request) |")
+        L.append("|---|---:|---:|---:|---|")
+        rv = results["syscalls"].get(ref, {}).get("per_req", float("nan"))
+        for s in servers:
+            c = results["syscalls"].get(s.name)
+            if c is None:
+                continue
+            if "error" in c:
+                L.append(f"| {s.label} | {c['error']} | | | |")
+                continue
+            top = ", ".join(f"{name} {n:.2f}" for name, n in c["top"])
+            L.append(f"| {s.label} | {c['per_req']:.2f} | {fmt_ratio(c['per_req'], rv)} | {c['requests']:,} | {top} |")
+        L.append("")
+
     if results.get("callgrind"):
         cg = results["callgrind"]
         L.append("## Instructions per request (callgrind)")
@@ -749,6 +812,8 @@ def main() -> int:
     ap.add_argument("--connections", default="1,50,200,1000", help="keep-alive wrk connection counts")
     ap.add_argument("--pipeline-connections", type=int, default=50)
     ap.add_argument("--churn-connections", type=int, default=50)
+    ap.add_argument("--syscall-connections", type=int, default=50)
+    ap.add_argument("--syscall-duration", type=float, default=3.0, help="seconds of wrk under strace")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     ap.add_argument("--warmup", type=float, default=1.0, help="seconds of wrk warm-up per server (0: none)")
@@ -769,14 +834,14 @@ def main() -> int:
     args = ap.parse_args()
 
     if args.only is None:
-        args.only = [s for s in ALL_SERVERS if s != "sensor" or args.sensor_server]
+        args.only = [s for s in ALL_SERVERS if s not in SENSOR_VARIANTS or args.sensor_server]
     else:
         args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     bad = [s for s in args.only if s not in ALL_SERVERS]
     if bad:
         ap.error(f"unknown server(s) {bad}; choose from {ALL_SERVERS}")
-    if "sensor" in args.only and not args.sensor_server:
-        ap.error("'sensor' needs --sensor-server PATH")
+    if set(SENSOR_VARIANTS) & set(args.only) and not args.sensor_server:
+        ap.error(f"{', '.join(SENSOR_VARIANTS)} need --sensor-server PATH")
     if args.sensor_server and "sensor" not in args.only:
         pass  # its body is still used as the template if it can be started
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
@@ -787,7 +852,8 @@ def main() -> int:
     if args.sensor_server:
         args.sensor_server = os.path.abspath(args.sensor_server)
     args.load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    for tool in ["wrk", "taskset"] + (["valgrind"] if "callgrind" in args.parts else []):
+    for tool in (["wrk", "taskset"] + (["valgrind"] if "callgrind" in args.parts else [])
+                 + (["strace"] if "syscalls" in args.parts else [])):
         if not shutil.which(tool):
             ap.error(f"{tool} not found")
     if os.cpu_count() < 2:
@@ -800,7 +866,7 @@ def main() -> int:
     logdir = os.path.join(args.build_dir, "logs")
     os.makedirs(logdir, exist_ok=True)
     notes: list[str] = []
-    results: dict = {"scenarios": [], "responses": {}, "callgrind": {}, "memory": {}}
+    results: dict = {"scenarios": [], "responses": {}, "syscalls": {}, "callgrind": {}, "memory": {}}
     try:
         build(args)
         body_file = os.path.join(args.build_dir, "http-body.json")
@@ -887,6 +953,15 @@ def main() -> int:
                         log(f"{title} | {s.name:8} rep {rep + 1}: {r['rps']:>10,.0f} req/s  p50 {r['p50']:8.0f} µs  "
                             f"p99 {r['p99']:8.0f} µs  {r['cpu_us']:6.2f} CPU µs/req  srv {r['server_util']:.2f}  "
                             f"wrk {r['wrk_util']:.2f}  other {r['other_util']:.2f}  err {r['errors'] + r['non2xx']}")
+        if "syscalls" in args.parts:
+            for s in servers:
+                if s.failed:
+                    continue
+                try:
+                    results["syscalls"][s.name] = syscalls_part(s, args)
+                    log(f"syscalls {s.name}: {results['syscalls'][s.name]}")
+                except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
+                    results["syscalls"][s.name] = {"error": str(e).splitlines()[0][:200]}
         for s in servers:
             s.stop()
 
