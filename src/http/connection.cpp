@@ -182,6 +182,7 @@ Task<> HttpServer::Connection::run_stream_handler(const StreamHandler& handler, 
 }
 
 Task<> HttpServer::Connection::run(HttpServer* server, Stream stream) {
+    stream.allow_background_sends();  // io_uring: a response costs no send() of its own
     // The socket closes as soon as the connection ends, not when the frame is freed.
     struct CloseAtEnd {
         Stream& stream;

@@ -44,8 +44,8 @@ constexpr std::size_t kKeepReceiveCapacity = 0;  // a board: every emptied buffe
 #else
 constexpr std::size_t kKeepReceiveCapacity = 256 * 1024;
 #endif
-/// A back-end that sends in the background (io_uring) may hold this much unsent before drain()
-/// waits: asyncio's default high-water mark.
+/// A back-end that sends in the background (io_uring) may hold this much unsent when try_flush()
+/// says the buffer is flushed: asyncio's default high-water mark. (drain() waits for all of it.)
 constexpr std::size_t kBackgroundHighWater = 64 * 1024;
 /// After close(), buffered output gets this long to reach a peer that does not read.
 constexpr auto kCloseFlushLimit = std::chrono::seconds(10);
@@ -121,7 +121,7 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
             if (output_start == output.size()) return true;
             throw InvalidStateError("the stream was closed before its buffer could be sent");
         }
-        if (!transport && io.sends_in_background()) return hand_over_output();
+        if (background_sends && !transport && io.sends_in_background()) return hand_over_output();
         while (output_start < output.size()) {
             const char* pending = output.data() + output_start;
             const std::size_t size = output.size() - output_start;
@@ -146,8 +146,8 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
 
     /// flush_now() on a back-end that sends in the background (io_uring): the write buffer goes
     /// to the poller whole. True when it was taken and what is still in flight is at most
-    /// kBackgroundHighWater (asyncio's high-water mark: drain() returns while the transport holds
-    /// no more than that), and, before a FIN, when all of it has gone.
+    /// kBackgroundHighWater (asyncio's high-water mark), and, before a FIN, when all of it has
+    /// gone. (drain() and close() wait for all of it: all_sent().)
     bool hand_over_output() {
         if (output_start < output.size()) {
             const int error = io.send_in_background(output, output_start);
@@ -216,6 +216,7 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
     bool closing = false;
     bool closed = false;
     bool eof_after_flush = false;
+    bool background_sends = false;  ///< allow_background_sends()
     bool aborted = false;  ///< abort(): not even a transport's end-of-stream record is sent
     Event closed_event;
     /// Null on plain TCP (one predictable branch per system call, no virtual call).
@@ -237,10 +238,6 @@ detail::MaybeTask<std::size_t> receive_into(const std::shared_ptr<Stream::State>
         if (auto received = state->receive_now()) return detail::MaybeTask<std::size_t>::ready(*received);
     }
     return receive_when_ready(state);
-}
-
-Task<> flush_when_writable(std::shared_ptr<Stream::State> state) {
-    while (!state->flush_now()) co_await state->io.wait_writable();
 }
 
 Task<> send_all_when_writable(std::shared_ptr<Stream::State> state) {
@@ -295,6 +292,7 @@ Stream::~Stream() { close(); }
 detail::MaybeTask<std::size_t> Stream::receive() { return receive_into(m_state); }
 std::optional<std::size_t> Stream::try_receive() { return m_state->receive_now(); }
 bool Stream::try_flush() { return m_state->flush_now(); }
+void Stream::allow_background_sends() noexcept { m_state->background_sends = true; }
 detail::IoWait Stream::wait_readable() noexcept {
     if (!m_state->io.readable()) m_state->going_idle();
     return m_state->io.wait_readable();
@@ -421,12 +419,13 @@ std::size_t Stream::write_buffer_size() const noexcept {
 
 detail::MaybeTask<void> Stream::drain() {
     if (m_state->closed) throw InvalidStateError("drain() on a closed Stream");
-    if (m_state->output_start == m_state->output.size() && !m_state->eof_after_flush &&
-        m_state->io.background_send().unsent <= kBackgroundHighWater) {
+    const detail::BackgroundSend in_flight = m_state->io.background_send();
+    if (m_state->output_start == m_state->output.size() && !m_state->eof_after_flush && in_flight.unsent == 0 &&
+        in_flight.error == 0) {
         return detail::MaybeTask<void>::ready();
     }
-    if (m_state->io.writable() && m_state->flush_now()) return detail::MaybeTask<void>::ready();
-    return flush_when_writable(m_state);
+    if (m_state->io.writable() && m_state->all_sent()) return detail::MaybeTask<void>::ready();
+    return send_all_when_writable(m_state);
 }
 
 Task<> Stream::write_eof() {

@@ -93,7 +93,7 @@ class UringPoller final : public EdgeTriggeredPoller {
 public:
     UringPoller() {
         check_multishot_poll();
-        arm_wakeup();
+        prepare(sqe_or_throw(), Op::arm_wakeup, 0);
     }
     ~UringPoller() override {
         detach_all(m_registered);
@@ -103,6 +103,7 @@ public:
     const char* name() const noexcept override { return "uring"; }
 
     void wait(std::optional<Duration> timeout) override {
+        if (!m_deferred.empty()) retry_deferred();
         io_uring_cqe* first = nullptr;
         int result = 0;
         if (timeout && *timeout <= Duration::zero()) {
@@ -111,7 +112,7 @@ public:
             __kernel_timespec limit = to_timespec(timeout.value_or(Duration::zero()));
             result = io_uring_submit_and_wait_timeout(&m_ring.ring, &first, 1, timeout ? &limit : nullptr, nullptr);
         }
-        if (result < 0 && result != -ETIME && result != -EINTR && result != -EBUSY) {
+        if (result < 0 && result != -ETIME && result != -EINTR && result != -EBUSY && result != -EAGAIN) {
             throw_code(-result, "io_uring_enter");
         }
         reap_completions();
@@ -122,14 +123,24 @@ public:
         [[maybe_unused]] auto written = ::write(m_wakeup.fd, &one, sizeof one);
     }
 
+    // Queued sends must reach the kernel even while no task waits for I/O (the loop polls
+    // the platform only when this says something may come of it).
+    bool has_pending_io() const noexcept override {
+        return EdgeTriggeredPoller::has_pending_io() || io_uring_sq_ready(&m_ring.ring) > 0 || !m_deferred.empty();
+    }
+
     void register_descriptor(IoHandle& handle) override {
+        // Room for what this socket may defer or free later, so that nothing noexcept allocates.
+        m_deferred.reserve(m_deferred.size() + 3);
+        m_free_slots.reserve(m_slots.size() + 1);
         const std::uint32_t index = take_slot();
         Slot& slot = m_slots[index];
         slot.handle = &handle;
         slot.send_error = 0;
         set_slot(handle, index);
         m_registered.push_back(handle);
-        arm_slot(index);
+        slot.armed = true;
+        queue(Op::arm_poll, index);
     }
 
     void deregister_descriptor(IoHandle& handle) noexcept override {
@@ -138,7 +149,7 @@ public:
         Slot& slot = m_slots[index];
         slot.handle = nullptr;
         if (slot.busy()) release_socket(index);
-        else m_free_slots.push_back(index);
+        else free_if_idle(index);
     }
 
     bool sends_in_background() const noexcept override { return true; }
@@ -149,10 +160,8 @@ public:
         if (slot.sending) return EAGAIN;
         slot.outgoing = std::move(data);
         slot.sent = offset;
-        if (!submit_send(slot_of(handle))) {
-            data = std::move(slot.outgoing);
-            return ENOBUFS;  // the kernel takes no submission now: fail, do not hang
-        }
+        slot.sending = true;
+        queue(Op::send, slot_of(handle));
         return 0;
     }
 
@@ -168,6 +177,7 @@ private:
         std::uint32_t generation = 0;
         bool armed = false;    ///< its multishot poll may still complete
         bool sending = false;  ///< `outgoing` is in flight
+        bool free = false;     ///< on the free list
         int send_error = 0;    ///< the errno of a send that failed (sticky: the connection is broken)
         std::string outgoing;  ///< the buffer being sent, owned here until its completion
         std::size_t sent = 0;  ///< how much of it has gone
@@ -188,6 +198,86 @@ private:
         return (std::uint64_t{m_slots[index].generation} << 32) | index;
     }
 
+    /// What the poller asks of the kernel. Each is queued at once if a submission entry can be
+    /// had, and otherwise (the kernel takes nothing now) kept and retried by the next wait(), so
+    /// that nothing the loop relies on is lost and completion handling never throws.
+    enum class Op : std::uint8_t { arm_poll, send, cancel_send, remove_poll, arm_wakeup };
+    struct DeferredOp {
+        Op op;
+        std::uint32_t index;
+        std::uint32_t generation;
+    };
+
+    void queue(Op op, std::uint32_t index) noexcept {
+        if (io_uring_sqe* sqe = next_sqe()) {
+            prepare(*sqe, op, index);
+        } else {
+            m_deferred.push_back({op, index, op == Op::arm_wakeup ? 0 : m_slots[index].generation});
+        }
+    }
+
+    void prepare(io_uring_sqe& sqe, Op op, std::uint32_t index) noexcept {
+        switch (op) {
+        case Op::arm_poll:
+            io_uring_prep_poll_multishot(&sqe, m_slots[index].handle->fd(), kWatchedEvents);
+            io_uring_sqe_set_data64(&sqe, token_of(index));
+            return;
+        case Op::send: {
+            // MSG_WAITALL: the kernel sends all of it, waiting for room as it must.
+            Slot& slot = m_slots[index];
+            io_uring_prep_send(&sqe, slot.handle->fd(), slot.outgoing.data() + slot.sent,
+                               slot.outgoing.size() - slot.sent, MSG_NOSIGNAL | MSG_WAITALL);
+            io_uring_sqe_set_data64(&sqe, token_of(index) | kSendBit);
+            return;
+        }
+        case Op::cancel_send:
+            io_uring_prep_cancel64(&sqe, token_of(index) | kSendBit, 0);
+            io_uring_sqe_set_data64(&sqe, kIgnoredToken);
+            return;
+        case Op::remove_poll:
+            io_uring_prep_poll_remove(&sqe, token_of(index));
+            io_uring_sqe_set_data64(&sqe, kIgnoredToken);
+            return;
+        case Op::arm_wakeup:
+            // A read, not a poll: it completes once with every wake() so far and empties the
+            // counter as it does, so a burst of wakes ends one wait only (a poll would complete
+            // once per wake the kernel saw, and the next wait would not sleep).
+            io_uring_prep_read(&sqe, m_wakeup.fd, &m_wakes, sizeof m_wakes, 0);
+            io_uring_sqe_set_data64(&sqe, kWakeupToken);
+            return;
+        }
+    }
+
+    /// The operations no entry could be had for, in their order. One for a socket deregistered
+    /// meanwhile is dropped (an arm or a send), or is still needed (a cancel or a removal).
+    void retry_deferred() noexcept {
+        std::vector<DeferredOp> pending;
+        pending.swap(m_deferred);
+        m_deferred.reserve(pending.size());
+        for (const DeferredOp& deferred : pending) {
+            if (deferred.op != Op::arm_wakeup && m_slots[deferred.index].generation != deferred.generation) continue;
+            Slot& slot = m_slots[deferred.index];
+            if (deferred.op != Op::arm_wakeup && slot.handle == nullptr) {
+                if (deferred.op == Op::arm_poll) slot.armed = false;
+                if (deferred.op == Op::send) slot.sending = false;
+                if ((deferred.op == Op::remove_poll && !slot.armed) || (deferred.op == Op::cancel_send && !slot.sending) ||
+                    deferred.op == Op::arm_poll || deferred.op == Op::send) {
+                    free_if_idle(deferred.index);
+                    continue;
+                }
+            }
+            queue(deferred.op, deferred.index);
+        }
+    }
+
+    /// A deregistered slot the kernel no longer names goes back to the free list (once).
+    void free_if_idle(std::uint32_t index) noexcept {
+        Slot& slot = m_slots[index];
+        if (slot.handle != nullptr || slot.busy() || slot.free) return;
+        slot.free = true;
+        m_free_slots.push_back(index);  // capacity kept: see register_descriptor()
+    }
+
     std::uint32_t take_slot() {
         std::uint32_t index = 0;
         if (m_free_slots.empty()) {
@@ -198,6 +288,7 @@ private:
             m_free_slots.pop_back();
         }
         ++m_slots[index].generation;
+        m_slots[index].free = false;
         return index;
     }
 
@@ -218,39 +309,6 @@ private:
         return *sqe;
     }
 
-    void arm(int fd, std::uint64_t token) {
-        io_uring_sqe& sqe = sqe_or_throw();
-        io_uring_prep_poll_multishot(&sqe, fd, kWatchedEvents);
-        io_uring_sqe_set_data64(&sqe, token);
-    }
-
-    /// The wake-up is a read of the eventfd, not a poll: it completes once with every wake()
-    /// so far and empties the counter as it does, so a burst of wakes ends one wait only (a
-    /// poll would complete once per wake the kernel saw, and the next wait would not sleep).
-    void arm_wakeup() {
-        io_uring_sqe& sqe = sqe_or_throw();
-        io_uring_prep_read(&sqe, m_wakeup.fd, &m_wakes, sizeof m_wakes, 0);
-        io_uring_sqe_set_data64(&sqe, kWakeupToken);
-    }
-
-    void arm_slot(std::uint32_t index) {
-        arm(m_slots[index].handle->fd(), token_of(index));
-        m_slots[index].armed = true;
-    }
-
-    /// Queues the rest of the slot's buffer (MSG_WAITALL: the kernel sends all of it, waiting
-    /// for room as it must). False if no submission entry could be had.
-    bool submit_send(std::uint32_t index) noexcept {
-        Slot& slot = m_slots[index];
-        io_uring_sqe* sqe = next_sqe();
-        if (sqe == nullptr) return false;
-        io_uring_prep_send(sqe, slot.handle->fd(), slot.outgoing.data() + slot.sent, slot.outgoing.size() - slot.sent,
-                           MSG_NOSIGNAL | MSG_WAITALL);
-        io_uring_sqe_set_data64(sqe, token_of(index) | kSendBit);
-        slot.sending = true;
-        return true;
-    }
-
     /// The socket is about to be closed, but the kernel holds it through the slot's operations.
     /// A queued send goes first (what the socket takes now is delivered, as a send() before a
     /// close() would be); the rest is cancelled, and the poll removed, at once: until then,
@@ -259,12 +317,9 @@ private:
         Slot& slot = m_slots[index];
         if (slot.sending) {
             [[maybe_unused]] const int submitted = io_uring_submit(&m_ring.ring);
-            if (io_uring_sqe* sqe = next_sqe()) {
-                io_uring_prep_cancel64(sqe, token_of(index) | kSendBit, 0);
-                io_uring_sqe_set_data64(sqe, kIgnoredToken);
-            }
+            queue(Op::cancel_send, index);
         }
-        if (slot.armed) remove_poll(index);
+        if (slot.armed) queue(Op::remove_poll, index);
         [[maybe_unused]] const int submitted = io_uring_submit(&m_ring.ring);
     }
 
@@ -274,7 +329,11 @@ private:
         slot.sending = false;
         if (result > 0) {
             slot.sent += static_cast<std::size_t>(result);
-            if (slot.sent < slot.outgoing.size() && slot.handle != nullptr && submit_send(index)) return;
+            if (slot.sent < slot.outgoing.size() && slot.handle != nullptr) {
+                slot.sending = true;
+                queue(Op::send, index);
+                return;
+            }
         } else if (result < 0 && result != -ECANCELED) {
             slot.send_error = -result;
         }
@@ -282,7 +341,7 @@ private:
         give_write_buffer(slot.outgoing);
         slot.sent = 0;
         if (slot.handle == nullptr) {
-            if (!slot.busy()) m_free_slots.push_back(index);
+            free_if_idle(index);
             return;
         }
         // A failure makes both directions try their system call (and meet the error); success
@@ -291,40 +350,38 @@ private:
     }
 
     /// The poller goes with the loop: a buffer still in flight must not be read by the kernel
-    /// after it is freed, so every send is cancelled and its completion awaited.
+    /// after it is freed, so every send is cancelled and its completion awaited. If the kernel
+    /// cannot be asked, the buffers are left allocated rather than freed under it.
     void cancel_sends_and_wait() noexcept {
         std::size_t in_flight = 0;
         for (std::uint32_t index = 0; index < m_slots.size(); ++index) {
             if (!m_slots[index].sending) continue;
             ++in_flight;
-            if (io_uring_sqe* sqe = next_sqe()) {
-                io_uring_prep_cancel64(sqe, token_of(index) | kSendBit, 0);
-                io_uring_sqe_set_data64(sqe, kIgnoredToken);
-            }
+            io_uring_sqe* sqe = next_sqe();
+            if (sqe == nullptr) return leak_slots();
+            prepare(*sqe, Op::cancel_send, index);
         }
         while (in_flight > 0) {
+            const int result = io_uring_submit_and_wait(&m_ring.ring, 1);
+            if (result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY) return leak_slots();
             io_uring_cqe* cqe = nullptr;
-            if (io_uring_submit_and_wait(&m_ring.ring, 1) < 0 || io_uring_peek_cqe(&m_ring.ring, &cqe) != 0) return;
-            const std::uint64_t token = io_uring_cqe_get_data64(cqe);
-            if (token != kIgnoredToken && token != kWakeupToken && (token & kSendBit) != 0) --in_flight;
-            io_uring_cqe_seen(&m_ring.ring, cqe);
+            while (in_flight > 0 && io_uring_peek_cqe(&m_ring.ring, &cqe) == 0) {
+                const std::uint64_t token = io_uring_cqe_get_data64(cqe);
+                if (token != kIgnoredToken && token != kWakeupToken && (token & kSendBit) != 0) --in_flight;
+                io_uring_cqe_seen(&m_ring.ring, cqe);
+            }
         }
     }
 
-    void remove_poll(std::uint32_t index) noexcept {
-        // If no entry is free, the poll stays; its next completion finds the slot dead and
-        // asks again (reap_completions()).
-        if (io_uring_sqe* sqe = next_sqe()) {
-            io_uring_prep_poll_remove(sqe, token_of(index));
-            io_uring_sqe_set_data64(sqe, kIgnoredToken);
-        }
-    }
+    void leak_slots() noexcept { new std::deque<Slot>(std::move(m_slots)); }
 
     /// The kernel must post multishot poll completions (Linux 5.13): tried once on an eventfd
     /// of its own, before the loop relies on it.
     void check_multishot_poll() {
         const EventDescriptor probe(EFD_NONBLOCK);
-        arm(probe.fd, kIgnoredToken);
+        io_uring_sqe& poll = sqe_or_throw();
+        io_uring_prep_poll_multishot(&poll, probe.fd, kWatchedEvents);
+        io_uring_sqe_set_data64(&poll, kIgnoredToken);
         const std::uint64_t one = 1;
         if (::write(probe.fd, &one, sizeof one) < 0) throw_code(errno, "eventfd");
         const int result = io_uring_submit_and_wait(&m_ring.ring, 1);
@@ -341,7 +398,7 @@ private:
         io_uring_submit(&m_ring.ring);  // before the probe's descriptor is closed
     }
 
-    void reap_completions() {
+    void reap_completions() noexcept {
         std::array<io_uring_cqe*, 256> batch;
         for (;;) {
             const unsigned count = io_uring_peek_batch_cqe(&m_ring.ring, batch.data(), batch.size());
@@ -351,12 +408,12 @@ private:
         }
     }
 
-    void complete(const io_uring_cqe& cqe) {
+    void complete(const io_uring_cqe& cqe) noexcept {
         const std::uint64_t token = io_uring_cqe_get_data64(&cqe);
         const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
         if (token == kIgnoredToken) return;
         if (token == kWakeupToken) {
-            arm_wakeup();
+            queue(Op::arm_wakeup, 0);
             return;
         }
         const auto index = static_cast<std::uint32_t>(token & (kSendBit - 1));
@@ -369,23 +426,20 @@ private:
         if (!more) slot.armed = false;
         if (slot.handle == nullptr) {  // deregistered: its poll is going, or gone with this one
             if (more) {
-                remove_poll(index);
-            } else if (!slot.busy()) {
-                m_free_slots.push_back(index);
+                queue(Op::remove_poll, index);
+            } else {
+                free_if_idle(index);
             }
             return;
         }
-        IoHandle& handle = *slot.handle;
-        if (cqe.res < 0) {
-            // The socket refused the poll (it never does for a socket we own): both directions
-            // are reported ready, so that the owner's next system call meets the error itself.
-            deliver(handle, POLLERR);
-            return;
+        // A poll that ended (the kernel dropped it: a completion backlog, a cancellation) is
+        // armed again; one that failed also reports both directions ready, so that the owner's
+        // next system call meets the socket's state itself.
+        if (!more) {
+            slot.armed = true;
+            queue(Op::arm_poll, index);
         }
-        // Without an error a poll ends only when the kernel drops it (a completion backlog):
-        // it is armed again.
-        if (!more) arm_slot(index);
-        deliver(handle, static_cast<std::uint32_t>(cqe.res));
+        deliver(*slot.handle, cqe.res < 0 ? POLLERR : static_cast<std::uint32_t>(cqe.res));
     }
 
     std::uint64_t m_wakes = 0;  ///< the wake-up read's buffer: declared first, it outlives the ring
@@ -393,6 +447,7 @@ private:
     EventDescriptor m_wakeup{0};  ///< blocking: io_uring waits on the read itself
     std::deque<Slot> m_slots;  ///< a deque: a send's buffer may live inside its slot (a short string)
     std::vector<std::uint32_t> m_free_slots;
+    std::vector<DeferredOp> m_deferred;  ///< no submission entry could be had for these yet
 };
 
 }  // namespace

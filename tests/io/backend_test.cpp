@@ -170,4 +170,74 @@ asyncio::Task<> many_short_connections(int count) {
 
 TEST_F(BackendTest, ThousandsOfShortConnectionsEachSeeTheirOwnData) { io_test::run(many_short_connections(2000)); }
 
+// --- sends in the background (io_uring; on epoll the same tests take the send() path) ---
+
+namespace background {
+
+std::string numbered_chunk(int i) { return std::to_string(i) + ":" + std::string(static_cast<std::size_t>(i % 700), 'x') + "\n"; }
+
+// Many buffers, handed over while others are in flight, arrive whole and in order, and the FIN
+// of close() comes after the last of them.
+asyncio::Task<> every_byte_in_order(int chunks) {
+    auto [sender, receiver] = co_await io_test::tcp_pair();
+    sender.allow_background_sends();
+    std::string expected;
+    for (int i = 0; i < chunks; ++i) {
+        const std::string chunk = numbered_chunk(i);
+        expected += chunk;
+        sender.write(chunk);
+        if (i % 3 == 0) {
+            (void)sender.try_flush();
+        } else if (i % 7 == 0) {
+            co_await sender.drain();
+            EXPECT_EQ(sender.write_buffer_size(), 0u) << "drain() waits until the bytes have gone";
+        }
+    }
+    sender.close();
+    EXPECT_EQ(co_await receiver.read(-1), expected);
+}
+TEST_F(BackendTest, BackgroundSendsDeliverEveryByteInOrderAndTheFinLast) { io_test::run(every_byte_in_order(3000)); }
+
+asyncio::Task<> reset_during_a_background_send() {
+    auto [sender, receiver] = co_await io_test::tcp_pair();
+    sender.allow_background_sends();
+    sender.write(std::string(16 * 1024 * 1024, 'd'));  // far more than the peer's buffers take
+    EXPECT_FALSE(sender.try_flush());
+    io_test::reset(receiver);
+    try {
+        for (int i = 0; i < 100; ++i) {  // the reset reaches the sender after a pass or two
+            co_await sender.drain();
+            sender.write("more");
+        }
+        ADD_FAILURE() << "a reset must surface as std::system_error";
+    } catch (const std::system_error& error) {
+        const int code = error.code().value();
+        EXPECT_TRUE(code == ECONNRESET || code == EPIPE) << error.what();
+    }
+}
+TEST_F(BackendTest, APeerResetDuringABackgroundSendIsASystemError) { io_test::run(reset_during_a_background_send()); }
+
+asyncio::Task<> abort_drops_a_background_send() {
+    auto [sender, receiver] = co_await io_test::tcp_pair();
+    sender.allow_background_sends();
+    constexpr std::size_t kSize = 16 * 1024 * 1024;
+    sender.write(std::string(kSize, 'z'));
+    EXPECT_FALSE(sender.try_flush());
+    EXPECT_GT(sender.write_buffer_size(), 64u * 1024) << "what is in flight is counted";
+    sender.abort();
+    EXPECT_EQ(sender.fd(), -1);
+    EXPECT_EQ(sender.write_buffer_size(), 0u);
+    std::size_t received = 0;
+    try {
+        received = (co_await receiver.read(-1)).size();
+    } catch (const std::system_error&) {
+        received = 0;  // the abort's reset
+    }
+    EXPECT_LT(received, kSize);
+    co_await sender.wait_closed();
+}
+TEST_F(BackendTest, AbortDropsABackgroundSend) { io_test::run(abort_drops_a_background_send()); }
+
+}  // namespace background
+
 }  // namespace

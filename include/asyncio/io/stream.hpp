@@ -152,8 +152,9 @@ public:
     /// Suspends when: the socket cannot take all of it now (EAGAIN). Resumed by: the poller,
     /// once the socket is writable again (or fails), then sends more, and so on.
     /// Returns: once everything is handed to the kernel (not once the peer has it); at once if
-    /// the buffer is empty. Throws std::system_error if the peer reset or vanished, TlsError
-    /// over TLS, InvalidStateError if the socket is closed already.
+    /// the buffer is empty. (A stream that allows background sends on io_uring: once the poller
+    /// has sent all of it, with the loop's next pass.) Throws std::system_error if the peer reset
+    /// or vanished, TlsError over TLS, InvalidStateError if the socket is closed already.
     /// Cancellation: what was not sent stays in the write buffer; CancelledError.
     /// Lifetime: only the call needs the Stream; a wait holds the connection's state itself.
     [[nodiscard]] detail::MaybeTask<void> drain();
@@ -163,7 +164,8 @@ public:
     /// Cancellation: CancelledError; the EOF stays due: the next drain() (or close()) that
     /// empties the write buffer sends it. Lifetime: as read().
     [[nodiscard]] Task<> write_eof();
-    /// Bytes written and not yet handed to the kernel.
+    /// Bytes written and not yet handed to the kernel (on io_uring, including a buffer the
+    /// poller is still sending).
     [[nodiscard]] std::size_t write_buffer_size() const noexcept;
 
     // --- closing ---
@@ -232,8 +234,17 @@ public:
     /// response there, with no copy in between): append only; what it holds already is still to
     /// be sent. The same as write() otherwise: nothing is sent until drain() or try_flush().
     [[nodiscard]] std::string& output_buffer();
-    /// Sends what the socket takes now without waiting; true when the write buffer is empty.
+    /// Sends what the socket takes now without waiting; true when the write buffer is empty (for
+    /// a stream that allows background sends: handed to the poller, with at most 64 KiB of it
+    /// still in flight, asyncio's high-water mark).
     bool try_flush();
+    /// On a back-end that sends in the background (io_uring), lets this stream hand its write
+    /// buffer to the poller instead of calling send() itself: the send goes with the loop's next
+    /// pass, in one system call for the whole pass (the HTTP server's connections do this: a
+    /// response then costs no system call of its own). drain(), close() and write_eof() still
+    /// wait until the bytes have gone; write_buffer_size() counts those in flight; try_flush()
+    /// may leave up to 64 KiB in flight. No effect on other back-ends or over TLS.
+    void allow_background_sends() noexcept;
     /// Waits until the socket may be readable, without reading (no allocation).
     /// Suspends when: the last receive said EAGAIN (or a short read emptied the socket); returns
     /// at once otherwise. Resumed by: the poller, when the socket becomes readable, hangs up or
