@@ -138,6 +138,34 @@ void Client::State::write_publish(const OutgoingMessage& message, std::uint16_t 
     ++stats.messages_sent;
 }
 
+void Client::State::check_allowed(std::string_view topic, std::string_view payload, QoS qos, bool retain) const {
+    if (qos > allowance.maximum_qos) {
+        throw LimitExceeded("QoS " + std::to_string(static_cast<int>(qos)) + " exceeds the broker's Maximum QoS (" +
+                            std::to_string(static_cast<int>(allowance.maximum_qos)) + ")");
+    }
+    if (retain && !allowance.retain_available) throw LimitExceeded("the broker does not accept retained messages");
+    if (allowance.maximum_packet_size == 0) return;
+    const std::size_t size = publish_packet_size(options.version, PublishFields{topic, payload, qos, retain, false, 1});
+    if (size > allowance.maximum_packet_size) {
+        throw LimitExceeded("PUBLISH of " + std::to_string(size) + " bytes exceeds the broker's Maximum Packet Size (" +
+                            std::to_string(allowance.maximum_packet_size) + ")");
+    }
+}
+
+bool Client::State::refuse_if_not_allowed(OutgoingMessage& message) {
+    try {
+        check_allowed(message.topic, message.payload, message.qos, message.retain);
+        return false;
+    } catch (const LimitExceeded&) {
+        ++stats.messages_refused;
+        if (message.completion) {
+            message.completion->error = std::current_exception();
+            message.completion->done.set();
+        }
+        return true;
+    }
+}
+
 void Client::State::close_for_good(const std::string& reason) {
     if (closed) return;
     closed = true;
@@ -221,6 +249,7 @@ detail::MaybeTask<void> Client::publish(std::string_view topic, std::string_view
     State& state = *m_state;
     check_publish(topic, payload, qos, state.options);
     if (state.closed) throw ConnectionLost("the client is closed: " + state.last_error);
+    if (state.connected) state.check_allowed(topic, payload, qos, retain);  // offline: when sent
     if (qos == QoS::at_most_once && state.can_write_directly()) {
         // The steady state: straight into the connection's buffer, no copy, no allocation.
         encode_publish(state.stream.output_buffer(), state.options.version, PublishFields{topic, payload, qos, retain, false, 0});

@@ -36,6 +36,16 @@ struct AckWaiter {
     bool lost = false;  ///< the connection ended first: send again once reconnected
 };
 
+/// What the current connection allows beyond the client's own Options: a 5.0 broker's CONNACK
+/// (section 5.0 3.2.2.3) may lower the QoS, forbid RETAIN, cap the packet size and set the
+/// keepalive. A 3.1.1 connection keeps the defaults and the configured keepalive.
+struct ConnectionAllowance {
+    QoS maximum_qos = QoS::exactly_once;
+    bool retain_available = true;
+    std::size_t maximum_packet_size = 0;  ///< the broker's; 0: none
+    Duration keepalive{};                 ///< in force: Server Keep Alive, else Options::keepalive
+};
+
 struct Client::State : std::enable_shared_from_this<Client::State> {
     explicit State(Options options_)
         : options(std::move(options_)), session(options.limits.max_inflight), outbox(options.limits.max_queued) {}
@@ -61,6 +71,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     std::vector<AckWaiter*> ack_waiters;
     std::optional<ScheduledTask<void>> runner;
 
+    ConnectionAllowance allowance;  ///< set by each CONNACK
     TimePoint last_received{};
     TimePoint last_sent{};
     std::string last_error;
@@ -69,6 +80,12 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     // --- client.cpp ---
     [[nodiscard]] bool can_write_directly() const noexcept;
     void write_publish(const OutgoingMessage& message, std::uint16_t packet_id, bool dup);
+    /// Throws LimitExceeded, saying why, if the current connection's broker does not allow this
+    /// PUBLISH (its Maximum QoS, Retain Available or Maximum Packet Size).
+    void check_allowed(std::string_view topic, std::string_view payload, QoS qos, bool retain) const;
+    /// A queued message the current connection does not allow: fails its publish() with
+    /// LimitExceeded (QoS 0: counted only) instead of sending it. True if it was refused.
+    bool refuse_if_not_allowed(OutgoingMessage& message);
     void close_for_good(const std::string& reason);
     void remove_subscription(const Subscription::State* subscription) noexcept;
 
@@ -90,6 +107,8 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     /// Handles one packet; false if the packet needs a delivery that may wait (PUBLISH).
     void handle_ack(const Packet& packet);
     void fill_output();
+    /// The CONNACK's properties (5.0) for this connection: allowance and inflight window.
+    void accept_allowance(const ConnackProperties& connack);
     void restore_session(bool session_present);
     void on_connection_lost(const std::string& reason);
     Task<> reconnect_with_backoff();

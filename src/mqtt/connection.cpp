@@ -108,6 +108,12 @@ std::string describe(const std::exception_ptr& error) {
     }
 }
 
+/// `text`, and the broker's Reason String (5.0) if it sent one.
+std::string with_reason(std::string text, const Packet& packet) {
+    if (!packet.reason_string.empty()) (text += ": ") += packet.reason_string;
+    return text;
+}
+
 /// The connection to the broker, plain TCP unless options.open_stream says otherwise.
 Task<Stream> open_stream(const Options& options) {
     if (options.open_stream) return options.open_stream(options.host, options.port);
@@ -124,8 +130,12 @@ Task<> Client::State::establish() {
     co_await connection.drain();
     const DecodeResult result = co_await next_packet(connection, options, std::nullopt);
     if (result.packet.type != PacketType::connack) throw ProtocolError("the broker's first packet is not CONNACK (section 3.2)");
-    if (result.packet.reason_code != 0) throw ConnectionRefused(result.packet.reason_code, refusal_text(options.version, result.packet.reason_code));
+    if (result.packet.reason_code != 0) {
+        throw ConnectionRefused(result.packet.reason_code,
+                                with_reason(refusal_text(options.version, result.packet.reason_code), result.packet));
+    }
     const bool session_present = result.packet.session_present;
+    accept_allowance(result.packet.connack);
     connection.consume(result.size);
 
     stream = std::move(connection);
@@ -136,6 +146,14 @@ Task<> Client::State::establish() {
     restore_session(session_present);
     connected_event.set();
     writer_wake.set();
+}
+
+void Client::State::accept_allowance(const ConnackProperties& connack) {
+    allowance.maximum_qos = connack.maximum_qos;
+    allowance.retain_available = connack.retain_available;
+    allowance.maximum_packet_size = connack.maximum_packet_size;
+    allowance.keepalive = connack.server_keep_alive ? std::chrono::seconds(*connack.server_keep_alive) : options.keepalive;
+    session.limit_window(connack.receive_maximum);
 }
 
 void Client::State::restore_session(bool session_present) {
@@ -179,7 +197,7 @@ Task<> Client::State::watch_drop() {
 }
 
 std::optional<TimePoint> Client::State::silence_deadline() const {
-    const auto keepalive = std::chrono::duration_cast<Duration>(options.keepalive);
+    const Duration keepalive = allowance.keepalive;
     if (keepalive.count() <= 0) return std::nullopt;
     return last_received + keepalive + keepalive / 2;
 }
@@ -269,7 +287,8 @@ void Client::State::handle_ack(const Packet& packet) {
         const auto stage = packet.type == PacketType::puback ? Session::Stage::awaiting_puback : Session::Stage::awaiting_pubcomp;
         if (auto completion = session.complete(packet.packet_id, stage)) {
             if (packet.reason_code >= 0x80) {
-                completion->error = std::make_exception_ptr(MqttError("the broker refused the message, reason code " + std::to_string(packet.reason_code)));
+                completion->error = std::make_exception_ptr(
+                    MqttError(with_reason("the broker refused the message, reason code " + std::to_string(packet.reason_code), packet)));
             }
             completion->done.set();
         }
@@ -298,7 +317,7 @@ void Client::State::handle_ack(const Packet& packet) {
         return;
     case PacketType::pingresp: return;
     case PacketType::disconnect:
-        throw MqttError("the broker sent DISCONNECT, reason code " + std::to_string(packet.reason_code));
+        throw MqttError(with_reason("the broker sent DISCONNECT, reason code " + std::to_string(packet.reason_code), packet));
     default: throw ProtocolError("unexpected packet from the broker after CONNACK");
     }
 }
@@ -308,6 +327,7 @@ void Client::State::fill_output() {
         if (!held) {
             std::optional<OutgoingMessage> next = outbox.try_get();
             if (!next) return;
+            if (refuse_if_not_allowed(*next)) continue;  // queued before this connection's CONNACK
             held = std::move(*next);
         }
         if (held->qos == QoS::at_most_once) {
@@ -322,7 +342,7 @@ void Client::State::fill_output() {
 }
 
 Task<> Client::State::write_loop() {
-    const auto keepalive = std::chrono::duration_cast<Duration>(options.keepalive);
+    const Duration keepalive = allowance.keepalive;  // this connection's
     for (;;) {
         writer_wake.clear();
         fill_output();

@@ -24,6 +24,10 @@ struct ClientStats {
     /// PUBLISH packets larger than Limits::max_packet_size, dropped as they arrived (and
     /// acknowledged at QoS 1 and 2, so the broker does not send them again)
     std::uint64_t messages_too_large = 0;
+    /// Queued messages the broker of the connection they would have gone out on does not allow
+    /// (5.0 CONNACK: Maximum QoS, Retain Available, Maximum Packet Size): their publish() failed
+    /// with LimitExceeded instead (a QoS 0 message's is over already; it is only counted)
+    std::uint64_t messages_refused = 0;
 };
 
 /// The messages of one subscription, in the order the broker sent them.
@@ -134,7 +138,9 @@ public:
     /// Returns: QoS 0: as soon as the message is written to the connection's buffer (or queued
     /// while offline); connected, with nothing queued ahead of it, it neither suspends nor
     /// allocates. QoS 1/2: once acknowledged. Errors: std::invalid_argument (topic not a valid topic name),
-    /// LimitExceeded (topic longer than max_topic_length, packet larger than max_packet_size),
+    /// LimitExceeded (topic longer than max_topic_length, packet larger than max_packet_size;
+    /// 5.0: a QoS above the broker's Maximum QoS, RETAIN where it has no Retain Available, a
+    /// packet above its Maximum Packet Size, checked against the connection it goes out on),
     /// ConnectionLost (closed for good, before or while it waits), MqttError (5.0: the broker
     /// refused the message with a reason code >= 0x80). The checks run in the call itself, so
     /// they throw before the co_await. Cancellation: while waiting for room, nothing is queued;

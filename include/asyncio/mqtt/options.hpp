@@ -88,7 +88,9 @@ struct Options {
     /// never expires). 3.1.1 has no expiry: a session that is not clean lasts until cleaned.
     std::uint32_t session_expiry_interval = 0;
     /// PINGREQ after this long without sending; a broker silent for 1.5 times this closes the
-    /// connection (section 3.1.2.10). 0 turns keepalive off; at most 65535 s are sent.
+    /// connection (section 3.1.2.10). 0 turns keepalive off; at most 65535 s are sent. A 5.0
+    /// broker's Server Keep Alive replaces it for that connection (section 5.0 3.2.2.3.14), and
+    /// its Receive Maximum lowers Limits::max_inflight.
     std::chrono::seconds keepalive{60};
     std::optional<Will> will;              ///< sent in CONNECT; none by default
     std::optional<std::string> username;  ///< sent in CONNECT when set

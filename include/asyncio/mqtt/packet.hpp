@@ -112,6 +112,19 @@ void encode_suback(std::string& out, ProtocolVersion version, std::uint16_t pack
 
 // --- decoding: the packets a client receives ---
 
+/// What a 5.0 broker's CONNACK allows the connection (section 5.0 3.2.2.3). A property the
+/// broker leaves out keeps the value the specification gives it; a 3.1.1 CONNACK has none.
+struct ConnackProperties {
+    std::uint16_t receive_maximum = 65535;  ///< QoS 1 and 2 PUBLISH packets it takes unacknowledged
+    QoS maximum_qos = QoS::exactly_once;    ///< the highest QoS it accepts in a PUBLISH
+    bool retain_available = true;           ///< false: it refuses a PUBLISH with RETAIN set
+    std::uint32_t maximum_packet_size = 0;  ///< the largest packet it accepts; 0: no limit
+    /// The keepalive to use instead of the one CONNECT asked for (Server Keep Alive).
+    std::optional<std::uint16_t> server_keep_alive;
+    /// The client identifier it assigned, when CONNECT's was empty.
+    std::string_view assigned_client_identifier;
+};
+
 /// One decoded packet. Views point into the decoded bytes.
 struct Packet {
     PacketType type = PacketType::pingresp;  ///< which packet; the fields below are those it has
@@ -128,6 +141,10 @@ struct Packet {
     std::uint8_t reason_code = 0;
     /// SUBACK (and 5.0's UNSUBACK): one return code per filter.
     std::string_view return_codes;
+    /// 5.0 CONNACK: its properties.
+    ConnackProperties connack;
+    /// 5.0 CONNACK, the acks, SUBACK, UNSUBACK and DISCONNECT: the broker's Reason String, if any.
+    std::string_view reason_string;
 };
 
 /// What decode_packet() found at the start of its input.

@@ -3,6 +3,7 @@
 #include <asyncio/core/event.hpp>
 #include <asyncio/mqtt/packet.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -44,8 +45,16 @@ public:
     };
 
     /// A session with a window of `max_inflight` messages in flight (0 is taken for 1).
-    explicit Session(std::uint16_t max_inflight) : m_max_inflight(max_inflight == 0 ? 1 : max_inflight) {}
+    explicit Session(std::uint16_t max_inflight)
+        : m_configured_window(max_inflight == 0 ? 1 : max_inflight), m_max_inflight(m_configured_window) {}
 
+    /// The broker's Receive Maximum (5.0 section 3.2.2.3.3) for the current connection: the
+    /// window is the smaller of it and the configured one. Messages in flight already stay.
+    void limit_window(std::uint16_t broker_maximum) noexcept {
+        m_max_inflight = std::max<std::uint16_t>(1, std::min(m_configured_window, broker_maximum));
+    }
+    /// The inflight window of the current connection.
+    [[nodiscard]] std::uint16_t window() const noexcept { return m_max_inflight; }
     /// True if another QoS 1/2 message may be sent now (the inflight window).
     [[nodiscard]] bool has_room() const noexcept { return m_inflight.size() < m_max_inflight; }
     /// QoS 1/2 messages sent and not acknowledged yet.
@@ -84,6 +93,7 @@ public:
 private:
     [[nodiscard]] bool in_use(std::uint16_t packet_id) const noexcept;
 
+    std::uint16_t m_configured_window;
     std::uint16_t m_max_inflight;
     std::uint16_t m_last_id = 0;
     std::deque<Inflight> m_inflight;
