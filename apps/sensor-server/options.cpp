@@ -60,7 +60,10 @@ Options:
   --tls-cert FILE        serve HTTPS and WSS instead of HTTP and WS, on the same port (no
                          plain HTTP), with this PEM certificate: the server's first, then
                          any intermediate CAs. Needs --tls-key
-  --tls-key FILE         the PEM private key of --tls-cert (not encrypted)
+  --tls-key FILE         the PEM private key of --tls-cert
+  --tls-key-password-file FILE
+                         the password of an encrypted --tls-key: the file's first line
+                         (kept out of the command line, which every user can list)
   --mqtt URL             publish every reading to an MQTT broker, mqtt://HOST[:PORT]
                          (port 1883 by default) or, over TLS, mqtts://HOST[:PORT] (port
                          8883 by default; needs --mqtt-cafile): the reading (JSON,
@@ -140,6 +143,9 @@ void check_flag_combinations(const Options& options) {
                                     " needs " + (options.tls_cert.empty() ? "--tls-cert" : "--tls-key") +
                                     " too: HTTPS takes a certificate and its private key");
     }
+    if (!options.tls_key_password_file.empty() && options.tls_key.empty()) {
+        throw std::invalid_argument("--tls-key-password-file needs --tls-key: it is the password of that key");
+    }
     const bool mqtt_tls = options.mqtt && options.mqtt->tls;
     const bool mqtts = mqtt_tls || (options.fleet && options.fleet->tls);
     if (mqtts && options.mqtt_cafile.empty()) {
@@ -204,6 +210,8 @@ const std::map<std::string, Setter, std::less<>>& setters() {
          }},
         {"--tls-cert", [](Options& o, const std::string& v) { o.tls_cert = file_name("--tls-cert", v); }},
         {"--tls-key", [](Options& o, const std::string& v) { o.tls_key = file_name("--tls-key", v); }},
+        {"--tls-key-password-file",
+         [](Options& o, const std::string& v) { o.tls_key_password_file = file_name("--tls-key-password-file", v); }},
         {"--mqtt-cafile", [](Options& o, const std::string& v) { o.mqtt_cafile = file_name("--mqtt-cafile", v); }},
         {"--fleet-topic", [](Options& o, const std::string& v) {
              if (!is_valid_prefix_filter(v)) {

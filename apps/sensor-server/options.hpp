@@ -70,6 +70,9 @@ struct Options {
     /// key (both or neither; empty: plain HTTP).
     std::string tls_cert;
     std::string tls_key;
+    /// --tls-key-password-file: the file whose first line is tls_key's password (empty: the key
+    /// is not encrypted).
+    std::string tls_key_password_file;
     /// --mqtt: publish every reading to this broker (none: no MQTT at all).
     std::optional<BrokerAddress> mqtt;
     /// --mqtt-topic: the device's topic prefix; empty means sensors/<hostname>, filled in by main.

@@ -1,6 +1,8 @@
 #include "tls_setup.hpp"
 
+#include <fstream>
 #include <stdexcept>
+#include <string>
 
 #if SENSOR_SERVER_HAS_TLS
 #include <asyncio/io/tls.hpp>
@@ -22,11 +24,34 @@ std::string read_file(const char* flag, const std::string& path) {
     }
 }
 
+/// The first line of --tls-key-password-file (without its line break); empty without the flag.
+std::string read_key_password(const Options& options) {
+    if (options.tls_key_password_file.empty()) return {};
+    std::ifstream file(options.tls_key_password_file);
+    if (!file) throw std::runtime_error("--tls-key-password-file " + options.tls_key_password_file + ": cannot be read");
+    std::string password;
+    std::getline(file, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.empty()) {
+        throw std::runtime_error("--tls-key-password-file " + options.tls_key_password_file + ": its first line is empty");
+    }
+    return password;
+}
+
+/// An encrypted PEM key: PKCS#8 ("ENCRYPTED PRIVATE KEY") or OpenSSL's legacy
+/// "Proc-Type: 4,ENCRYPTED" header.
+bool is_encrypted(const std::string& key_pem) { return key_pem.find("ENCRYPTED") != std::string::npos; }
+
 asyncio::ServerTls load_server_tls(const Options& options) {
     const std::string certificate = read_file("--tls-cert", options.tls_cert);
     const std::string key = read_file("--tls-key", options.tls_key);
+    const std::string password = read_key_password(options);
+    if (is_encrypted(key) && password.empty()) {
+        throw std::runtime_error("--tls-key " + options.tls_key +
+                                 " is encrypted: give its password with --tls-key-password-file FILE");
+    }
     try {
-        return asyncio::ServerTls::from_pem(certificate, key);
+        return asyncio::ServerTls::from_pem(certificate, key, password);
     } catch (const asyncio::TlsError& error) {
         // mbedTLS's message says which part failed ("the server certificate: ...", "the private
         // key: ..."); the user needs to know which files that was.

@@ -17,6 +17,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/net_sockets.h>  // MBEDTLS_ERR_NET_*: the BIO callbacks' socket errors
 #include <mbedtls/pk.h>
+#include <mbedtls/pkcs5.h>  // MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 #if defined(MBEDTLS_ERROR_C)
@@ -165,6 +166,17 @@ public:
 #else
         const int parsed = mbedtls_pk_parse_key(&key, key_bytes, key_text.size() + 1, password_bytes, password.size());
 #endif
+        if (parsed == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
+            throw TlsError("the private key is encrypted, and no password was given", parsed);
+        }
+        if (parsed == MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE) {
+            // OpenSSL 3 encrypts a PKCS#8 key with AES by default (`openssl pkey -aes256`), which
+            // mbedTLS 2.x cannot undo (it knows DES and 3DES there); the traditional format it can.
+            throw TlsError("the private key: mbedTLS " MBEDTLS_VERSION_STRING
+                           " cannot decrypt this key's encryption; re-encrypt it in OpenSSL's traditional "
+                           "format: openssl ec -in KEY -aes256 -out NEW_KEY",
+                           parsed);
+        }
         if (parsed != 0) throw_tls("the private key", parsed);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
         const int paired = mbedtls_pk_check_pair(&public_key_of(certificates), &key, mbedtls_ctr_drbg_random, &random);

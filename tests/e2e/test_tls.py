@@ -268,8 +268,70 @@ class TlsFlags(unittest.TestCase):
 
     def test_help_documents_the_tls_flags(self):
         text = server.run_binary("--help").stdout
-        for flag in ("--tls-cert FILE", "--tls-key FILE", "--mqtt-cafile FILE", "mqtts://HOST[:PORT]"):
+        for flag in ("--tls-cert FILE", "--tls-key FILE", "--tls-key-password-file", "--mqtt-cafile FILE",
+                     "mqtts://HOST[:PORT]"):
             self.assertIn(flag, text)
+
+
+@unittest.skipUnless(OPENSSL, "openssl is not installed")
+class EncryptedKey(unittest.TestCase):
+    """--tls-key-password-file: the server's key encrypted in OpenSSL's traditional format
+    (AES-256) and as PKCS#8 with AES (OpenSSL 3's default, which mbedTLS 2.28 cannot decrypt)."""
+
+    def setUp(self) -> None:
+        self.key = CERTS.path("server-encrypted.key")
+        self.pkcs8_aes_key = CERTS.path("server-pkcs8-aes.key")
+        Certificates._openssl("ec", "-in", CERTS.path("server.key"), "-aes256", "-passout", "pass:s3cret w0rd",
+                              "-out", self.key)
+        Certificates._openssl("pkey", "-in", CERTS.path("server.key"), "-aes-256-cbc", "-passout", "pass:s3cret w0rd",
+                              "-out", self.pkcs8_aes_key)
+        self.password = CERTS.path("password.txt")
+        self.wrong_password = CERTS.path("wrong-password.txt")
+        with open(self.password, "w") as f:
+            f.write("s3cret w0rd\n")
+        with open(self.wrong_password, "w") as f:
+            f.write("guess\n")
+
+    def refused(self, *flags: str) -> subprocess.CompletedProcess:
+        result = server.run_binary("--port", "0", "--tls-cert", CERTS.path("server.pem"), *flags)
+        self.assertNotIn("serving", result.stdout, "nothing is started")
+        return result
+
+    def test_with_its_password_file_the_server_serves_https(self):
+        srv = HttpsServer("--tls-key", self.key, "--tls-key-password-file", self.password,
+                          "--sensor", "fixed:21.5").start()
+        try:
+            result = curl_api(srv.port)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(json.loads(result.stdout)["temperature_c"], 21.5)
+        finally:
+            self.assertEqual(srv.stop(), 0, srv.stderr()[-2000:])
+
+    def test_without_a_password_the_message_says_which_flag_gives_it(self):
+        result = self.refused("--tls-key", self.key)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn(f"--tls-key {self.key} is encrypted: give its password with --tls-key-password-file",
+                      result.stderr)
+
+    def test_a_wrong_password_is_refused_naming_the_files(self):
+        result = self.refused("--tls-key", self.key, "--tls-key-password-file", self.wrong_password)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn(f"--tls-key {self.key}", result.stderr)
+        self.assertIn("password", result.stderr)
+
+    def test_a_key_encryption_mbedtls_cannot_undo_gets_the_command_that_converts_it(self):
+        result = self.refused("--tls-key", self.pkcs8_aes_key, "--tls-key-password-file", self.password)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("openssl ec -in KEY -aes256 -out NEW_KEY", result.stderr)
+
+    def test_a_password_file_without_a_key_or_unreadable_is_refused(self):
+        result = server.run_binary("--port", "0", "--tls-key-password-file", self.password)
+        self.assertEqual(result.returncode, 2, result)
+        self.assertIn("--tls-key-password-file needs --tls-key", result.stderr)
+        missing = CERTS.path("missing-password.txt")
+        result = self.refused("--tls-key", self.key, "--tls-key-password-file", missing)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn(f"--tls-key-password-file {missing}: cannot be read", result.stderr)
 
 
 class HttpsChromium(Chromium):

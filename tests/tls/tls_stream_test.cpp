@@ -187,4 +187,37 @@ TEST_F(TlsStream, BadCertificatesAndKeysThrowAtOnce) {
     }
 }
 
+/// The message of the TlsError `make` throws ("" if it throws none).
+template <class Make>
+std::string tls_error_of(Make make) {
+    try {
+        (void)make();
+    } catch (const asyncio::TlsError& error) {
+        return error.what();
+    }
+    return "";
+}
+
+TEST_F(TlsStream, AnEncryptedKeyNeedsItsPassword) {
+    const Certificates& certs = Certificates::get();
+    const std::string encrypted = certs.path("server-encrypted.key");
+    const std::string pkcs8_aes = certs.path("server-pkcs8-aes.key");
+    for (const std::string& command :
+         {"openssl ec -in " + certs.path("server.key") + " -aes256 -passout pass:pw -out " + encrypted,
+          "openssl pkey -in " + certs.path("server.key") + " -aes-256-cbc -passout pass:pw -out " + pkcs8_aes}) {
+        const tls_test::CommandResult made = tls_test::run_command(command);
+        ASSERT_EQ(made.status, 0) << command << "\n" << made.output;
+    }
+    const std::string certificate = certs.pem("server.pem");
+    const std::string key = certs.pem("server-encrypted.key");
+    EXPECT_NE(tls_error_of([&] { return asyncio::ServerTls::from_pem(certificate, key); }).find("no password"),
+              std::string::npos);
+    EXPECT_NE(tls_error_of([&] { return asyncio::ServerTls::from_pem(certificate, key, "wrong"); }), "");
+    EXPECT_EQ(tls_error_of([&] { return asyncio::ServerTls::from_pem(certificate, key, "pw"); }), "");
+    // PKCS#8 with AES (OpenSSL 3's default): mbedTLS 3 decrypts it; 2.x says how to convert it.
+    const std::string pkcs8_key = certs.pem("server-pkcs8-aes.key");
+    const std::string error = tls_error_of([&] { return asyncio::ServerTls::from_pem(certificate, pkcs8_key, "pw"); });
+    EXPECT_TRUE(error.empty() || error.find("openssl ec -in KEY -aes256") != std::string::npos) << error;
+}
+
 }  // namespace
