@@ -62,7 +62,8 @@ DecodeResult decode_v5(const std::string& bytes) { return decode_packet(bytes, P
 
 TEST(MqttConnackProperties, AreRead) {
     const std::string properties = kStrictBroker + "\x12\x00\x02x1" "\x26\x00\x01k\x00\x01v" "\x26\x00\x01k\x00\x01w"s;
-    const DecodeResult result = decode_v5(connack_v5(properties));
+    const std::string bytes = connack_v5(properties);  // the decoded views point into it
+    const DecodeResult result = decode_v5(bytes);
     ASSERT_EQ(result.status, DecodeStatus::complete) << result.error;
     const ConnackProperties& connack = result.packet.connack;
     EXPECT_EQ(connack.receive_maximum, 2);
@@ -104,11 +105,13 @@ TEST(MqttConnackProperties, BrokenOnesAreMalformed) {
 }
 
 TEST(MqttReasonString, IsReadFromAcksAndDisconnect) {
-    DecodeResult result = decode_v5(packet_of('\x40', "\x00\x07\x97"s + block("\x1f\x00\x05quota"s)));
+    const std::string puback = packet_of('\x40', "\x00\x07\x97"s + block("\x1f\x00\x05quota"s));
+    DecodeResult result = decode_v5(puback);
     ASSERT_EQ(result.status, DecodeStatus::complete) << result.error;
     EXPECT_EQ(result.packet.reason_code, 0x97);
     EXPECT_EQ(result.packet.reason_string, "quota");
-    result = decode_v5(packet_of('\xe0', "\x8d"s + block("\x1f\x00\x04idle"s)));
+    const std::string disconnect = packet_of('\xe0', "\x8d"s + block("\x1f\x00\x04idle"s));
+    result = decode_v5(disconnect);
     ASSERT_EQ(result.status, DecodeStatus::complete) << result.error;
     EXPECT_EQ(result.packet.reason_string, "idle");
     // A CONNACK property in an acknowledgement:
