@@ -11,7 +11,7 @@ CTEST_ARGS ?=
 # suite (the end-to-end and soak suites set longer limits of their own).
 TEST_TIMEOUT ?= 120
 
-.PHONY: all build run test test-asan test-poll test-uring soak bench fuzz embedded-test device-build device-run install-check docs clean
+.PHONY: all build run test test-asan test-poll test-uring soak bench fuzz embedded-test device-build device-run tls-footprint install-check docs clean
 
 all: build
 
@@ -81,6 +81,11 @@ device-build:
 	cmake -S embedded -B $(DEVICE_BUILD) -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/embedded/cmake/arm-none-eabi.cmake \
 	  -DASYNCIO_BOARD=mps2-an385 -DASYNCIO_EXCEPTIONS=ON
 	cmake --build $(DEVICE_BUILD) -j$(JOBS) --target sensor_server
+
+## What TLS adds to a board program (flash, static RAM), with mbedTLS 2.28 from Debian's source.
+tls-footprint:
+	@scripts/deps.sh embedded
+	embedded/tls/footprint.sh
 
 device-run: device-build
 	@echo "sensor-server on the board: http://127.0.0.1:$(DEVICE_PORT)/ (Ctrl-C stops it)"

@@ -28,10 +28,10 @@
 #endif
 
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <utility>
 
 namespace asyncio {
@@ -45,9 +45,11 @@ std::string mbedtls_message(int code) {
     mbedtls_strerror(code, text, sizeof text);
     return text;
 #else
-    std::ostringstream hex;
-    hex << "mbedTLS error -0x" << std::hex << -code;
-    return hex.str();
+    // The code in hex, as mbedTLS's documentation lists them (no stream: on a board, iostreams
+    // would bring in the whole locale machinery, some 200 KB of flash).
+    char digits[16];
+    char* end = std::to_chars(digits, digits + sizeof digits, -code, 16).ptr;
+    return "mbedTLS error -0x" + std::string(digits, end);
 #endif
 }
 
