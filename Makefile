@@ -11,7 +11,7 @@ CTEST_ARGS ?=
 # suite (the end-to-end and soak suites set longer limits of their own).
 TEST_TIMEOUT ?= 120
 
-.PHONY: all build run test test-asan test-poll test-uring soak bench fuzz embedded-test device-build device-run tls-footprint install-check docs clean
+.PHONY: all build run test test-asan test-poll test-uring soak bench fuzz embedded-test device-build device-run tls-footprint test-mbedtls3 install-check docs clean
 
 all: build
 
@@ -82,6 +82,19 @@ device-build:
 	  -DASYNCIO_BOARD=mps2-an385 -DASYNCIO_EXCEPTIONS=ON
 	cmake --build $(DEVICE_BUILD) -j$(JOBS) --target sensor_server
 
+## asyncio::tls against mbedTLS 3.6 (ESP-IDF 5's major version; built from Debian trixie's source):
+## the TLS and MQTT-over-TLS suites and the end-to-end HTTPS tests. `make test` uses Debian's 2.28.
+MBEDTLS3_BUILD ?= build-mbedtls3
+test-mbedtls3:
+	@scripts/deps.sh build test
+	cmake -S . -B $(MBEDTLS3_BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DASYNCIO_BUILD_BENCH=OFF -DASYNCIO_BUILD_EXAMPLES=OFF \
+	  -DCMAKE_PREFIX_PATH=$$(scripts/build-mbedtls3.sh $(MBEDTLS3_BUILD)/mbedtls) $(CMAKE_FLAGS)
+	grep -q '^MBEDTLS_TLS_LIBRARY:FILEPATH=$(CURDIR)/$(MBEDTLS3_BUILD)/mbedtls/' $(MBEDTLS3_BUILD)/CMakeCache.txt \
+	  || { echo "test-mbedtls3: CMake did not pick the mbedTLS 3 build" >&2; exit 1; }
+	cmake --build $(MBEDTLS3_BUILD) -j$(JOBS) --target tls_tests mqtt_tls_tests sensor-server
+	ctest --test-dir $(MBEDTLS3_BUILD) --output-on-failure --timeout $(TEST_TIMEOUT) -L tls
+	/usr/bin/python3 tests/e2e/run_e2e.py $(MBEDTLS3_BUILD)/apps/sensor-server/sensor-server -q -k 'test_tls.'
+
 ## What TLS adds to a board program (flash, static RAM), with mbedTLS 2.28 from Debian's source.
 tls-footprint:
 	@scripts/deps.sh embedded
@@ -102,4 +115,4 @@ install-check: build
 	./$(BUILD)/consumer/consumer
 
 clean:
-	rm -rf build build-asan build-poll build-docs
+	rm -rf build build-asan build-poll build-docs build-mbedtls3

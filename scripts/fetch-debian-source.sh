@@ -5,6 +5,8 @@
 #   scripts/fetch-debian-source.sh PACKAGE VERSION DEST MARKER
 #       # prints DEST/PACKAGE-VERSION (the tree) when done; MARKER is a file the tree must hold,
 #       # relative to it: present already, nothing is fetched
+#   DEBIAN_SUITE=trixie scripts/fetch-debian-source.sh ...
+#       # from another release of the same archive than the one installed (default: this one's)
 #
 # The system's apt configuration is left untouched: a private sources list names the archive apt
 # already uses, with a deb-src entry, in a temporary folder. Needs network access to Debian's
@@ -30,7 +32,7 @@ mkdir -p "$work/lists/partial"
 uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
 [ -n "$uri" ] || uri=$(awk '$1=="deb"{for(i=2;i<=NF;i++) if($i ~ /^https?:/){print $i; exit}}' /etc/apt/sources.list 2>/dev/null || true)
 [ -n "$uri" ] || { echo "$me: found no Debian archive in /etc/apt" >&2; exit 2; }
-suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+suite="${DEBIAN_SUITE:-$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")}"
 
 printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
     "$uri" "$suite" >"$work/src.sources"
