@@ -140,7 +140,9 @@ class MetricNames(unittest.TestCase):
                                        "sensor_mem_available_mib")],
                          "no unit abbreviations in the new names")
         self.assertAlmostEqual(m["sensor_pressure_hpa"] * 100, m["sensor_pressure_pascals"], delta=1e-6 * 1e5)
-        self.assertIsInstance(reading["temperature_c"], float)
+        # A JSON number: a simulated value that happens to be whole (23.0) is written as 23.
+        self.assertIsInstance(reading["temperature_c"], (int, float))
+        self.assertNotIsInstance(reading["temperature_c"], bool)
         with running_server("--sensor", "fixed:21.5") as srv:
             self.assertEqual(metrics(srv.port)["sensor_temperature_celsius"], 21.5)
         with running_server("--sensor", "linux") as srv:

@@ -129,7 +129,7 @@ class Shutdown(unittest.TestCase):
         clients = []
         idle = []
         try:
-            clients = [SSEClient(srv.port) for _ in range(8)]
+            clients = [SSEClient(srv.port) for _ in range(24)]  # all on one loop: 1 in 2^23
             idle = [socket.create_connection(("127.0.0.1", srv.port), timeout=5) for _ in range(8)]
             for client in clients:
                 client.next_event(timeout=3)
