@@ -1,6 +1,7 @@
 #include <asyncio/io/poller.hpp>
 #include <asyncio/core/errors.hpp>
 #include <asyncio/core/loop.hpp>
+#include <asyncio/io/detail/socket_ops.hpp>
 
 #include <cerrno>
 #include <utility>
@@ -79,8 +80,13 @@ BackgroundSend IoHandle::background_send() const noexcept {
     return m_poller == nullptr || m_fd < 0 ? BackgroundSend{} : m_poller->background_send(*this);
 }
 
+IoResult IoHandle::accept(Address* peer) noexcept {
+    return m_poller == nullptr || m_fd < 0 ? IoResult{0, EBADF} : m_poller->accept(*this, peer);
+}
+
 int Poller::send_in_background(IoHandle&, std::string&, std::size_t) noexcept { return EOPNOTSUPP; }
 BackgroundSend Poller::background_send(const IoHandle&) const noexcept { return {}; }
+IoResult Poller::accept(IoHandle& listener, Address* peer) noexcept { return detail::accept(listener.fd(), peer); }
 
 Poller& Poller::current() {
     Poller* poller = get_event_loop().platform().as_poller();

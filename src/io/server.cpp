@@ -73,7 +73,7 @@ enum class Round {
 Round accept_round(const std::shared_ptr<Server::State>& state, Listener& listener, Shortage& shortage) {
     for (int attempt = 0; attempt < kAcceptBatch; ++attempt) {
         Address peer;
-        const detail::IoResult result = detail::accept(listener.io.fd(), &peer);
+        const detail::IoResult result = listener.io.accept(&peer);
         if (result.error == 0) {
             shortage.end();
             ++state->stats.accepted;

@@ -4,10 +4,20 @@
 // with the wait itself, so a loop pass costs one io_uring_enter however many sockets were opened
 // in it, where epoll pays one epoll_ctl each.
 //
+// Listeners accept in the background: a multishot accept per listening socket takes each
+// connection as it arrives, and the server collects the descriptors with accept(), so a new
+// connection costs no accept4() of its own (the peer's address, which a multishot accept cannot
+// report per connection, is asked with getpeername() instead).
+//
 // Sends go without a readiness round-trip: a stream hands its whole write buffer over
 // (send_in_background()), and the send is queued with the rest of the pass, so a request costs
 // its receive and a share of one io_uring_enter, where epoll pays a receive, a send and a share
 // of epoll_wait.
+//
+// Each socket is also entered in the ring's table of registered files (with the pass's other
+// submissions), and its sends and re-armed polls name it by that index, so the kernel does not
+// look the descriptor up and take a reference to its file for each one. The entry is removed
+// before the socket is closed: a file the table holds stays open (no FIN, no freed port).
 //
 // A completion names its descriptor by a token (slot index and generation), not by the IoHandle's
 // address: a poll's last completion can arrive after its handle is gone, and a new handle may have
@@ -15,9 +25,11 @@
 #include "edge_triggered_poller.hpp"
 
 #include <asyncio/io/detail/buffer_pool.hpp>
+#include <asyncio/io/detail/socket_ops.hpp>
 
 #include <liburing.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <sys/socket.h>
@@ -27,6 +39,7 @@
 #include <chrono>
 #include <system_error>
 #include <deque>
+#include <new>
 #include <vector>
 
 namespace asyncio::detail {
@@ -43,8 +56,16 @@ constexpr unsigned kSubmissionEntries = 1024;
 /// cost a second pass, not a lost event.
 constexpr unsigned kCompletionEntries = 8192;
 
-/// Set in a token's index half for the slot's send (the poll's token has it clear).
+/// Set in a token's index half for the slot's send, its accept or an update of its registered
+/// file (the poll's token has none of them).
 constexpr std::uint64_t kSendBit = std::uint64_t{1} << 31;
+constexpr std::uint64_t kAcceptBit = std::uint64_t{1} << 30;
+constexpr std::uint64_t kFileBit = std::uint64_t{1} << 29;
+constexpr std::uint64_t kIndexMask = kFileBit - 1;
+
+/// The most entries of the registered-file table (8 bytes of kernel memory each); the slots
+/// beyond it, and every slot when the descriptor limit is lower, use plain descriptors.
+constexpr unsigned kMostRegisteredFiles = 16384;
 
 constexpr std::uint64_t kWakeupToken = ~std::uint64_t{0};
 /// Completions nobody waits for: of poll removals, and of the start-up check's poll.
@@ -93,11 +114,13 @@ class UringPoller final : public EdgeTriggeredPoller {
 public:
     UringPoller() {
         check_multishot_poll();
+        register_file_table();
         prepare(sqe_or_throw(), Op::arm_wakeup, 0);
     }
     ~UringPoller() override {
         detach_all(m_registered);
         cancel_sends_and_wait();
+        for (Slot& slot : m_slots) close_unclaimed(slot);
     }
 
     const char* name() const noexcept override { return "uring"; }
@@ -139,6 +162,11 @@ public:
         slot.send_error = 0;
         set_slot(handle, index);
         m_registered.push_back(handle);
+        if (index < m_file_table_size) {
+            slot.fd_to_register = handle.fd();
+            ++slot.file_updates;
+            queue(Op::register_file, index);
+        }
         slot.armed = true;
         queue(Op::arm_poll, index);
     }
@@ -148,6 +176,12 @@ public:
         const std::uint32_t index = slot_of(handle);
         Slot& slot = m_slots[index];
         slot.handle = nullptr;
+        close_unclaimed(slot);
+        if (slot.file_registered || slot.file_updates > 0) {
+            slot.file_registered = false;
+            ++slot.file_updates;
+            queue(Op::unregister_file, index);  // submitted by release_socket(), before the close
+        }
         if (slot.busy()) release_socket(index);
         else free_if_idle(index);
     }
@@ -170,6 +204,28 @@ public:
         return {slot.sending ? slot.outgoing.size() - slot.sent : 0, slot.send_error};
     }
 
+    /// What the background accept took, oldest first. A listener that accepts nothing in the
+    /// background (its first call, or the kernel ended the multishot accept after an error such
+    /// as EMFILE) calls accept() itself, which reports the matter as it stands, and starts (again)
+    /// once that works or finds nobody waiting.
+    IoResult accept(IoHandle& listener, Address* peer) noexcept override {
+        const std::uint32_t index = slot_of(listener);
+        Slot& slot = m_slots[index];
+        if (!slot.accepted.empty()) {
+            const int fd = slot.accepted.front();
+            slot.accepted.erase(slot.accepted.begin());
+            if (peer != nullptr) *peer = peer_address(fd);
+            return {fd, 0};
+        }
+        if (slot.accepting) return {0, EAGAIN};
+        const IoResult result = detail::accept(listener.fd(), peer);
+        if ((result.error == 0 || result.would_block()) && m_multishot_accept) {
+            slot.accepting = true;
+            queue(Op::arm_accept, index);
+        }
+        return result;
+    }
+
 private:
     /// A descriptor's place in the table. It is reused once nothing the kernel holds names it.
     struct Slot {
@@ -177,11 +233,16 @@ private:
         std::uint32_t generation = 0;
         bool armed = false;    ///< its multishot poll may still complete
         bool sending = false;  ///< `outgoing` is in flight
+        bool accepting = false;  ///< a listener's multishot accept may still complete
         bool free = false;     ///< on the free list
         int send_error = 0;    ///< the errno of a send that failed (sticky: the connection is broken)
         std::string outgoing;  ///< the buffer being sent, owned here until its completion
         std::size_t sent = 0;  ///< how much of it has gone
-        [[nodiscard]] bool busy() const noexcept { return armed || sending; }
+        std::vector<int> accepted;  ///< a listener's connections the server has not taken yet
+        bool file_registered = false;  ///< in the registered-file table, at the slot's index
+        std::uint8_t file_updates = 0;  ///< updates of that entry queued and not completed
+        int fd_to_register = -1;  ///< read by the kernel when the registration is submitted
+        [[nodiscard]] bool busy() const noexcept { return armed || sending || accepting || file_updates > 0; }
     };
 
     static __kernel_timespec to_timespec(Duration timeout) noexcept {
@@ -201,7 +262,9 @@ private:
     /// What the poller asks of the kernel. Each is queued at once if a submission entry can be
     /// had, and otherwise (the kernel takes nothing now) kept and retried by the next wait(), so
     /// that nothing the loop relies on is lost and completion handling never throws.
-    enum class Op : std::uint8_t { arm_poll, send, cancel_send, remove_poll, arm_wakeup };
+    enum class Op : std::uint8_t {
+        arm_poll, send, cancel_send, remove_poll, arm_accept, cancel_accept, register_file, unregister_file, arm_wakeup
+    };
     struct DeferredOp {
         Op op;
         std::uint32_t index;
@@ -220,6 +283,7 @@ private:
         switch (op) {
         case Op::arm_poll:
             io_uring_prep_poll_multishot(&sqe, m_slots[index].handle->fd(), kWatchedEvents);
+            by_registered_file(sqe, index);
             io_uring_sqe_set_data64(&sqe, token_of(index));
             return;
         case Op::send: {
@@ -227,6 +291,7 @@ private:
             Slot& slot = m_slots[index];
             io_uring_prep_send(&sqe, slot.handle->fd(), slot.outgoing.data() + slot.sent,
                                slot.outgoing.size() - slot.sent, MSG_NOSIGNAL | MSG_WAITALL);
+            by_registered_file(sqe, index);
             io_uring_sqe_set_data64(&sqe, token_of(index) | kSendBit);
             return;
         }
@@ -237,6 +302,24 @@ private:
         case Op::remove_poll:
             io_uring_prep_poll_remove(&sqe, token_of(index));
             io_uring_sqe_set_data64(&sqe, kIgnoredToken);
+            return;
+        case Op::arm_accept:
+            // No address buffer: a multishot accept would write every peer into the same one.
+            io_uring_prep_multishot_accept(&sqe, m_slots[index].handle->fd(), nullptr, nullptr,
+                                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+            io_uring_sqe_set_data64(&sqe, token_of(index) | kAcceptBit);
+            return;
+        case Op::cancel_accept:
+            io_uring_prep_cancel64(&sqe, token_of(index) | kAcceptBit, 0);
+            io_uring_sqe_set_data64(&sqe, kIgnoredToken);
+            return;
+        case Op::register_file:
+            io_uring_prep_files_update(&sqe, &m_slots[index].fd_to_register, 1, static_cast<int>(index));
+            io_uring_sqe_set_data64(&sqe, token_of(index) | kFileBit);
+            return;
+        case Op::unregister_file:
+            io_uring_prep_files_update(&sqe, &m_no_file, 1, static_cast<int>(index));
+            io_uring_sqe_set_data64(&sqe, token_of(index) | kFileBit);
             return;
         case Op::arm_wakeup:
             // A read, not a poll: it completes once with every wake() so far and empties the
@@ -249,25 +332,38 @@ private:
     }
 
     /// The operations no entry could be had for, in their order. One for a socket deregistered
-    /// meanwhile is dropped (an arm or a send), or is still needed (a cancel or a removal).
+    /// meanwhile is dropped (it would start something), or is still needed (it ends something).
     void retry_deferred() noexcept {
         std::vector<DeferredOp> pending;
         pending.swap(m_deferred);
         m_deferred.reserve(pending.size());
         for (const DeferredOp& deferred : pending) {
             if (deferred.op != Op::arm_wakeup && m_slots[deferred.index].generation != deferred.generation) continue;
-            Slot& slot = m_slots[deferred.index];
-            if (deferred.op != Op::arm_wakeup && slot.handle == nullptr) {
-                if (deferred.op == Op::arm_poll) slot.armed = false;
-                if (deferred.op == Op::send) slot.sending = false;
-                if ((deferred.op == Op::remove_poll && !slot.armed) || (deferred.op == Op::cancel_send && !slot.sending) ||
-                    deferred.op == Op::arm_poll || deferred.op == Op::send) {
-                    free_if_idle(deferred.index);
-                    continue;
-                }
+            if (deferred.op != Op::arm_wakeup && m_slots[deferred.index].handle == nullptr &&
+                !still_needed(deferred.op, m_slots[deferred.index])) {
+                free_if_idle(deferred.index);
+                continue;
             }
             queue(deferred.op, deferred.index);
         }
+    }
+
+    /// Whether a deferred `op` of a deregistered slot must still go to the kernel: a cancel or a
+    /// removal of what the kernel still holds does; what would start something is dropped, and
+    /// the slot forgets it.
+    static bool still_needed(Op op, Slot& slot) noexcept {
+        switch (op) {
+        case Op::remove_poll: return slot.armed;
+        case Op::cancel_send: return slot.sending;
+        case Op::cancel_accept: return slot.accepting;
+        case Op::unregister_file: return true;
+        case Op::arm_poll: slot.armed = false; return false;
+        case Op::send: slot.sending = false; return false;
+        case Op::arm_accept: slot.accepting = false; return false;
+        case Op::register_file: --slot.file_updates; return false;
+        case Op::arm_wakeup: return true;
+        }
+        return true;
     }
 
     /// A deregistered slot the kernel no longer names goes back to the free list (once).
@@ -290,6 +386,37 @@ private:
         ++m_slots[index].generation;
         m_slots[index].free = false;
         return index;
+    }
+
+    /// An operation on a socket whose registered file is in place names it by its index.
+    void by_registered_file(io_uring_sqe& sqe, std::uint32_t index) const noexcept {
+        if (!m_slots[index].file_registered) return;
+        sqe.fd = static_cast<int>(index);
+        sqe.flags |= IOSQE_FIXED_FILE;
+    }
+
+    /// A table of registered files, empty (Linux 5.19), as large as the descriptor limit allows
+    /// up to kMostRegisteredFiles; without it (an older kernel), plain descriptors. (The ring's
+    /// own descriptor is not registered: that registration belongs to the thread that makes it,
+    /// and a loop may be built on one thread and run on another.)
+    void register_file_table() noexcept {
+        rlimit limit{};
+        const unsigned allowed = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < kMostRegisteredFiles
+                                     ? static_cast<unsigned>(limit.rlim_cur)
+                                     : kMostRegisteredFiles;
+        if (io_uring_register_files_sparse(&m_ring.ring, allowed) == 0) m_file_table_size = allowed;
+    }
+
+    /// An update of a slot's registered file completed: a registration makes the entry usable
+    /// (unless it failed, or the socket is gone and its removal follows).
+    void finish_file_update(std::uint32_t index, int result) noexcept {
+        Slot& slot = m_slots[index];
+        --slot.file_updates;
+        if (slot.handle == nullptr) {
+            free_if_idle(index);
+            return;
+        }
+        slot.file_registered = result > 0;
     }
 
     /// A free submission entry, submitting what is queued if the ring is full; null only if the
@@ -320,7 +447,38 @@ private:
             queue(Op::cancel_send, index);
         }
         if (slot.armed) queue(Op::remove_poll, index);
+        if (slot.accepting) queue(Op::cancel_accept, index);
         [[maybe_unused]] const int submitted = io_uring_submit(&m_ring.ring);
+    }
+
+    /// Connections accepted for a listener that is gone: closed (their clients see a reset or
+    /// a FIN, as those left in a closed listener's backlog do).
+    static void close_unclaimed(Slot& slot) noexcept {
+        for (const int fd : slot.accepted) close_socket(fd);
+        slot.accepted.clear();
+    }
+
+    /// A completion of a listener's multishot accept: a connection's descriptor, or an error
+    /// (which ends it: the next accept() meets the matter itself, see accept()).
+    void finish_accept(std::uint32_t index, int result, bool more) noexcept {
+        Slot& slot = m_slots[index];
+        if (!more) slot.accepting = false;
+        // Before Linux 5.19 (a socket that is not listening says EINVAL to accept() as well, and
+        // so to the server).
+        if (result == -EINVAL) m_multishot_accept = false;
+        if (slot.handle == nullptr) {
+            if (result >= 0) close_socket(result);
+            if (!more) free_if_idle(index);
+            return;
+        }
+        if (result >= 0) {
+            try {
+                slot.accepted.push_back(result);
+            } catch (const std::bad_alloc&) {
+                close_socket(result);  // out of memory: this client is refused, the server goes on
+            }
+        }
+        deliver(*slot.handle, POLLIN);
     }
 
     /// The last send completed (or failed, or was cancelled): its buffer goes back to the pool.
@@ -416,9 +574,22 @@ private:
             queue(Op::arm_wakeup, 0);
             return;
         }
-        const auto index = static_cast<std::uint32_t>(token & (kSendBit - 1));
+        const auto index = static_cast<std::uint32_t>(token & kIndexMask);
         Slot& slot = m_slots[index];
-        if (slot.generation != static_cast<std::uint32_t>(token >> 32)) return;  // an older slot's
+        // A slot is reused only after its last completion, so none names an older slot; if one
+        // did, an accepted descriptor must still not leak.
+        if (slot.generation != static_cast<std::uint32_t>(token >> 32)) {
+            if ((token & kAcceptBit) != 0 && cqe.res >= 0) close_socket(cqe.res);
+            return;
+        }
+        if ((token & kAcceptBit) != 0) {
+            finish_accept(index, cqe.res, more);
+            return;
+        }
+        if ((token & kFileBit) != 0) {
+            finish_file_update(index, cqe.res);
+            return;
+        }
         if ((token & kSendBit) != 0) {
             finish_send(index, cqe.res);
             return;
@@ -448,6 +619,9 @@ private:
     std::deque<Slot> m_slots;  ///< a deque: a send's buffer may live inside its slot (a short string)
     std::vector<std::uint32_t> m_free_slots;
     std::vector<DeferredOp> m_deferred;  ///< no submission entry could be had for these yet
+    bool m_multishot_accept = true;  ///< false once the kernel refused one (before Linux 5.19)
+    unsigned m_file_table_size = 0;  ///< entries of the registered-file table (0: none)
+    int m_no_file = -1;  ///< what an unregistration writes into the table
 };
 
 }  // namespace

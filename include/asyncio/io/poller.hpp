@@ -21,10 +21,15 @@
 #include <string>
 #include <utility>
 
+namespace asyncio {
+class Address;
+}
+
 namespace asyncio::detail {
 
 class IoHandle;
 class Poller;
+struct IoResult;  // <asyncio/io/detail/socket_ops.hpp>
 
 /// The state of the buffer a back-end sends in the background (Poller::send_in_background()).
 struct BackgroundSend {
@@ -116,6 +121,10 @@ public:
     /// failed), even after a hang-up, which otherwise keeps the handle writable.
     void not_writable_until_sent() noexcept { m_writable = false; }
 
+    /// Accepts the next connection waiting on this listening socket: Poller::accept(), or EBADF
+    /// once the handle is released or its poller gone.
+    IoResult accept(Address* peer) noexcept;
+
     /// The poller is destroyed first (a Stream kept after its loop ended): forget it, so the
     /// handle's destructor only closes what it owns.
     void detach_poller() noexcept { m_poller = nullptr; }
@@ -167,6 +176,12 @@ public:
     virtual int send_in_background(IoHandle& handle, std::string& data, std::size_t offset) noexcept;
     /// The bytes of `handle`'s buffer still in flight, and the error of a send that failed.
     [[nodiscard]] virtual BackgroundSend background_send(const IoHandle& handle) const noexcept;
+
+    /// Accepts the next connection waiting on the listening `listener`: its descriptor
+    /// (non-blocking, close-on-exec) and, in `peer`, its address; or the errno (EAGAIN: none is
+    /// waiting, wait until the listener is readable). accept() by default; io_uring accepts in
+    /// the background (a multishot accept) and hands out what the kernel took.
+    virtual IoResult accept(IoHandle& listener, Address* peer) noexcept;
 
     Poller* as_poller() noexcept final { return this; }
 
