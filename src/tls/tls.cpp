@@ -179,6 +179,11 @@ public:
                            "format: openssl ec -in KEY -aes256 -out NEW_KEY",
                            parsed);
         }
+        // A wrong password decrypts to garbage, which mbedTLS reports as a password mismatch only
+        // when the padding happens to be wrong, and otherwise as an ASN.1 error.
+        if (parsed != 0 && !password.empty() && key_pem.find("ENCRYPTED") != std::string_view::npos) {
+            throw_tls("the private key: wrong password, or a damaged key", parsed);
+        }
         if (parsed != 0) throw_tls("the private key", parsed);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
         const int paired = mbedtls_pk_check_pair(&public_key_of(certificates), &key, mbedtls_ctr_drbg_random, &random);
