@@ -10,6 +10,15 @@ CTEST_ARGS ?=
 # A test that has not finished after this long has hung: it fails instead of holding up the
 # suite (the end-to-end and soak suites set longer limits of their own).
 TEST_TIMEOUT ?= 120
+# ccache, when installed, compiles a source once for every build directory that compiles it with
+# the same flags (CI builds the tree four ways). Paths are made relative to the checkout and the
+# build directory is left out of the hash, so build/ and build-poll/ share their objects.
+CCACHE := $(shell command -v ccache 2>/dev/null)
+ifneq ($(CCACHE),)
+CMAKE_LAUNCHER := -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+endif
 
 .PHONY: all build run test test-asan test-poll test-uring soak bench fuzz embedded-test device-build device-run tls-footprint test-mbedtls3 install-check docs clean
 
@@ -17,7 +26,7 @@ all: build
 
 build:
 	@scripts/deps.sh build
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_LAUNCHER) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 
 ## Builds everything and serves the dashboard on http://127.0.0.1:8080 with the simulated sensor.
@@ -40,7 +49,7 @@ soak:
 
 ## The same suite on the portable poll() back-end.
 test-poll:
-	$(MAKE) test BUILD=build-poll CMAKE_FLAGS="-DASYNCIO_POLLER=poll -DASYNCIO_BUILD_BENCH=OFF -DASYNCIO_BUILD_EXAMPLES=OFF"
+	$(MAKE) test BUILD=build-poll CMAKE_FLAGS="-DASYNCIO_POLLER=poll -DASYNCIO_BUILD_BENCH=OFF -DASYNCIO_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)"
 
 ## The whole suite with every loop on the io_uring back-end (the same build as `make test`;
 ## the environment variable picks the back-end, and a test fails if the loops are not on it).
@@ -87,7 +96,7 @@ device-build:
 MBEDTLS3_BUILD ?= build-mbedtls3
 test-mbedtls3:
 	@scripts/deps.sh build test
-	cmake -S . -B $(MBEDTLS3_BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DASYNCIO_BUILD_BENCH=OFF -DASYNCIO_BUILD_EXAMPLES=OFF \
+	cmake -S . -B $(MBEDTLS3_BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_LAUNCHER) -DASYNCIO_BUILD_BENCH=OFF -DASYNCIO_BUILD_EXAMPLES=OFF \
 	  -DCMAKE_PREFIX_PATH=$$(scripts/build-mbedtls3.sh $(MBEDTLS3_BUILD)/mbedtls) $(CMAKE_FLAGS)
 	grep -q '^MBEDTLS_TLS_LIBRARY:FILEPATH=$(CURDIR)/$(MBEDTLS3_BUILD)/mbedtls/' $(MBEDTLS3_BUILD)/CMakeCache.txt \
 	  || { echo "test-mbedtls3: CMake did not pick the mbedTLS 3 build" >&2; exit 1; }

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages_for() {
   case "$1" in
-    build)    echo "g++ cmake make python3 libgtest-dev libgmock-dev libbenchmark-dev libmbedtls-dev liburing-dev" ;;
+    build)    echo "g++ cmake make python3 libgtest-dev libgmock-dev libbenchmark-dev libmbedtls-dev liburing-dev ccache" ;;
     test)     echo "curl python3-websockets chromium mosquitto mosquitto-clients" ;;
     bench)    echo "wrk nginx-light libboost1.81-dev valgrind python3 libmosquitto-dev" ;;
     fuzz)     echo "clang libclang-rt-14-dev" ;;
