@@ -69,6 +69,9 @@ detail::CancelAction IoWait::cancel_wait() noexcept {
 }
 
 bool IoHandle::sends_in_background() const noexcept { return m_poller != nullptr && m_poller->sends_in_background(); }
+bool IoHandle::receives_in_background() const noexcept {
+    return m_poller != nullptr && m_poller->receives_in_background();
+}
 
 // A released handle has no slot in its poller any more (another handle may have it): nothing is
 // in flight for it, whatever the back-end still does with its last buffer.
@@ -84,9 +87,17 @@ IoResult IoHandle::accept(Address* peer) noexcept {
     return m_poller == nullptr || m_fd < 0 ? IoResult{0, EBADF} : m_poller->accept(*this, peer);
 }
 
+IoResult IoHandle::receive(char* buffer, std::size_t size) noexcept {
+    if (m_fd < 0) return {0, EBADF};
+    return m_poller == nullptr ? detail::receive(m_fd, buffer, size) : m_poller->receive(*this, buffer, size);
+}
+
 int Poller::send_in_background(IoHandle&, std::string&, std::size_t) noexcept { return EOPNOTSUPP; }
 BackgroundSend Poller::background_send(const IoHandle&) const noexcept { return {}; }
 IoResult Poller::accept(IoHandle& listener, Address* peer) noexcept { return detail::accept(listener.fd(), peer); }
+IoResult Poller::receive(IoHandle& handle, char* buffer, std::size_t size) noexcept {
+    return detail::receive(handle.fd(), buffer, size);
+}
 
 Poller& Poller::current() {
     Poller* poller = get_event_loop().platform().as_poller();

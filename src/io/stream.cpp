@@ -80,7 +80,7 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
         char* into = direct ? input.tail() : receive_scratch();
         const std::size_t wanted = direct ? input.tail_room() : kReceiveChunk;
         const detail::IoResult result =
-            transport ? transport->receive(into, wanted) : detail::receive(io.fd(), into, wanted);
+            transport ? transport->receive(into, wanted) : io.receive(into, wanted);
         if (result.error != 0) {
             if (result.would_block()) {
                 io.not_readable();
@@ -98,8 +98,9 @@ struct Stream::State : std::enable_shared_from_this<Stream::State> {
         else input.append(into, n);
         // A short read emptied the socket; the poller reports the next arrival, so the next
         // receive waits for it instead of paying for a recv() that says EAGAIN. (A transport
-        // keeps the flag itself: its short read may have ended at a close_notify.)
-        if (n < wanted && !transport) io.not_readable();
+        // keeps the flag itself: its short read may have ended at a close_notify. A back-end
+        // that receives in the background answers the next receive without a system call.)
+        if (n < wanted && !transport && !io.receives_in_background()) io.not_readable();
         return n;
     }
 

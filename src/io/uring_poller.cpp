@@ -14,6 +14,13 @@
 // its receive and a share of one io_uring_enter, where epoll pays a receive, a send and a share
 // of epoll_wait.
 //
+// Connected sockets receive in the background: the first receive that finds a socket empty arms a
+// multishot receive into a ring of buffers the kernel picks from (a provided-buffer ring, shared
+// by the loop's sockets), and later receives copy out what the completions brought, in order,
+// without a system call. A reader that falls behind stops its multishot receive once it holds
+// kMostHeldBuffers, so that it cannot take the whole ring; when the ring is empty, sockets go
+// back to recv() until a buffer is returned.
+//
 // Each socket is also entered in the ring's table of registered files (with the pass's other
 // submissions), and its sends and re-armed polls name it by that index, so the kernel does not
 // look the descriptor up and take a reference to its file for each one. The entry is removed
@@ -29,17 +36,21 @@
 
 #include <liburing.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <system_error>
+#include <cstring>
 #include <deque>
+#include <memory>
 #include <new>
+#include <system_error>
 #include <vector>
 
 namespace asyncio::detail {
@@ -61,7 +72,15 @@ constexpr unsigned kCompletionEntries = 8192;
 constexpr std::uint64_t kSendBit = std::uint64_t{1} << 31;
 constexpr std::uint64_t kAcceptBit = std::uint64_t{1} << 30;
 constexpr std::uint64_t kFileBit = std::uint64_t{1} << 29;
-constexpr std::uint64_t kIndexMask = kFileBit - 1;
+constexpr std::uint64_t kReceiveBit = std::uint64_t{1} << 28;
+constexpr std::uint64_t kIndexMask = kReceiveBit - 1;
+
+/// The ring of receive buffers: kReceiveBuffers (a power of two) of kReceiveBufferSize bytes,
+/// 1 MiB per loop, of which a socket holds at most kMostHeldBuffers at a time.
+constexpr unsigned kReceiveBuffers = 64;
+constexpr std::size_t kReceiveBufferSize = 16 * 1024;
+constexpr std::size_t kMostHeldBuffers = 4;
+constexpr std::uint16_t kReceiveBufferGroup = 0;
 
 /// The most entries of the registered-file table (8 bytes of kernel memory each); the slots
 /// beyond it, and every slot when the descriptor limit is lower, use plain descriptors.
@@ -115,6 +134,7 @@ public:
     UringPoller() {
         check_multishot_poll();
         register_file_table();
+        register_receive_buffers();
         prepare(sqe_or_throw(), Op::arm_wakeup, 0);
     }
     ~UringPoller() override {
@@ -153,8 +173,9 @@ public:
     }
 
     void register_descriptor(IoHandle& handle) override {
-        // Room for what this socket may defer or free later, so that nothing noexcept allocates.
-        m_deferred.reserve(m_deferred.size() + 3);
+        // Room for what this socket may defer or free later, so that nothing noexcept allocates
+        // (its registration, poll, receive, their cancellations and its unregistration).
+        m_deferred.reserve(m_deferred.size() + 5);
         m_free_slots.reserve(m_slots.size() + 1);
         const std::uint32_t index = take_slot();
         Slot& slot = m_slots[index];
@@ -177,6 +198,8 @@ public:
         Slot& slot = m_slots[index];
         slot.handle = nullptr;
         close_unclaimed(slot);
+        drop_received(slot);
+        if (slot.receiving) stop_receiving(index);
         if (slot.file_registered || slot.file_updates > 0) {
             slot.file_registered = false;
             ++slot.file_updates;
@@ -204,6 +227,27 @@ public:
         return {slot.sending ? slot.outgoing.size() - slot.sent : 0, slot.send_error};
     }
 
+    bool receives_in_background() const noexcept override { return m_receive_buffers.ring != nullptr; }
+
+    /// What the multishot receive took, in order, then the error it ended with (once). A socket
+    /// that receives nothing in the background (its first receive, or the multishot receive
+    /// ended: end of stream, a slow reader, an empty ring) calls recv() itself, and starts (again)
+    /// once recv() finds it empty.
+    IoResult receive(IoHandle& handle, char* buffer, std::size_t size) noexcept override {
+        const std::uint32_t index = slot_of(handle);
+        Slot& slot = m_slots[index];
+        if (!slot.received.empty()) return {static_cast<ssize_t>(copy_received(slot, buffer, size)), 0};
+        if (slot.receive_error != 0) return {0, std::exchange(slot.receive_error, 0)};
+        if (slot.receiving) return {0, EAGAIN};
+        const IoResult result = detail::receive(handle.fd(), buffer, size);
+        if (result.would_block() && m_receive_buffers.ring != nullptr && m_multishot_receive && !m_receive_ring_empty) {
+            slot.receiving = true;
+            set_reads_in_background(handle, true);
+            queue(Op::arm_receive, index);
+        }
+        return result;
+    }
+
     /// What the background accept took, oldest first. A listener that accepts nothing in the
     /// background (its first call, or the kernel ended the multishot accept after an error such
     /// as EMFILE) calls accept() itself, which reports the matter as it stands, and starts (again)
@@ -227,6 +271,13 @@ public:
     }
 
 private:
+    /// Received bytes not read yet: `length` bytes from `offset` in receive buffer `buffer`.
+    struct ReceivedChunk {
+        std::uint16_t buffer;
+        std::uint32_t offset;
+        std::uint32_t length;
+    };
+
     /// A descriptor's place in the table. It is reused once nothing the kernel holds names it.
     struct Slot {
         IoHandle* handle = nullptr;  ///< null once deregistered
@@ -239,10 +290,14 @@ private:
         std::string outgoing;  ///< the buffer being sent, owned here until its completion
         std::size_t sent = 0;  ///< how much of it has gone
         std::vector<int> accepted;  ///< a listener's connections the server has not taken yet
+        bool receiving = false;  ///< a multishot receive may still complete
+        bool stopping_receive = false;  ///< its cancellation is queued
+        int receive_error = 0;  ///< the errno it ended with, until a receive() reports it
+        std::vector<ReceivedChunk> received;  ///< what it brought that nobody read yet, in order
         bool file_registered = false;  ///< in the registered-file table, at the slot's index
         std::uint8_t file_updates = 0;  ///< updates of that entry queued and not completed
         int fd_to_register = -1;  ///< read by the kernel when the registration is submitted
-        [[nodiscard]] bool busy() const noexcept { return armed || sending || accepting || file_updates > 0; }
+        [[nodiscard]] bool busy() const noexcept { return armed || sending || accepting || receiving || file_updates > 0; }
     };
 
     static __kernel_timespec to_timespec(Duration timeout) noexcept {
@@ -263,7 +318,8 @@ private:
     /// had, and otherwise (the kernel takes nothing now) kept and retried by the next wait(), so
     /// that nothing the loop relies on is lost and completion handling never throws.
     enum class Op : std::uint8_t {
-        arm_poll, send, cancel_send, remove_poll, arm_accept, cancel_accept, register_file, unregister_file, arm_wakeup
+        arm_poll, send, cancel_send, remove_poll, arm_accept, cancel_accept, register_file, unregister_file,
+        arm_receive, cancel_receive, arm_wakeup
     };
     struct DeferredOp {
         Op op;
@@ -313,6 +369,17 @@ private:
             io_uring_prep_cancel64(&sqe, token_of(index) | kAcceptBit, 0);
             io_uring_sqe_set_data64(&sqe, kIgnoredToken);
             return;
+        case Op::arm_receive:
+            io_uring_prep_recv_multishot(&sqe, m_slots[index].handle->fd(), nullptr, 0, 0);
+            sqe.flags |= IOSQE_BUFFER_SELECT;
+            sqe.buf_group = kReceiveBufferGroup;
+            by_registered_file(sqe, index);
+            io_uring_sqe_set_data64(&sqe, token_of(index) | kReceiveBit);
+            return;
+        case Op::cancel_receive:
+            io_uring_prep_cancel64(&sqe, token_of(index) | kReceiveBit, 0);
+            io_uring_sqe_set_data64(&sqe, kIgnoredToken);
+            return;
         case Op::register_file:
             io_uring_prep_files_update(&sqe, &m_slots[index].fd_to_register, 1, static_cast<int>(index));
             io_uring_sqe_set_data64(&sqe, token_of(index) | kFileBit);
@@ -356,10 +423,12 @@ private:
         case Op::remove_poll: return slot.armed;
         case Op::cancel_send: return slot.sending;
         case Op::cancel_accept: return slot.accepting;
+        case Op::cancel_receive: return slot.receiving;
         case Op::unregister_file: return true;
         case Op::arm_poll: slot.armed = false; return false;
         case Op::send: slot.sending = false; return false;
         case Op::arm_accept: slot.accepting = false; return false;
+        case Op::arm_receive: slot.receiving = false; return false;
         case Op::register_file: --slot.file_updates; return false;
         case Op::arm_wakeup: return true;
         }
@@ -405,6 +474,112 @@ private:
                                      ? static_cast<unsigned>(limit.rlim_cur)
                                      : kMostRegisteredFiles;
         if (io_uring_register_files_sparse(&m_ring.ring, allowed) == 0) m_file_table_size = allowed;
+    }
+
+    /// The ring of receive buffers (Linux 5.19), all of them given to the kernel; without it (an
+    /// older kernel, no memory), sockets receive with recv().
+    void register_receive_buffers() noexcept {
+        ReceiveBuffers& buffers = m_receive_buffers;
+        const std::size_t ring_bytes = kReceiveBuffers * sizeof(io_uring_buf);
+        void* ring = mmap(nullptr, ring_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+        if (ring == MAP_FAILED) return;
+        buffers.memory.reset(new (std::nothrow) char[kReceiveBuffers * kReceiveBufferSize]);
+        io_uring_buf_reg registration{};
+        registration.ring_addr = reinterpret_cast<std::uintptr_t>(ring);
+        registration.ring_entries = kReceiveBuffers;
+        registration.bgid = kReceiveBufferGroup;
+        if (!buffers.memory || io_uring_register_buf_ring(&m_ring.ring, &registration, 0) != 0) {
+            munmap(ring, ring_bytes);
+            buffers.memory.reset();
+            return;
+        }
+        buffers.ring = static_cast<io_uring_buf_ring*>(ring);
+        io_uring_buf_ring_init(buffers.ring);
+        for (unsigned id = 0; id < kReceiveBuffers; ++id) give_back(static_cast<std::uint16_t>(id));
+    }
+
+    char* receive_buffer(std::uint16_t id) const noexcept {
+        return m_receive_buffers.memory.get() + std::size_t{id} * kReceiveBufferSize;
+    }
+
+    /// Receive buffer `id` goes back to the kernel's ring.
+    void give_back(std::uint16_t id) noexcept {
+        io_uring_buf_ring_add(m_receive_buffers.ring, receive_buffer(id), kReceiveBufferSize, id,
+                              io_uring_buf_ring_mask(kReceiveBuffers), 0);
+        io_uring_buf_ring_advance(m_receive_buffers.ring, 1);
+        m_receive_ring_empty = false;
+    }
+
+    /// Copies out what the slot's multishot receive brought, oldest first; a buffer read to its
+    /// end goes back to the ring.
+    std::size_t copy_received(Slot& slot, char* into, std::size_t size) noexcept {
+        std::size_t copied = 0;
+        std::size_t finished = 0;
+        while (finished < slot.received.size() && copied < size) {
+            ReceivedChunk& chunk = slot.received[finished];
+            const std::size_t n = std::min<std::size_t>(chunk.length, size - copied);
+            std::memcpy(into + copied, receive_buffer(chunk.buffer) + chunk.offset, n);
+            copied += n;
+            chunk.offset += static_cast<std::uint32_t>(n);
+            chunk.length -= static_cast<std::uint32_t>(n);
+            if (chunk.length > 0) break;
+            give_back(chunk.buffer);
+            ++finished;
+        }
+        slot.received.erase(slot.received.begin(), slot.received.begin() + static_cast<std::ptrdiff_t>(finished));
+        return copied;
+    }
+
+    /// A socket that is gone, or a reader that fell behind: its multishot receive is cancelled
+    /// (what it brought until then still arrives, in order).
+    void stop_receiving(std::uint32_t index) noexcept {
+        Slot& slot = m_slots[index];
+        if (slot.stopping_receive) return;
+        slot.stopping_receive = true;
+        queue(Op::cancel_receive, index);
+    }
+
+    void drop_received(Slot& slot) noexcept {
+        for (const ReceivedChunk& chunk : slot.received) give_back(chunk.buffer);
+        slot.received.clear();
+        slot.receive_error = 0;
+    }
+
+    /// A completion of a socket's multishot receive: bytes in one of the ring's buffers, or its
+    /// end (0: end of stream, or an error). The reader is woken for each, so that what ended it
+    /// reaches the reader after the bytes, through receive().
+    void finish_receive(std::uint32_t index, const io_uring_cqe& cqe, bool more) noexcept {
+        Slot& slot = m_slots[index];
+        const bool has_buffer = (cqe.flags & IORING_CQE_F_BUFFER) != 0;
+        const auto buffer = static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+        if (!more) {
+            slot.receiving = false;
+            slot.stopping_receive = false;
+            if (slot.handle != nullptr) set_reads_in_background(*slot.handle, false);
+        }
+        if (slot.handle == nullptr || cqe.res <= 0) {
+            if (has_buffer) give_back(buffer);
+            if (slot.handle == nullptr) {
+                if (!more) free_if_idle(index);
+                return;
+            }
+        }
+        if (cqe.res > 0 && has_buffer) {
+            try {
+                slot.received.push_back({buffer, 0, static_cast<std::uint32_t>(cqe.res)});
+            } catch (const std::bad_alloc&) {
+                give_back(buffer);
+                slot.receive_error = ENOMEM;  // the bytes are lost: the stream must not go on
+            }
+            if (slot.received.size() >= kMostHeldBuffers && slot.receiving) stop_receiving(index);
+        } else if (cqe.res == -ENOBUFS) {
+            m_receive_ring_empty = true;  // recv() until a buffer comes back
+        } else if (cqe.res == -EINVAL) {
+            m_multishot_receive = false;  // before Linux 6.0: recv() for good
+        } else if (cqe.res < 0 && cqe.res != -ECANCELED) {
+            slot.receive_error = -cqe.res;
+        }
+        deliver(*slot.handle, POLLIN);
     }
 
     /// An update of a slot's registered file completed: a registration makes the entry usable
@@ -580,6 +755,9 @@ private:
         // did, an accepted descriptor must still not leak.
         if (slot.generation != static_cast<std::uint32_t>(token >> 32)) {
             if ((token & kAcceptBit) != 0 && cqe.res >= 0) close_socket(cqe.res);
+            if ((token & kReceiveBit) != 0 && (cqe.flags & IORING_CQE_F_BUFFER) != 0) {
+                give_back(static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
+            }
             return;
         }
         if ((token & kAcceptBit) != 0) {
@@ -588,6 +766,10 @@ private:
         }
         if ((token & kFileBit) != 0) {
             finish_file_update(index, cqe.res);
+            return;
+        }
+        if ((token & kReceiveBit) != 0) {
+            finish_receive(index, cqe, more);
             return;
         }
         if ((token & kSendBit) != 0) {
@@ -614,6 +796,17 @@ private:
     }
 
     std::uint64_t m_wakes = 0;  ///< the wake-up read's buffer: declared first, it outlives the ring
+    /// The receive buffers and the ring that lists them: declared before the ring, they outlive it.
+    struct ReceiveBuffers {
+        io_uring_buf_ring* ring = nullptr;  ///< null: no background receives
+        std::unique_ptr<char[]> memory;
+        ReceiveBuffers() = default;
+        ReceiveBuffers(const ReceiveBuffers&) = delete;
+        ReceiveBuffers& operator=(const ReceiveBuffers&) = delete;
+        ~ReceiveBuffers() {
+            if (ring != nullptr) munmap(ring, kReceiveBuffers * sizeof(io_uring_buf));
+        }
+    } m_receive_buffers;
     Ring m_ring;
     EventDescriptor m_wakeup{0};  ///< blocking: io_uring waits on the read itself
     std::deque<Slot> m_slots;  ///< a deque: a send's buffer may live inside its slot (a short string)
@@ -622,6 +815,8 @@ private:
     bool m_multishot_accept = true;  ///< false once the kernel refused one (before Linux 5.19)
     unsigned m_file_table_size = 0;  ///< entries of the registered-file table (0: none)
     int m_no_file = -1;  ///< what an unregistration writes into the table
+    bool m_receive_ring_empty = false;  ///< the kernel said ENOBUFS and no buffer came back since
+    bool m_multishot_receive = true;  ///< false once the kernel refused one (before Linux 6.0)
 };
 
 }  // namespace

@@ -337,7 +337,7 @@ private:
 
     static int bio_receive(void* context, unsigned char* buffer, std::size_t size) {
         auto& self = *static_cast<TlsTransport*>(context);
-        const IoResult got = detail::receive(self.m_io.fd(), reinterpret_cast<char*>(buffer), size);
+        const IoResult got = self.m_io.receive(reinterpret_cast<char*>(buffer), size);
         if (got.error == 0) return static_cast<int>(got.value);  // 0: EOF
         if (got.would_block()) {
             self.m_io.not_readable();
@@ -402,7 +402,7 @@ constexpr std::size_t kLingerBytes = 16 * 1024;
 Task<> drop_input(IoHandle& io) {
     char sink[1024];
     for (std::size_t dropped = 0; dropped < kLingerBytes;) {
-        const IoResult got = detail::receive(io.fd(), sink, sizeof sink);
+        const IoResult got = io.receive(sink, sizeof sink);
         if (got.error == 0) {
             if (got.value == 0) co_return;  // the peer closed too
             dropped += static_cast<std::size_t>(got.value);

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "io/io_test_support.hpp"
 
@@ -433,6 +434,84 @@ asyncio::Task<> transfer_100_mb() {
     co_await server.wait_closed();
 }
 TEST_F(StreamTest, Transfer100MBEachWayThroughDrainWithBoundedMemory) { io_test::run(transfer_100_mb(), 120s); }
+
+// Many connections sending at once to readers that take small bites and pause: each reader gets
+// its own bytes, in order, to the last one. (On io_uring this is more than the loop's ring of
+// receive buffers holds, so slow readers give theirs up and receive with recv() for a while.)
+constexpr int kConcurrentSenders = 48;
+constexpr std::uint64_t kBytesPerSender = 512 * 1024;
+
+asyncio::Task<> checksum_slowly(asyncio::Stream stream) {
+    Checksum received;
+    for (int reads = 1;; ++reads) {
+        std::string data = co_await stream.read(1500);
+        if (data.empty()) break;
+        received.add(data);
+        if (reads % 16 == 0) co_await asyncio::sleep(2ms);
+    }
+    stream.write(std::to_string(received.bytes) + " " + std::to_string(received.value) + "\n");
+    co_await stream.drain();
+    stream.close();
+}
+
+asyncio::Task<> send_seeded_pattern(std::uint16_t port, std::uint64_t seed) {
+    asyncio::Stream stream = co_await asyncio::open_connection("127.0.0.1", port);
+    co_await asyncio::sleep(20ms);  // every reader waits by now: on io_uring, in the background
+    Pattern pattern{.state = seed};
+    Checksum sent;
+    std::string chunk(32 * 1024, '\0');
+    while (sent.bytes < kBytesPerSender) {
+        pattern.fill(chunk);
+        sent.add(chunk);
+        stream.write(chunk);
+        co_await stream.drain();
+    }
+    co_await stream.write_eof();
+    const std::string answer = co_await stream.readline();
+    EXPECT_EQ(answer, std::to_string(sent.bytes) + " " + std::to_string(sent.value) + "\n")
+        << "the server read other bytes than this connection sent";
+    stream.close();
+}
+
+asyncio::Task<> many_senders_at_once() {
+    auto server = co_await asyncio::start_server(checksum_slowly, "127.0.0.1", 0);
+    std::vector<asyncio::Task<>> senders;
+    for (int i = 0; i < kConcurrentSenders; ++i) {
+        senders.push_back(asyncio::create_task(send_seeded_pattern(server.port(), 0x9E3779B97F4A7C15ull + i)));
+    }
+    for (auto& sender : senders) co_await sender;
+    server.close();
+    co_await server.wait_closed();
+}
+TEST_F(StreamTest, ManyConnectionsSendingAtOnceEachReadTheirOwnBytesInOrder) {
+    io_test::run(many_senders_at_once(), 120s);
+}
+
+// A peer that sends and hangs up at once, while the reader is already waiting: the reader gets
+// every byte, then the end of the stream, never the end first.
+asyncio::Task<> send_and_hang_up(asyncio::Stream& stream, std::string data) {
+    co_await asyncio::sleep(10ms);  // the reader waits by now
+    stream.write(std::move(data));
+    stream.close();
+    co_await stream.wait_closed();
+}
+
+asyncio::Task<> data_then_hang_up() {
+    for (int round = 0; round < 20; ++round) {
+        auto [client, server] = co_await io_test::tcp_pair();
+        std::string data(200 * 1024 + round, 'x');
+        auto sender = asyncio::create_task(send_and_hang_up(client, data));
+        std::size_t received = 0;
+        for (;;) {
+            const std::string chunk = co_await server.read(4096);
+            if (chunk.empty()) break;
+            received += chunk.size();
+        }
+        co_await sender;
+        EXPECT_EQ(received, data.size()) << "round " << round;
+    }
+}
+TEST_F(StreamTest, DataSentJustBeforeAHangUpIsAllReadBeforeTheEnd) { io_test::run(data_then_hang_up(), 120s); }
 
 // Reading line by line never empties the buffer (a partial line stays): the consumed part must
 // not pile up in front of it.

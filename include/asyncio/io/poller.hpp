@@ -85,8 +85,10 @@ public:
     ~IoHandle();
 
     [[nodiscard]] int fd() const noexcept { return m_fd; }
-    /// The last system call said EAGAIN: wait for the poller before trying again.
-    void not_readable() noexcept { m_readable = m_read_closed; }
+    /// The last system call said EAGAIN: wait for the poller before trying again. (While the
+    /// back-end receives in the background, even a hung-up socket waits: the end of the stream
+    /// comes from the back-end, after the data it has taken.)
+    void not_readable() noexcept { m_readable = m_read_closed && !m_reads_in_background; }
     void not_writable() noexcept { m_writable = m_write_closed; }
     [[nodiscard]] bool readable() const noexcept { return m_readable; }
     [[nodiscard]] bool writable() const noexcept { return m_writable; }
@@ -111,6 +113,9 @@ public:
 
     /// Whether the back-end sends in the background (io_uring): see Poller::send_in_background().
     [[nodiscard]] bool sends_in_background() const noexcept;
+    /// Whether the back-end receives in the background (io_uring): see Poller::receive(). A short
+    /// receive then says nothing of the socket's state.
+    [[nodiscard]] bool receives_in_background() const noexcept;
     /// Hands `data` from `offset` on to the back-end to send: 0 (taken), EAGAIN (the previous
     /// buffer is still being sent: nothing taken, wait_writable() until it is), or the errno of
     /// a background send that failed. Only when sends_in_background().
@@ -124,6 +129,9 @@ public:
     /// Accepts the next connection waiting on this listening socket: Poller::accept(), or EBADF
     /// once the handle is released or its poller gone.
     IoResult accept(Address* peer) noexcept;
+    /// Receives up to `size` bytes: Poller::receive() (recv() once the poller is gone), or EBADF
+    /// once the handle is released. Every receive of a connected socket goes through here.
+    IoResult receive(char* buffer, std::size_t size) noexcept;
 
     /// The poller is destroyed first (a Stream kept after its loop ended): forget it, so the
     /// handle's destructor only closes what it owns.
@@ -142,6 +150,7 @@ private:
     bool m_writable = true;
     bool m_read_closed = false;   ///< the peer hung up its sending side (sticky)
     bool m_write_closed = false;  ///< the connection is gone both ways (sticky)
+    bool m_reads_in_background = false;  ///< the back-end receives for it (Poller::receive())
     std::uint32_t m_backend_slot = 0;  ///< the back-end's own index of this handle (io_uring's)
     IntrusiveList<IoWait> m_readers;
     IntrusiveList<IoWait> m_writers;
@@ -182,6 +191,12 @@ public:
     /// waiting, wait until the listener is readable). accept() by default; io_uring accepts in
     /// the background (a multishot accept) and hands out what the kernel took.
     virtual IoResult accept(IoHandle& listener, Address* peer) noexcept;
+    /// Receives up to `size` bytes of `handle`'s socket into `buffer`: the count (0: the peer
+    /// closed), or the errno (EAGAIN: nothing yet, wait until readable). recv() by default;
+    /// io_uring receives in the background (a multishot receive into a ring of buffers the
+    /// kernel fills) and copies out what it took, in order.
+    virtual IoResult receive(IoHandle& handle, char* buffer, std::size_t size) noexcept;
+    [[nodiscard]] virtual bool receives_in_background() const noexcept { return false; }
 
     Poller* as_poller() noexcept final { return this; }
 
@@ -196,6 +211,8 @@ protected:
     /// A back-end that keeps its handles in a table of its own stores the index here.
     static std::uint32_t slot_of(const IoHandle& handle) noexcept { return handle.m_backend_slot; }
     static void set_slot(IoHandle& handle, std::uint32_t slot) noexcept { handle.m_backend_slot = slot; }
+    /// The back-end starts or stops receiving for `handle` in the background.
+    static void set_reads_in_background(IoHandle& handle, bool on) noexcept { handle.m_reads_in_background = on; }
     /// For back-ends that watch only the handles somebody waits on (update_interest()): keeps
     /// `handle` in `waiting` exactly while a task waits on it.
     static void track_waiting(WaitingList& waiting, IoHandle& handle) noexcept {
