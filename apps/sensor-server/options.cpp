@@ -64,6 +64,10 @@ Options:
   --tls-key-password-file FILE
                          the password of an encrypted --tls-key: the file's first line
                          (kept out of the command line, which every user can list)
+  --tls-ticket-lifetime S
+                         session tickets let a returning client resume without a full
+                         handshake; their keys change every S seconds (default 3600, at
+                         most 604800); 0: no tickets, every connection a full handshake
   --mqtt URL             publish every reading to an MQTT broker, mqtt://HOST[:PORT]
                          (port 1883 by default) or, over TLS, mqtts://HOST[:PORT] (port
                          8883 by default; needs --mqtt-cafile): the reading (JSON,
@@ -146,6 +150,9 @@ void check_flag_combinations(const Options& options) {
     if (!options.tls_key_password_file.empty() && options.tls_key.empty()) {
         throw std::invalid_argument("--tls-key-password-file needs --tls-key: it is the password of that key");
     }
+    if (options.tls_ticket_lifetime_s && options.tls_cert.empty()) {
+        throw std::invalid_argument("--tls-ticket-lifetime needs --tls-cert and --tls-key: tickets resume HTTPS sessions");
+    }
     const bool mqtt_tls = options.mqtt && options.mqtt->tls;
     const bool mqtts = mqtt_tls || (options.fleet && options.fleet->tls);
     if (mqtts && options.mqtt_cafile.empty()) {
@@ -212,6 +219,8 @@ const std::map<std::string, Setter, std::less<>>& setters() {
         {"--tls-key", [](Options& o, const std::string& v) { o.tls_key = file_name("--tls-key", v); }},
         {"--tls-key-password-file",
          [](Options& o, const std::string& v) { o.tls_key_password_file = file_name("--tls-key-password-file", v); }},
+        {"--tls-ticket-lifetime",
+         [](Options& o, const std::string& v) { o.tls_ticket_lifetime_s = parse_count("--tls-ticket-lifetime", v, 0, 604800); }},
         {"--mqtt-cafile", [](Options& o, const std::string& v) { o.mqtt_cafile = file_name("--mqtt-cafile", v); }},
         {"--fleet-topic", [](Options& o, const std::string& v) {
              if (!is_valid_prefix_filter(v)) {

@@ -73,6 +73,9 @@ struct Options {
     /// --tls-key-password-file: the file whose first line is tls_key's password (empty: the key
     /// is not encrypted).
     std::string tls_key_password_file;
+    /// --tls-ticket-lifetime: seconds between changes of the session-ticket keys, 0: no session
+    /// tickets (unset: the library's default, one hour).
+    std::optional<std::size_t> tls_ticket_lifetime_s;
     /// --mqtt: publish every reading to this broker (none: no MQTT at all).
     std::optional<BrokerAddress> mqtt;
     /// --mqtt-topic: the device's topic prefix; empty means sensors/<hostname>, filled in by main.

@@ -50,14 +50,24 @@ asyncio::ServerTls load_server_tls(const Options& options) {
         throw std::runtime_error("--tls-key " + options.tls_key +
                                  " is encrypted: give its password with --tls-key-password-file FILE");
     }
-    try {
-        return asyncio::ServerTls::from_pem(certificate, key, password);
-    } catch (const asyncio::TlsError& error) {
-        // mbedTLS's message says which part failed ("the server certificate: ...", "the private
-        // key: ..."); the user needs to know which files that was.
-        throw std::runtime_error("--tls-cert " + options.tls_cert + " / --tls-key " + options.tls_key + ": " +
-                                 error.what());
+    asyncio::ServerTls tls = [&] {
+        try {
+            return asyncio::ServerTls::from_pem(certificate, key, password);
+        } catch (const asyncio::TlsError& error) {
+            // mbedTLS's message says which part failed ("the server certificate: ...", "the private
+            // key: ..."); the user needs to know which files that was.
+            throw std::runtime_error("--tls-cert " + options.tls_cert + " / --tls-key " + options.tls_key + ": " +
+                                     error.what());
+        }
+    }();
+    if (options.tls_ticket_lifetime_s) {
+        try {
+            tls.set_session_ticket_lifetime(std::chrono::seconds(*options.tls_ticket_lifetime_s));
+        } catch (const asyncio::TlsError& error) {
+            throw std::runtime_error(std::string("--tls-ticket-lifetime: ") + error.what());
+        }
     }
+    return tls;
 }
 
 }  // namespace

@@ -14,9 +14,12 @@ One run, on 127.0.0.1:
   - keep-alive: `wrk -t1 -c50 -d10s https://...`, requests/s and the server's CPU time per
     request (utime+stime from /proc/PID/stat before and after, nginx: master + worker);
   - handshakes: the same with `-H "Connection: close"`, so every request is a new TCP
-    connection and a full TLS handshake (neither server resumes sessions: sensor-server keeps no
-    session cache and sends no tickets; nginx is configured with `ssl_session_cache off;
+    connection and a full TLS handshake (neither server resumes sessions: sensor-server runs with
+    `--tls-ticket-lifetime 0`; nginx is configured with `ssl_session_cache off;
     ssl_session_tickets off;`, and `openssl s_client -reconnect` checks both);
+  - resumed handshakes: the same again with session tickets on in both servers (sensor-server's
+    default; nginx `ssl_session_tickets on;`, still without a session cache): wrk keeps the
+    session of a closed connection and offers it on the next, as a returning browser does;
   - --reps repetitions (servers interleaved within a repetition, each started afresh), medians.
 
 It prints (and with --out writes) a markdown table with the ratios ours/nginx and the goals:
@@ -56,6 +59,7 @@ SERVER_CPU = hb.SERVER_CPU  # "0"
 LOAD_CPU = hb.LOAD_CPU  # "1"
 GOAL_CPU_KEEPALIVE = 1.0  # ours / nginx, at most
 GOAL_HANDSHAKES = 0.8  # ours / nginx, at least
+PARTS = ("keepalive", "handshake", "resumed")  # wrk runs per server and repetition
 CLIENT_ENV: dict | None = None  # wrk's and s_client's environment (OPENSSL_CONF with --client-groups)
 
 NGINX_CONF = """\
@@ -92,9 +96,8 @@ http {
     ssl_certificate_key @KEY@;
     ssl_protocols @PROTOCOLS@;
 @CIPHERS@
-    # Full handshakes only: sensor-server does not resume sessions either.
     ssl_session_cache off;
-    ssl_session_tickets off;
+    ssl_session_tickets @TICKETS@;
 
     server {
         listen 127.0.0.1:@PORT@ ssl backlog=4096;
@@ -186,6 +189,7 @@ class Server:
         self.protocols = "TLSv1.2 TLSv1.3"
         self.ciphers = ""  # an nginx ssl_ciphers value (TLS 1.2), "" for the default
         self.group = ""  # an nginx ssl_ecdh_curve value, "" for the default
+        self.tickets = False  # session tickets: a closed connection's client may resume
         self.proc: subprocess.Popen | None = None
         self.port = 0
         self.pids: list[int] = []
@@ -195,7 +199,7 @@ class Server:
     def cmd(self, port: int) -> list[str]:
         if self.name == "sensor":
             return [self.args.sensor_server, "--port", str(port), "--sensor", "fixed:21.5",
-                    "--tls-cert", self.cert, "--tls-key", self.key]
+                    "--tls-cert", self.cert, "--tls-key", self.key] + ([] if self.tickets else ["--tls-ticket-lifetime", "0"])
         prefix = os.path.join(self.tmp, f"{self.name}-{port}")
         root = os.path.join(prefix, "root")
         os.makedirs(os.path.join(root, "api"), exist_ok=True)
@@ -207,7 +211,8 @@ class Server:
             extra += f"    ssl_ecdh_curve {self.group};\n"
         conf = (NGINX_CONF.replace("@PORT@", str(port)).replace("@ROOT@", root).replace("@PREFIX@", prefix)
                 .replace("@CERT@", self.cert).replace("@KEY@", self.key)
-                .replace("@PROTOCOLS@", self.protocols).replace("@CIPHERS@\n", extra))
+                .replace("@PROTOCOLS@", self.protocols).replace("@CIPHERS@\n", extra)
+                .replace("@TICKETS@", "on" if self.tickets else "off"))
         conf_path = os.path.join(prefix, "nginx.conf")
         with open(conf_path, "w") as f:
             f.write(conf)
@@ -268,13 +273,25 @@ def measure(srv: Server, args, results: dict) -> None:
         if args.warmup > 0:
             run_wrk(srv, args.connections, args.warmup, close=False)
         for part, close in (("keepalive", False), ("handshake", True)):
-            r = run_wrk(srv, args.connections, args.duration, close)
-            results[part][srv.name].append(r)
-            log(f"  {srv.label} {part}: {r['rps']:,.0f}/s, {r['cpu_us']:.1f} µs CPU each, "
-                f"server {r['server_util']:.2f} CPU, wrk {r['wrk_util']:.2f}, machine {r['machine_util']:.2f} CPUs, "
-                f"errors {r['errors'] + r['non2xx']}")
+            record(srv, part, run_wrk(srv, args.connections, args.duration, close), results)
     finally:
         srv.stop()
+    srv.tickets = True
+    srv.start()
+    try:
+        if "resumed_with_tickets" not in srv.tls:
+            srv.tls["resumed_with_tickets"] = negotiated(srv.port)["resumed"]
+        record(srv, "resumed", run_wrk(srv, args.connections, args.duration, close=True), results)
+    finally:
+        srv.stop()
+        srv.tickets = False
+
+
+def record(srv: Server, part: str, r: dict, results: dict) -> None:
+    results[part][srv.name].append(r)
+    log(f"  {srv.label} {part}: {r['rps']:,.0f}/s, {r['cpu_us']:.1f} µs CPU each, "
+        f"server {r['server_util']:.2f} CPU, wrk {r['wrk_util']:.2f}, machine {r['machine_util']:.2f} CPUs, "
+        f"errors {r['errors'] + r['non2xx']}")
 
 
 # --------------------------------------------------------------------------- report
@@ -290,8 +307,8 @@ def ratio(a: float, b: float) -> float:
 def report(args, servers: list[Server], results: dict, load_start: str, load_end: str) -> str:
     med = {part: {s.name: {k: hb.med([r[k] for r in results[part][s.name]])
                            for k in ("rps", "cpu_us", "server_util", "wrk_util", "machine_util")}
-                  for s in servers} for part in ("keepalive", "handshake")}
-    errors = {s.name: sum(r["errors"] + r["non2xx"] for p in ("keepalive", "handshake") for r in results[p][s.name])
+                  for s in servers} for part in PARTS}
+    errors = {s.name: sum(r["errors"] + r["non2xx"] for p in PARTS for r in results[p][s.name])
               for s in servers}
     L = ["# HTTPS: sensor-server against nginx", ""]
     L.append("Generated by `bench/tls/run.py " + " ".join(sys.argv[1:]) + "`.")
@@ -307,7 +324,8 @@ def report(args, servers: list[Server], results: dict, load_start: str, load_end
           f"- load average at start: {load_start}; at end: {load_end}",
           f"- {hb.sh(['wrk', '-v'])}; {hb.sh([args.nginx, '-v'])}; {hb.sh(['openssl', 'version'])}",
           f"- `wrk -t1 -c{args.connections} -d{args.duration:g}s`, {args.reps} runs per figure, medians; "
-          f"handshakes: the same with `-H 'Connection: close'` (a new connection and a full handshake per request)",
+          f"handshakes: the same with `-H 'Connection: close'` (a new connection and a full handshake per request); "
+          "resumed: the same with session tickets on in both servers (wrk offers the last session again)",
           f"- certificate: ECDSA P-256, self-signed (openssl); body: {len(servers[0].body)} bytes for every server",
           "- CPU µs/req: the server's utime+stime (/proc/PID/stat; nginx: master + worker) over the run ÷ requests; "
           "srv CPU, wrk CPU: that process's CPU time ÷ wall time (1.00 = its core saturated); machine CPUs: "
@@ -316,30 +334,31 @@ def report(args, servers: list[Server], results: dict, load_start: str, load_end
     L.append("Negotiated with an OpenSSL client (`openssl s_client -brief`, the library wrk uses, "
              + (f"offering only the groups {args.client_groups}):" if args.client_groups else "default settings):"))
     L.append("")
-    L.append("| server | protocol | cipher suite | key exchange | session resumed (`-reconnect`) |")
+    L.append("| server | protocol | cipher suite | key exchange | session resumed (`-reconnect`), tickets off / on |")
     L.append("|---|---|---|---|---|")
     for s in servers:
         t = s.tls
-        L.append(f"| {s.label} | {t.get('protocol')} | {t.get('cipher')} | {t.get('group')} | {t.get('resumed')} |")
+        L.append(f"| {s.label} | {t.get('protocol')} | {t.get('cipher')} | {t.get('group')} "
+                 f"| {t.get('resumed')} / {t.get('resumed_with_tickets', '?')} |")
     L.append("")
-    L.append("| server | keep-alive req/s | CPU µs/req | handshakes/s | CPU µs/handshake | srv CPU (ka / hs) "
-             "| wrk CPU (ka / hs) | machine CPUs (ka / hs) | errors |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| server | keep-alive req/s | CPU µs/req | handshakes/s | CPU µs/handshake | resumed/s "
+             "| CPU µs/resumed | srv CPU (ka / hs / res) | wrk CPU (ka / hs / res) | machine CPUs (ka / hs / res) | errors |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in servers:
-        k, h = med["keepalive"][s.name], med["handshake"][s.name]
+        k, h, r = med["keepalive"][s.name], med["handshake"][s.name], med["resumed"][s.name]
         L.append(f"| {s.label} | {fmt(k['rps'])} | {fmt(k['cpu_us'], 2)} | {fmt(h['rps'])} | {fmt(h['cpu_us'], 1)} "
-                 f"| {k['server_util']:.2f} / {h['server_util']:.2f} | {k['wrk_util']:.2f} / {h['wrk_util']:.2f} "
-                 f"| {k['machine_util']:.2f} / "
-                 f"{h['machine_util']:.2f} | {errors[s.name]} |")
+                 f"| {fmt(r['rps'])} | {fmt(r['cpu_us'], 1)} "
+                 + "".join(f"| {k[u]:.2f} / {h[u]:.2f} / {r[u]:.2f} " for u in ("server_util", "wrk_util", "machine_util"))
+                 + f"| {errors[s.name]} |")
     L.append("")
     ours = "sensor"
-    L.append("| ours / … | keep-alive req/s | CPU per keep-alive request | handshakes/s | CPU per handshake |")
-    L.append("|---|---:|---:|---:|---:|")
+    L.append("| ours / … | keep-alive req/s | CPU per keep-alive request | handshakes/s | CPU per handshake "
+             "| resumed/s | CPU per resumed |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|")
     for s in servers[1:]:
-        L.append(f"| {s.label} | {ratio(med['keepalive'][ours]['rps'], med['keepalive'][s.name]['rps']):.2f}× "
-                 f"| {ratio(med['keepalive'][ours]['cpu_us'], med['keepalive'][s.name]['cpu_us']):.2f}× "
-                 f"| {ratio(med['handshake'][ours]['rps'], med['handshake'][s.name]['rps']):.2f}× "
-                 f"| {ratio(med['handshake'][ours]['cpu_us'], med['handshake'][s.name]['cpu_us']):.2f}× |")
+        L.append(f"| {s.label} " + "".join(
+            f"| {ratio(med[part][ours][k], med[part][s.name][k]):.2f}× "
+            for part in ("keepalive", "handshake", "resumed") for k in ("rps", "cpu_us")) + "|")
     L.append("")
     cpu_r = ratio(med["keepalive"][ours]["cpu_us"], med["keepalive"]["nginx"]["cpu_us"])
     hs_r = ratio(med["handshake"][ours]["rps"], med["handshake"]["nginx"]["rps"])
@@ -361,7 +380,7 @@ def report(args, servers: list[Server], results: dict, load_start: str, load_end
     L.append("")
     L.append("| part | server | run | requests | req/s | CPU s | CPU µs/req | srv CPU | machine CPUs | errors |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for part in ("keepalive", "handshake"):
+    for part in PARTS:
         for s in servers:
             for i, r in enumerate(results[part][s.name]):
                 L.append(f"| {part} | {s.name} | {i + 1} | {r['requests']} | {r['rps']:.0f} | {r['server_cpu_s']:.2f} "
@@ -446,7 +465,7 @@ def main() -> int:
                 servers.append(matched)
             else:
                 log(f"no matched nginx: sensor-server's protocol is {sensor.tls['protocol']}")
-        results = {part: {s.name: [] for s in servers} for part in ("keepalive", "handshake")}
+        results = {part: {s.name: [] for s in servers} for part in PARTS}
         for rep in range(args.reps):
             log(f"run {rep + 1} of {args.reps} (load average {loadavg()})")
             for s in servers:

@@ -32,7 +32,17 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
+#include <string>
 #include <utility>
+
+// Session tickets need both the ticket format and the protocol support in the mbedTLS build.
+#if defined(MBEDTLS_SSL_TICKET_C) && defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_GCM_C)
+#include <mbedtls/ssl_ticket.h>
+#define ASYNCIO_TLS_HAS_TICKETS 1
+#else
+#define ASYNCIO_TLS_HAS_TICKETS 0
+#endif
 
 namespace asyncio {
 
@@ -118,6 +128,9 @@ public:
         mbedtls_ctr_drbg_init(&random);
         mbedtls_x509_crt_init(&certificates);
         mbedtls_pk_init(&key);
+#if ASYNCIO_TLS_HAS_TICKETS
+        mbedtls_ssl_ticket_init(&tickets);
+#endif
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
         // mbedTLS 3.x does TLS 1.3 (and more) through PSA, which must be started once.
         if (const psa_status_t status = psa_crypto_init(); status != PSA_SUCCESS) {
@@ -148,6 +161,9 @@ public:
     TlsConfig(const TlsConfig&) = delete;
     TlsConfig& operator=(const TlsConfig&) = delete;
     ~TlsConfig() {
+#if ASYNCIO_TLS_HAS_TICKETS
+        mbedtls_ssl_ticket_free(&tickets);
+#endif
         mbedtls_pk_free(&key);
         mbedtls_x509_crt_free(&certificates);
         mbedtls_ctr_drbg_free(&random);
@@ -197,6 +213,28 @@ public:
         mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);  // no client certificates
     }
 
+    /// A server hands out session tickets whose key changes every `lifetime` (0: none), so a
+    /// returning client resumes without the key exchange and the signature of a full handshake.
+    void use_session_tickets(std::chrono::seconds lifetime) {
+#if ASYNCIO_TLS_HAS_TICKETS
+        mbedtls_ssl_conf_session_tickets_cb(&conf, nullptr, nullptr, nullptr);
+        mbedtls_ssl_ticket_free(&tickets);  // the old keys: tickets made with them no longer resume
+        mbedtls_ssl_ticket_init(&tickets);
+        if (lifetime.count() == 0) return;
+        if (const int ret = mbedtls_ssl_ticket_setup(&tickets, mbedtls_ctr_drbg_random, &random,
+                                                     MBEDTLS_CIPHER_AES_256_GCM, static_cast<std::uint32_t>(lifetime.count()));
+            ret != 0) {
+            throw_tls("session tickets", ret);
+        }
+        mbedtls_ssl_conf_session_tickets_cb(&conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &tickets);
+#else
+        if (lifetime.count() != 0) {
+            throw TlsError("session tickets: this mbedTLS build has none (MBEDTLS_SSL_TICKET_C, "
+                           "MBEDTLS_SSL_SESSION_TICKETS and MBEDTLS_GCM_C)", 0);
+        }
+#endif
+    }
+
     void trust(std::string_view ca_pem) {
         // A positive result counts the blocks that did not parse; accept the file if one did.
         const int ret = parse_certificates(certificates, ca_pem);
@@ -210,6 +248,9 @@ public:
     mbedtls_ctr_drbg_context random;
     mbedtls_x509_crt certificates;  ///< the server's own chain, or the client's trusted CAs
     mbedtls_pk_context key;
+#if ASYNCIO_TLS_HAS_TICKETS
+    mbedtls_ssl_ticket_context tickets;  ///< a server's ticket keys
+#endif
     TlsServerStats stats;
 };
 
@@ -467,8 +508,20 @@ ServerTls ServerTls::from_pem(std::string_view certificate_chain_pem, std::strin
                               std::string_view key_password) {
     auto config = std::make_shared<detail::TlsConfig>(MBEDTLS_SSL_IS_SERVER);
     config->use_certificate(certificate_chain_pem, private_key_pem, key_password);
+    if (ASYNCIO_TLS_HAS_TICKETS) config->use_session_tickets(kDefaultSessionTicketLifetime);
     return ServerTls(std::move(config));
 }
+
+void ServerTls::set_session_ticket_lifetime(std::chrono::seconds lifetime) {
+    if (!m_config) throw InvalidStateError("set_session_ticket_lifetime() on a moved-from ServerTls");
+    if (lifetime.count() < 0 || lifetime > kMostSessionTicketLifetime) {
+        throw std::invalid_argument("a session ticket lifetime is from 0 (no tickets) to 7 days (604800 s), got " +
+                                    std::to_string(lifetime.count()) + " s");
+    }
+    m_config->use_session_tickets(lifetime);
+}
+
+bool ServerTls::has_session_tickets() noexcept { return ASYNCIO_TLS_HAS_TICKETS != 0; }
 
 ServerTls ServerTls::from_files(const std::string& certificate_chain_path, const std::string& private_key_path,
                                 std::string_view key_password) {

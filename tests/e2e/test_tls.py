@@ -269,9 +269,69 @@ class TlsFlags(unittest.TestCase):
 
     def test_help_documents_the_tls_flags(self):
         text = server.run_binary("--help").stdout
-        for flag in ("--tls-cert FILE", "--tls-key FILE", "--tls-key-password-file", "--mqtt-cafile FILE",
+        for flag in ("--tls-cert FILE", "--tls-key FILE", "--tls-key-password-file", "--tls-ticket-lifetime S",
+                     "--mqtt-cafile FILE",
                      "mqtts://HOST[:PORT]"):
             self.assertIn(flag, text)
+
+
+def resumed_get(port: int, context: ssl.SSLContext, session: ssl.SSLSession | None,
+                timeout: float = 5) -> tuple[bytes, bool, ssl.SSLSession | None]:
+    """GET /api/sensor over TLS offering `session` to resume: (body, whether the server resumed it,
+    the session to offer next time). The whole response is read first: a TLS 1.3 server sends its
+    ticket after the handshake."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw:
+        with context.wrap_socket(raw, server_hostname="localhost", session=session) as tls:
+            tls.sendall(f"GET /api/sensor HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            with contextlib.suppress(ssl.SSLError, ConnectionError):
+                while chunk := tls.recv(65536):
+                    data += chunk
+            return data.partition(b"\r\n\r\n")[2], tls.session_reused, tls.session
+
+
+@unittest.skipUnless(OPENSSL, "openssl is not installed")
+class SessionTickets(unittest.TestCase):
+    """A returning client resumes its session with the ticket the server gave it (Python's ssl
+    offers it back), unless --tls-ticket-lifetime 0 turned tickets off."""
+
+    def serve(self, *flags: str) -> HttpsServer:
+        srv = HttpsServer(*flags).start()
+        self.addCleanup(srv.stop)
+        return srv
+
+    def test_a_returning_client_resumes_its_session(self):
+        srv = self.serve()
+        context = CERTS.client_context()
+        body, reused, session = resumed_get(srv.port, context, None)
+        self.assertIn(b"temperature_c", body)
+        self.assertFalse(reused, "the first connection has nothing to resume")
+        self.assertIsNotNone(session)
+        self.assertTrue(session.has_ticket, "the server handed out no session ticket")
+        for _ in range(3):
+            body, reused, session = resumed_get(srv.port, context, session)
+            self.assertIn(b"temperature_c", body)
+            self.assertTrue(reused, "the server made a full handshake for a client with a ticket")
+
+    def test_lifetime_zero_means_a_full_handshake_every_time(self):
+        srv = self.serve("--tls-ticket-lifetime", "0")
+        context = CERTS.client_context()
+        body, reused, session = resumed_get(srv.port, context, None)
+        self.assertIn(b"temperature_c", body)
+        self.assertFalse(session is not None and session.has_ticket, "a ticket came with tickets off")
+        body, reused, _ = resumed_get(srv.port, context, session)
+        self.assertIn(b"temperature_c", body)
+        self.assertFalse(reused)
+
+    def test_a_bad_lifetime_or_one_without_tls_is_refused(self):
+        for value in ("-1", "604801", "1h", ""):
+            result = server.run_binary("--port", "0", "--tls-cert", CERTS.path("server.pem"),
+                                       "--tls-key", CERTS.path("server.key"), "--tls-ticket-lifetime", value)
+            self.assertEqual(result.returncode, 2, result)
+            self.assertIn("--tls-ticket-lifetime needs a whole number from 0 to 604800", result.stderr)
+        result = server.run_binary("--port", "0", "--tls-ticket-lifetime", "60")
+        self.assertEqual(result.returncode, 2, result)
+        self.assertIn("--tls-ticket-lifetime needs --tls-cert and --tls-key", result.stderr)
 
 
 @unittest.skipUnless(OPENSSL, "openssl is not installed")

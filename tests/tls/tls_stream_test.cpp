@@ -187,6 +187,22 @@ TEST_F(TlsStream, BadCertificatesAndKeysThrowAtOnce) {
     }
 }
 
+TEST_F(TlsStream, SessionTicketLifetimeOutsideItsRangeThrowsAndAMovedFromServerTlsRefusesIt) {
+    using namespace std::chrono_literals;
+    asyncio::ServerTls tls = Certificates::get().server();
+    EXPECT_THROW(tls.set_session_ticket_lifetime(-1s), std::invalid_argument);
+    EXPECT_THROW(tls.set_session_ticket_lifetime(asyncio::ServerTls::kMostSessionTicketLifetime + 1s),
+                 std::invalid_argument);
+    EXPECT_NO_THROW(tls.set_session_ticket_lifetime(0s));
+    if (asyncio::ServerTls::has_session_tickets()) {
+        EXPECT_NO_THROW(tls.set_session_ticket_lifetime(asyncio::ServerTls::kMostSessionTicketLifetime));
+    } else {
+        EXPECT_THROW(tls.set_session_ticket_lifetime(60s), asyncio::TlsError);
+    }
+    asyncio::ServerTls taken = std::move(tls);
+    EXPECT_THROW(tls.set_session_ticket_lifetime(60s), asyncio::InvalidStateError);  // NOLINT(bugprone-use-after-move)
+}
+
 /// The message of the TlsError `make` throws ("" if it throws none).
 template <class Make>
 std::string tls_error_of(Make make) {

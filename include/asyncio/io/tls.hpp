@@ -78,6 +78,19 @@ public:
     /// A client that has not finished its handshake by then is disconnected.
     std::chrono::milliseconds handshake_timeout = kDefaultHandshakeTimeout;
 
+    /// Session tickets (RFC 5077, and TLS 1.3's resumption): on by default where the mbedTLS
+    /// build has them (has_session_tickets()), with keys that change every hour. A client that
+    /// kept its ticket resumes its session on its next connection without the key exchange and
+    /// signature of a full handshake, as browsers do. 0 turns them off (every connection a full
+    /// handshake); a new lifetime makes new keys, so earlier tickets no longer resume.
+    /// std::invalid_argument beyond 7 days (RFC 8446's limit), TlsError for a non-zero lifetime
+    /// without ticket support, InvalidStateError on a moved-from object. Call it before serving.
+    void set_session_ticket_lifetime(std::chrono::seconds lifetime);
+    /// Whether this build's mbedTLS can issue session tickets.
+    [[nodiscard]] static bool has_session_tickets() noexcept;
+    static constexpr std::chrono::seconds kDefaultSessionTicketLifetime{3600};
+    static constexpr std::chrono::seconds kMostSessionTicketLifetime{7 * 24 * 3600};
+
     /// The counters of every connection served with this ServerTls or a copy of it, now.
     [[nodiscard]] TlsServerStats stats() const noexcept;
     /// The shared mbedTLS context, for the TLS library's own code; null in a moved-from object.
