@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the fuzzers (http parsers, MQTT packet decoder, Stream buffering) and runs each for SECONDS seconds (default 60).
+# Builds the fuzzers (http parsers, MQTT packet decoder, Stream buffering) and runs each for
+# SECONDS seconds (default 60), as many at once as there are cores.
 #   fuzz/run.sh 20
 # Exits non-zero if any harness crashes, leaks, times out or fails to build; the input that
 # did it is saved as build-fuzz/artifacts/<harness>-crash-... (reproduce: build-fuzz/<harness>_fuzz FILE).
@@ -15,14 +16,34 @@ cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" >/dev/null
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)"
 
 mkdir -p "$build/artifacts"
-failed=""
-for name in $harnesses; do
+# One harness per core at a time; each writes its own log, read once it has finished.
+fuzz_one() {
+    name=$1
     # New inputs go to the build dir's corpus; the seeds in fuzz/corpus/ stay as committed.
     mkdir -p "$build/corpus/$name"
-    echo "== $name: ${seconds}s"
-    if ! "$build/${name}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    if "$build/${name}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
             -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" \
             "$build/corpus/$name" "$here/corpus/$name" >"$build/$name.log" 2>&1; then
+        echo ok >"$build/$name.status"
+    else
+        echo failed >"$build/$name.status"
+    fi
+}
+cores=$(nproc 2>/dev/null || echo 1)
+running=0
+for name in $harnesses; do
+    echo "== $name: ${seconds}s"
+    fuzz_one "$name" &
+    running=$((running + 1))
+    if [ "$running" -ge "$cores" ]; then
+        wait
+        running=0
+    fi
+done
+wait
+failed=""
+for name in $harnesses; do
+    if [ "$(cat "$build/$name.status")" != ok ]; then
         failed="$failed $name"
         tail -n 40 "$build/$name.log"
     fi

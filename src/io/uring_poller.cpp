@@ -352,8 +352,7 @@ private:
             return;
         }
         case Op::cancel_send:
-            io_uring_prep_cancel64(&sqe, token_of(index) | kSendBit, 0);
-            io_uring_sqe_set_data64(&sqe, kIgnoredToken);
+            cancel(sqe, token_of(index) | kSendBit);
             return;
         case Op::remove_poll:
             io_uring_prep_poll_remove(&sqe, token_of(index));
@@ -366,8 +365,7 @@ private:
             io_uring_sqe_set_data64(&sqe, token_of(index) | kAcceptBit);
             return;
         case Op::cancel_accept:
-            io_uring_prep_cancel64(&sqe, token_of(index) | kAcceptBit, 0);
-            io_uring_sqe_set_data64(&sqe, kIgnoredToken);
+            cancel(sqe, token_of(index) | kAcceptBit);
             return;
         case Op::arm_receive:
             io_uring_prep_recv_multishot(&sqe, m_slots[index].handle->fd(), nullptr, 0, 0);
@@ -377,8 +375,7 @@ private:
             io_uring_sqe_set_data64(&sqe, token_of(index) | kReceiveBit);
             return;
         case Op::cancel_receive:
-            io_uring_prep_cancel64(&sqe, token_of(index) | kReceiveBit, 0);
-            io_uring_sqe_set_data64(&sqe, kIgnoredToken);
+            cancel(sqe, token_of(index) | kReceiveBit);
             return;
         case Op::register_file:
             io_uring_prep_files_update(&sqe, &m_slots[index].fd_to_register, 1, static_cast<int>(index));
@@ -396,6 +393,12 @@ private:
             io_uring_sqe_set_data64(&sqe, kWakeupToken);
             return;
         }
+    }
+
+    /// Cancels the operation whose completions carry `token`; its own completion is ignored.
+    static void cancel(io_uring_sqe& sqe, std::uint64_t token) noexcept {
+        io_uring_prep_cancel64(&sqe, token, 0);
+        io_uring_sqe_set_data64(&sqe, kIgnoredToken);
     }
 
     /// The operations no entry could be had for, in their order. One for a socket deregistered

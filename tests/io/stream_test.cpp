@@ -388,16 +388,22 @@ asyncio::Task<> echo_handler(asyncio::Stream stream) {
     co_await stream.wait_closed();
 }
 
-asyncio::Task<Checksum> send_pattern(asyncio::Stream& stream) {
-    Pattern pattern;
+/// Writes `total` bytes of `pattern` in chunks of `chunk_size`, draining after each; their checksum.
+asyncio::Task<Checksum> write_pattern(asyncio::Stream& stream, Pattern pattern, std::uint64_t total,
+                                      std::size_t chunk_size) {
     Checksum sent;
-    std::string chunk(64 * 1024, '\0');
-    while (sent.bytes < kTransferBytes) {
+    std::string chunk(chunk_size, '\0');
+    while (sent.bytes < total) {
         pattern.fill(chunk);
         sent.add(chunk);
         stream.write(chunk);
         co_await stream.drain();
     }
+    co_return sent;
+}
+
+asyncio::Task<Checksum> send_pattern(asyncio::Stream& stream) {
+    const Checksum sent = co_await write_pattern(stream, Pattern{}, kTransferBytes, 64 * 1024);
     co_await stream.write_eof();
     co_return sent;
 }
@@ -457,15 +463,7 @@ asyncio::Task<> checksum_slowly(asyncio::Stream stream) {
 asyncio::Task<> send_seeded_pattern(std::uint16_t port, std::uint64_t seed) {
     asyncio::Stream stream = co_await asyncio::open_connection("127.0.0.1", port);
     co_await asyncio::sleep(20ms);  // every reader waits by now: on io_uring, in the background
-    Pattern pattern{.state = seed};
-    Checksum sent;
-    std::string chunk(32 * 1024, '\0');
-    while (sent.bytes < kBytesPerSender) {
-        pattern.fill(chunk);
-        sent.add(chunk);
-        stream.write(chunk);
-        co_await stream.drain();
-    }
+    const Checksum sent = co_await write_pattern(stream, Pattern{.state = seed}, kBytesPerSender, 32 * 1024);
     co_await stream.write_eof();
     const std::string answer = co_await stream.readline();
     EXPECT_EQ(answer, std::to_string(sent.bytes) + " " + std::to_string(sent.value) + "\n")
