@@ -88,7 +88,9 @@ public:
     void set_session_ticket_lifetime(std::chrono::seconds lifetime);
     /// Whether this build's mbedTLS can issue session tickets.
     [[nodiscard]] static bool has_session_tickets() noexcept;
+    /// How often the ticket keys change unless set_session_ticket_lifetime() says otherwise.
     static constexpr std::chrono::seconds kDefaultSessionTicketLifetime{3600};
+    /// The longest lifetime set_session_ticket_lifetime() takes: 7 days.
     static constexpr std::chrono::seconds kMostSessionTicketLifetime{7 * 24 * 3600};
 
     /// The counters of every connection served with this ServerTls or a copy of it, now.
