@@ -240,7 +240,7 @@ public:
         if (slot.receive_error != 0) return {0, std::exchange(slot.receive_error, 0)};
         if (slot.receiving) return {0, EAGAIN};
         const IoResult result = detail::receive(handle.fd(), buffer, size);
-        if (result.would_block() && m_receive_buffers.ring != nullptr && m_multishot_receive && !m_receive_ring_empty) {
+        if (result.would_block() && receives_in_background() && m_multishot_receive && !m_receive_ring_empty) {
             slot.receiving = true;
             set_reads_in_background(handle, true);
             queue(Op::arm_receive, index);
@@ -560,12 +560,10 @@ private:
             slot.stopping_receive = false;
             if (slot.handle != nullptr) set_reads_in_background(*slot.handle, false);
         }
-        if (slot.handle == nullptr || cqe.res <= 0) {
+        if (slot.handle == nullptr) {  // the socket is gone: nothing is kept for it
             if (has_buffer) give_back(buffer);
-            if (slot.handle == nullptr) {
-                if (!more) free_if_idle(index);
-                return;
-            }
+            if (!more) free_if_idle(index);
+            return;
         }
         if (cqe.res > 0 && has_buffer) {
             try {
@@ -575,12 +573,15 @@ private:
                 slot.receive_error = ENOMEM;  // the bytes are lost: the stream must not go on
             }
             if (slot.received.size() >= kMostHeldBuffers && slot.receiving) stop_receiving(index);
-        } else if (cqe.res == -ENOBUFS) {
-            m_receive_ring_empty = true;  // recv() until a buffer comes back
-        } else if (cqe.res == -EINVAL) {
-            m_multishot_receive = false;  // before Linux 6.0: recv() for good
-        } else if (cqe.res < 0 && cqe.res != -ECANCELED) {
-            slot.receive_error = -cqe.res;
+        } else {
+            if (has_buffer) give_back(buffer);  // no bytes in it
+            if (cqe.res == -ENOBUFS) {
+                m_receive_ring_empty = true;  // recv() until a buffer comes back
+            } else if (cqe.res == -EINVAL) {
+                m_multishot_receive = false;  // before Linux 6.0: recv() for good
+            } else if (cqe.res < 0 && cqe.res != -ECANCELED) {
+                slot.receive_error = -cqe.res;
+            }
         }
         deliver(*slot.handle, POLLIN);
     }
