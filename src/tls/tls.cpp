@@ -515,7 +515,8 @@ ServerTls ServerTls::from_pem(std::string_view certificate_chain_pem, std::strin
 void ServerTls::set_session_ticket_lifetime(std::chrono::seconds lifetime) {
     if (!m_config) throw InvalidStateError("set_session_ticket_lifetime() on a moved-from ServerTls");
     if (lifetime.count() < 0 || lifetime > kMostSessionTicketLifetime) {
-        throw std::invalid_argument("a session ticket lifetime is from 0 (no tickets) to 7 days (604800 s), got " +
+        throw std::invalid_argument("a session ticket lifetime is from 0 (no tickets) to " +
+                                    std::to_string(kMostSessionTicketLifetime.count()) + " s (7 days), got " +
                                     std::to_string(lifetime.count()) + " s");
     }
     m_config->use_session_tickets(lifetime);

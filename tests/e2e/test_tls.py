@@ -107,15 +107,25 @@ class HttpsServer(SensorServer):
 def https_get(port: int, target: str, context: ssl.SSLContext, timeout: float = 5) -> tuple[bytes, bytes]:
     """(head, body) of GET target over TLS to 127.0.0.1, the certificate checked for localhost;
     the connection is closed by us (Connection: close)."""
+    head, body, _, _ = https_get_resuming(port, target, context, None, timeout)
+    return head, body
+
+
+def https_get_resuming(port: int, target: str, context: ssl.SSLContext, session: ssl.SSLSession | None,
+                       timeout: float = 5) -> tuple[bytes, bytes, bool, ssl.SSLSession | None]:
+    """https_get() offering `session` to resume: (head, body, whether the server resumed it, the
+    session to offer next time). The whole response is read first: a TLS 1.3 server sends its
+    ticket after the handshake."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw:
-        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+        with context.wrap_socket(raw, server_hostname="localhost", session=session) as tls:
             tls.sendall(f"GET {target} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n".encode())
             data = b""
             with contextlib.suppress(ssl.SSLError, ConnectionError):  # a ragged EOF ends it too
                 while chunk := tls.recv(65536):
                     data += chunk
+            reused, next_session = tls.session_reused, tls.session
     head, _, body = data.partition(b"\r\n\r\n")
-    return head, body
+    return head, body, reused, next_session
 
 
 def first_event(port: int, context: ssl.SSLContext, timeout: float = 5) -> tuple[bytes, dict]:
@@ -275,21 +285,6 @@ class TlsFlags(unittest.TestCase):
             self.assertIn(flag, text)
 
 
-def resumed_get(port: int, context: ssl.SSLContext, session: ssl.SSLSession | None,
-                timeout: float = 5) -> tuple[bytes, bool, ssl.SSLSession | None]:
-    """GET /api/sensor over TLS offering `session` to resume: (body, whether the server resumed it,
-    the session to offer next time). The whole response is read first: a TLS 1.3 server sends its
-    ticket after the handshake."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw:
-        with context.wrap_socket(raw, server_hostname="localhost", session=session) as tls:
-            tls.sendall(f"GET /api/sensor HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n".encode())
-            data = b""
-            with contextlib.suppress(ssl.SSLError, ConnectionError):
-                while chunk := tls.recv(65536):
-                    data += chunk
-            return data.partition(b"\r\n\r\n")[2], tls.session_reused, tls.session
-
-
 @unittest.skipUnless(OPENSSL, "openssl is not installed")
 class SessionTickets(unittest.TestCase):
     """A returning client resumes its session with the ticket the server gave it (Python's ssl
@@ -303,23 +298,23 @@ class SessionTickets(unittest.TestCase):
     def test_a_returning_client_resumes_its_session(self):
         srv = self.serve()
         context = CERTS.client_context()
-        body, reused, session = resumed_get(srv.port, context, None)
+        _, body, reused, session = https_get_resuming(srv.port, "/api/sensor", context, None)
         self.assertIn(b"temperature_c", body)
         self.assertFalse(reused, "the first connection has nothing to resume")
         self.assertIsNotNone(session)
         self.assertTrue(session.has_ticket, "the server handed out no session ticket")
         for _ in range(3):
-            body, reused, session = resumed_get(srv.port, context, session)
+            _, body, reused, session = https_get_resuming(srv.port, "/api/sensor", context, session)
             self.assertIn(b"temperature_c", body)
             self.assertTrue(reused, "the server made a full handshake for a client with a ticket")
 
     def test_lifetime_zero_means_a_full_handshake_every_time(self):
         srv = self.serve("--tls-ticket-lifetime", "0")
         context = CERTS.client_context()
-        body, reused, session = resumed_get(srv.port, context, None)
+        _, body, reused, session = https_get_resuming(srv.port, "/api/sensor", context, None)
         self.assertIn(b"temperature_c", body)
         self.assertFalse(session is not None and session.has_ticket, "a ticket came with tickets off")
-        body, reused, _ = resumed_get(srv.port, context, session)
+        _, body, reused, _ = https_get_resuming(srv.port, "/api/sensor", context, session)
         self.assertIn(b"temperature_c", body)
         self.assertFalse(reused)
 
