@@ -172,8 +172,8 @@ asyncio::Task<int> serve(Options options) {
         // Before the sampler runs: the other loops start from the readings so far and get every
         // later one through their mailboxes, which exist from now on.
         sampler.on_stored([&shared, &sampler](const Sample& sample) { shared.readings.publish(shared_reading(sample, sampler)); });
-        shared.workers.emplace(options, server.port(), server_settings, device, shared.group, shared.readings,
-                               kept_readings(sampler.history()));
+        shared.workers.emplace(options, server.port(), server_settings, device, web_tls, shared.group,
+                               shared.readings, kept_readings(sampler.history()));
         std::exception_ptr failed;
         try {
             co_await shared.workers->wait_until_listening();

@@ -72,10 +72,18 @@ asyncio::ServerTls load_server_tls(const Options& options) {
 
 }  // namespace
 
-WebTls make_web_tls(const Options& options) {
+struct TlsShare {
+    asyncio::ServerTls tls;
+};
+
+WebTls make_web_tls(const Options& options, const WebTls* first_loop) {
     if (options.tls_cert.empty()) return {};
-    const asyncio::ServerTls tls = load_server_tls(options);
+    asyncio::ServerTls tls = load_server_tls(options);
+    if (first_loop && first_loop->share && asyncio::ServerTls::can_share_session_tickets()) {
+        tls.share_session_tickets_with(first_loop->share->tls);
+    }
     WebTls web;
+    web.share = std::make_shared<const TlsShare>(TlsShare{tls});
     // Not coroutines: each call returns start_server()'s Task, which holds its own copies.
     web.listen = [tls](asyncio::Server::Callback handler, std::string host, std::uint16_t port,
                        asyncio::ListenOptions listen) {
@@ -114,7 +122,7 @@ namespace {
 
 }  // namespace
 
-WebTls make_web_tls(const Options& options) {
+WebTls make_web_tls(const Options& options, const WebTls* /*first_loop*/) {
     if (!options.tls_cert.empty()) refuse("--tls-cert");
     return {};
 }

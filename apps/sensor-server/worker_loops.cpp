@@ -39,6 +39,7 @@ struct WorkerStart {
     std::vector<Sample> history;
     LoopGroup* group = nullptr;
     ReadingBroadcast* readings = nullptr;
+    const WebTls* first_loop_tls = nullptr;
     std::promise<void>* listening = nullptr;
     std::atomic<bool>* failed = nullptr;
 };
@@ -61,7 +62,8 @@ asyncio::Task<> serve_loop(WorkerStart& start, bool& told) {
     const Options& options = start.options;
     const std::size_t receiver = start.index - 1;
     // Its own ServerTls (certificate, key, random generator): one is used on one thread only.
-    const WebTls web_tls = make_web_tls(options);
+    // The session-ticket keys are loop 0's, so a returning client resumes on any loop.
+    const WebTls web_tls = make_web_tls(options, start.first_loop_tls);
     Sampler copy(make_sensor(options.sensor),
                  std::chrono::duration_cast<std::chrono::milliseconds>(duration_of(options.interval_s)), options.history);
     copy.restore(start.history);
@@ -125,8 +127,8 @@ void run_worker(WorkerStart start) {
 }  // namespace
 
 WorkerLoops::WorkerLoops(const Options& options, std::uint16_t port, const asyncio::http::ServerOptions& server_options,
-                         const DeviceInfo& device, LoopGroup& group, ReadingBroadcast& readings,
-                         std::vector<Sample> history)
+                         const DeviceInfo& device, const WebTls& first_loop_tls, LoopGroup& group,
+                         ReadingBroadcast& readings, std::vector<Sample> history)
     : m_group(group), m_readings(readings) {
     asyncio::http::ServerOptions sharing = server_options;
     sharing.listen_options.reuse_port = true;
@@ -142,6 +144,7 @@ WorkerLoops::WorkerLoops(const Options& options, std::uint16_t port, const async
         start.history = history;
         start.group = &group;
         start.readings = &readings;
+        start.first_loop_tls = &first_loop_tls;
         start.listening = &worker->listening;
         start.failed = &m_failed;
         worker->thread = std::thread(run_worker, std::move(start));

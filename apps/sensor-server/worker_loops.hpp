@@ -10,6 +10,7 @@
 #include "loop_broadcast.hpp"
 #include "loop_group.hpp"
 #include "options.hpp"
+#include "tls_setup.hpp"
 
 #include <asyncio/core/task.hpp>
 #include <asyncio/http/server.hpp>
@@ -58,8 +59,11 @@ public:
     /// this object. Loop 0 must listen with SO_REUSEPORT on `port` already.
     /// Each loop's server has `server_options` (SO_REUSEPORT set here) and its App `device`; both
     /// are copied to every thread, so their functions must be safe to call from any thread.
+    /// Each loop makes its own TLS from `options`, with the session tickets of `first_loop_tls`
+    /// (loop 0's), which must outlive this object.
     WorkerLoops(const Options& options, std::uint16_t port, const asyncio::http::ServerOptions& server_options,
-                const DeviceInfo& device, LoopGroup& group, ReadingBroadcast& readings, std::vector<Sample> history);
+                const DeviceInfo& device, const WebTls& first_loop_tls, LoopGroup& group, ReadingBroadcast& readings,
+                std::vector<Sample> history);
     WorkerLoops(const WorkerLoops&) = delete;
     WorkerLoops& operator=(const WorkerLoops&) = delete;
     /// Stops and joins whatever still runs (as stop(), then join()).

@@ -114,9 +114,62 @@ void prefer_fast_groups(mbedtls_ssl_config& conf) {
 #endif
 }
 
+/// Seeds `random` from `entropy` (both initialised by the caller); TlsError if it cannot.
+void seed(mbedtls_ctr_drbg_context& random, mbedtls_entropy_context& entropy, std::string_view personalisation) {
+    if (const int ret = mbedtls_ctr_drbg_seed(&random, mbedtls_entropy_func, &entropy,
+                                              reinterpret_cast<const unsigned char*>(personalisation.data()),
+                                              personalisation.size());
+        ret != 0) {
+        throw_tls("seeding the random generator", ret);
+    }
+}
+
 }  // namespace
 
 namespace detail {
+
+#if ASYNCIO_TLS_HAS_TICKETS
+/// A server's session-ticket keys, apart from its configuration so that the ServerTls of several
+/// loops can share them (ServerTls::share_session_tickets_with): a returning client then resumes
+/// on whichever loop accepts it. It has its own random generator, which mbedTLS calls only with
+/// the ticket context locked (MBEDTLS_THREADING_C), never the generator a loop's handshakes use.
+class TicketKeys {
+public:
+    /// Keys that change every `lifetime` (> 0). TlsError if they cannot be made.
+    explicit TicketKeys(std::chrono::seconds lifetime) {
+        mbedtls_ssl_ticket_init(&context);
+        mbedtls_entropy_init(&entropy);
+        mbedtls_ctr_drbg_init(&random);
+        try {
+            seed(random, entropy, "asyncio-cpp tls tickets");
+            if (const int ret = mbedtls_ssl_ticket_setup(&context, mbedtls_ctr_drbg_random, &random,
+                                                         MBEDTLS_CIPHER_AES_256_GCM,
+                                                         static_cast<std::uint32_t>(lifetime.count()));
+                ret != 0) {
+                throw_tls("session tickets", ret);
+            }
+        } catch (...) {
+            free();
+            throw;
+        }
+    }
+    TicketKeys(const TicketKeys&) = delete;
+    TicketKeys& operator=(const TicketKeys&) = delete;
+    ~TicketKeys() { free(); }
+
+    mbedtls_ssl_ticket_context context;
+
+private:
+    void free() {
+        mbedtls_ssl_ticket_free(&context);
+        mbedtls_ctr_drbg_free(&random);
+        mbedtls_entropy_free(&entropy);
+    }
+
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context random;
+};
+#endif
 
 /// What every connection made with one ServerTls or ClientTls shares: the mbedTLS configuration,
 /// the random generator, the certificates and the key. Made once, parsed once.
@@ -128,21 +181,13 @@ public:
         mbedtls_ctr_drbg_init(&random);
         mbedtls_x509_crt_init(&certificates);
         mbedtls_pk_init(&key);
-#if ASYNCIO_TLS_HAS_TICKETS
-        mbedtls_ssl_ticket_init(&tickets);
-#endif
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
         // mbedTLS 3.x does TLS 1.3 (and more) through PSA, which must be started once.
         if (const psa_status_t status = psa_crypto_init(); status != PSA_SUCCESS) {
             throw TlsError("psa_crypto_init failed", static_cast<int>(status));
         }
 #endif
-        static constexpr unsigned char kPersonalisation[] = "asyncio-cpp tls";
-        if (const int ret = mbedtls_ctr_drbg_seed(&random, mbedtls_entropy_func, &entropy, kPersonalisation,
-                                                  sizeof kPersonalisation - 1);
-            ret != 0) {
-            throw_tls("seeding the random generator", ret);
-        }
+        seed(random, entropy, "asyncio-cpp tls");
         if (const int ret = mbedtls_ssl_config_defaults(&conf, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM,
                                                         MBEDTLS_SSL_PRESET_DEFAULT);
             ret != 0) {
@@ -161,9 +206,6 @@ public:
     TlsConfig(const TlsConfig&) = delete;
     TlsConfig& operator=(const TlsConfig&) = delete;
     ~TlsConfig() {
-#if ASYNCIO_TLS_HAS_TICKETS
-        mbedtls_ssl_ticket_free(&tickets);
-#endif
         mbedtls_pk_free(&key);
         mbedtls_x509_crt_free(&certificates);
         mbedtls_ctr_drbg_free(&random);
@@ -217,16 +259,8 @@ public:
     /// returning client resumes without the key exchange and the signature of a full handshake.
     void use_session_tickets(std::chrono::seconds lifetime) {
 #if ASYNCIO_TLS_HAS_TICKETS
-        mbedtls_ssl_conf_session_tickets_cb(&conf, nullptr, nullptr, nullptr);
-        mbedtls_ssl_ticket_free(&tickets);  // the old keys: tickets made with them no longer resume
-        mbedtls_ssl_ticket_init(&tickets);
-        if (lifetime.count() == 0) return;
-        if (const int ret = mbedtls_ssl_ticket_setup(&tickets, mbedtls_ctr_drbg_random, &random,
-                                                     MBEDTLS_CIPHER_AES_256_GCM, static_cast<std::uint32_t>(lifetime.count()));
-            ret != 0) {
-            throw_tls("session tickets", ret);
-        }
-        mbedtls_ssl_conf_session_tickets_cb(&conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &tickets);
+        // New keys, and the old ones go: tickets made with them no longer resume.
+        use_ticket_keys(lifetime.count() == 0 ? nullptr : std::make_shared<TicketKeys>(lifetime));
 #else
         if (lifetime.count() != 0) {
             throw TlsError("session tickets: this mbedTLS build has none (MBEDTLS_SSL_TICKET_C, "
@@ -234,6 +268,18 @@ public:
         }
 #endif
     }
+
+#if ASYNCIO_TLS_HAS_TICKETS
+    /// Hands out and takes back tickets with `keys` (null: none).
+    void use_ticket_keys(std::shared_ptr<TicketKeys> keys) {
+        if (keys) {
+            mbedtls_ssl_conf_session_tickets_cb(&conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &keys->context);
+        } else {
+            mbedtls_ssl_conf_session_tickets_cb(&conf, nullptr, nullptr, nullptr);
+        }
+        tickets = std::move(keys);
+    }
+#endif
 
     void trust(std::string_view ca_pem) {
         // A positive result counts the blocks that did not parse; accept the file if one did.
@@ -249,7 +295,7 @@ public:
     mbedtls_x509_crt certificates;  ///< the server's own chain, or the client's trusted CAs
     mbedtls_pk_context key;
 #if ASYNCIO_TLS_HAS_TICKETS
-    mbedtls_ssl_ticket_context tickets;  ///< a server's ticket keys
+    std::shared_ptr<TicketKeys> tickets;  ///< a server's ticket keys; null without tickets
 #endif
     TlsServerStats stats;
 };
@@ -523,6 +569,23 @@ void ServerTls::set_session_ticket_lifetime(std::chrono::seconds lifetime) {
 }
 
 bool ServerTls::has_session_tickets() noexcept { return ASYNCIO_TLS_HAS_TICKETS != 0; }
+
+// The ticket context locks itself around every use only with MBEDTLS_THREADING_C.
+#if ASYNCIO_TLS_HAS_TICKETS && defined(MBEDTLS_THREADING_C)
+bool ServerTls::can_share_session_tickets() noexcept { return true; }
+
+void ServerTls::share_session_tickets_with(const ServerTls& other) {
+    if (!m_config || !other.m_config) throw InvalidStateError("share_session_tickets_with() with a moved-from ServerTls");
+    m_config->use_ticket_keys(other.m_config->tickets);
+}
+#else
+bool ServerTls::can_share_session_tickets() noexcept { return false; }
+
+void ServerTls::share_session_tickets_with(const ServerTls& other) {
+    if (!m_config || !other.m_config) throw InvalidStateError("share_session_tickets_with() with a moved-from ServerTls");
+    throw TlsError("sharing session tickets: this mbedTLS build has no session tickets or no MBEDTLS_THREADING_C", 0);
+}
+#endif
 
 ServerTls ServerTls::from_files(const std::string& certificate_chain_path, const std::string& private_key_path,
                                 std::string_view key_password) {

@@ -3,11 +3,13 @@
 
 #include "tls/tls_test_support.hpp"
 
+#include <asyncio/core/errors.hpp>
 #include <asyncio/core/sleep.hpp>
 #include <asyncio/core/to_thread.hpp>
 
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace {
 
@@ -157,6 +159,69 @@ TEST_F(TlsInterop, OurClientRefusesOpensslSServerWithAnExpiredCertificate) {
         }
     }(port), 30s);
     EXPECT_NE(message.find("expired"), std::string::npos) << message;
+}
+
+/// Python's ssl client fetches a page from `first_port`, then from `second_port` offering the
+/// session (and ticket) it got from the first; prints whether the second server resumed it.
+std::string python_resumes_on_another_port(std::uint16_t first_port, std::uint16_t second_port) {
+    return "timeout 20 python3 -c '\n"
+           "import socket, ssl, sys\n"
+           "context = ssl.create_default_context(cafile=sys.argv[1])\n"
+           "def get(port, session):\n"
+           "    with socket.create_connection((\"127.0.0.1\", port), timeout=10) as raw:\n"
+           "        with context.wrap_socket(raw, server_hostname=\"localhost\", session=session) as s:\n"
+           "            s.sendall(b\"GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n\")\n"
+           "            while s.recv(1000):  # the whole answer: a TLS 1.3 ticket comes after the handshake\n"
+           "                pass\n"
+           "            return s.session, s.session_reused\n"
+           "session, _ = get(int(sys.argv[2]), None)\n"
+           "print(\"ticket\" if session.has_ticket else \"no ticket\", end=\" \")\n"
+           "_, reused = get(int(sys.argv[3]), session)\n"
+           "print(\"resumed\" if reused else \"full handshake\")\n"
+           "' " + Certificates::get().path("ca.pem") + " " + std::to_string(first_port) + " " + std::to_string(second_port);
+}
+
+/// Two servers, each with its own ServerTls (as the loops of sensor-server --workers have), the
+/// second sharing the first's ticket keys or not; what python_resumes_on_another_port() printed.
+tls_test::CommandResult resume_across_servers(bool share_tickets) {
+    return io_test::run([](bool share_tickets) -> asyncio::Task<tls_test::CommandResult> {
+        const Certificates& certs = Certificates::get();
+        const asyncio::ServerTls first = certs.server();
+        asyncio::ServerTls second = certs.server();
+        if (share_tickets) second.share_session_tickets_with(first);
+        auto one = co_await asyncio::start_server(answer_http, "127.0.0.1", 0, first);
+        auto other = co_await asyncio::start_server(answer_http, "127.0.0.1", 0, second);
+        tls_test::CommandResult result =
+            co_await asyncio::to_thread(run_command, python_resumes_on_another_port(one.port(), other.port()));
+        one.close();
+        other.close();
+        co_await one.wait_closed();
+        co_await other.wait_closed();
+        co_return result;
+    }(share_tickets));
+}
+
+TEST_F(TlsInterop, ATicketFromOneServerResumesOnAnotherThatSharesItsKeys) {
+    if (!asyncio::ServerTls::can_share_session_tickets()) GTEST_SKIP() << "this mbedTLS cannot share tickets";
+    const auto shared = resume_across_servers(true);
+    EXPECT_EQ(shared.status, 0) << shared.output;
+    EXPECT_EQ(shared.output, "ticket resumed\n");
+    const auto apart = resume_across_servers(false);  // each with its own keys: nothing to resume
+    EXPECT_EQ(apart.status, 0) << apart.output;
+    EXPECT_EQ(apart.output, "ticket full handshake\n");
+}
+
+TEST_F(TlsInterop, SharingTicketsNeedsThreadSafeMbedtlsAndTwoLiveServerTls) {
+    const asyncio::ServerTls first = Certificates::get().server();
+    asyncio::ServerTls second = Certificates::get().server();
+    if (asyncio::ServerTls::can_share_session_tickets()) {
+        EXPECT_NO_THROW(second.share_session_tickets_with(first));
+    } else {
+        EXPECT_THROW(second.share_session_tickets_with(first), asyncio::TlsError);
+    }
+    asyncio::ServerTls gone = std::move(second);
+    EXPECT_THROW(second.share_session_tickets_with(first), asyncio::InvalidStateError);  // NOLINT(bugprone-use-after-move)
+    EXPECT_THROW(gone.share_session_tickets_with(second), asyncio::InvalidStateError);   // NOLINT(bugprone-use-after-move)
 }
 
 }  // namespace

@@ -88,6 +88,16 @@ public:
     void set_session_ticket_lifetime(std::chrono::seconds lifetime);
     /// Whether this build's mbedTLS can issue session tickets.
     [[nodiscard]] static bool has_session_tickets() noexcept;
+    /// From now on, hands out and takes back the session tickets of `other` (its keys and
+    /// lifetime; none if `other` has tickets off), so that a client resumes its session with
+    /// either: for the ServerTls of loops on several threads that accept on one port (each loop
+    /// needs its own ServerTls). The keys are used under a lock and live as long as either
+    /// ServerTls. Call it before serving, while nothing changes `other`'s tickets. TlsError where
+    /// can_share_session_tickets() is false, InvalidStateError if either is moved-from.
+    void share_session_tickets_with(const ServerTls& other);
+    /// Whether share_session_tickets_with() works in this build: mbedTLS with session tickets and
+    /// with MBEDTLS_THREADING_C (Debian's has it; scripts/build-mbedtls3.sh turns it on).
+    [[nodiscard]] static bool can_share_session_tickets() noexcept;
     /// How often the ticket keys change unless set_session_ticket_lifetime() says otherwise.
     static constexpr std::chrono::seconds kDefaultSessionTicketLifetime{3600};
     /// The longest lifetime set_session_ticket_lifetime() takes: 7 days.
