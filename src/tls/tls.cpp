@@ -149,18 +149,18 @@ public:
                 throw_tls("session tickets", ret);
             }
         } catch (...) {
-            free();
+            release();
             throw;
         }
     }
     TicketKeys(const TicketKeys&) = delete;
     TicketKeys& operator=(const TicketKeys&) = delete;
-    ~TicketKeys() { free(); }
+    ~TicketKeys() { release(); }
 
     mbedtls_ssl_ticket_context context;
 
 private:
-    void free() {
+    void release() {
         mbedtls_ssl_ticket_free(&context);
         mbedtls_ctr_drbg_free(&random);
         mbedtls_entropy_free(&entropy);
