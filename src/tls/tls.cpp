@@ -27,14 +27,17 @@
 #include <psa/crypto.h>
 #endif
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 // Session tickets need both the ticket format and the protocol support in the mbedTLS build.
 #if defined(MBEDTLS_SSL_TICKET_C) && defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_GCM_C)
@@ -171,6 +174,51 @@ private:
 };
 #endif
 
+#if defined(MBEDTLS_SSL_CLI_C)
+/// A client's latest session with each server (its name and address), offered again on the next
+/// connection there, so that the client resumes it without a full handshake, as browsers and
+/// curl do. At most kMostServers servers: the one kept longest ago is forgotten first.
+class SessionCache {
+public:
+    static constexpr std::size_t kMostServers = 8;
+
+    /// Offers the session kept for `server` to `ssl`, whose handshake has not started. mbedTLS
+    /// falls back to a full handshake if the server no longer takes it.
+    void offer(const std::string& server, mbedtls_ssl_context& ssl) const {
+        for (const Entry& entry : m_entries) {
+            if (entry.server == server) (void)mbedtls_ssl_set_session(&ssl, entry.session.get());
+        }
+    }
+    /// Keeps `ssl`'s current session (after its handshake, or a TLS 1.3 ticket) for `server`.
+    void keep(const std::string& server, const mbedtls_ssl_context& ssl) {
+        Session session(new mbedtls_ssl_session);
+        mbedtls_ssl_session_init(session.get());
+        if (mbedtls_ssl_get_session(&ssl, session.get()) != 0) return;
+        forget(server);
+        if (m_entries.size() == kMostServers) m_entries.erase(m_entries.begin());
+        m_entries.push_back(Entry{server, std::move(session)});
+    }
+    /// Forgets `server`'s session (a handshake with it failed).
+    void forget(const std::string& server) {
+        std::erase_if(m_entries, [&server](const Entry& entry) { return entry.server == server; });
+    }
+
+private:
+    struct SessionFree {
+        void operator()(mbedtls_ssl_session* session) const noexcept {
+            mbedtls_ssl_session_free(session);
+            delete session;
+        }
+    };
+    using Session = std::unique_ptr<mbedtls_ssl_session, SessionFree>;
+    struct Entry {
+        std::string server;
+        Session session;
+    };
+    std::vector<Entry> m_entries;  ///< the most recently kept last
+};
+#endif
+
 /// What every connection made with one ServerTls or ClientTls shares: the mbedTLS configuration,
 /// the random generator, the certificates and the key. Made once, parsed once.
 class TlsConfig {
@@ -287,6 +335,11 @@ public:
         if (ret < 0) throw_tls("the CA certificates", ret);
         mbedtls_ssl_conf_ca_chain(&conf, &certificates, nullptr);
         mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+#if defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED)
+        // A TLS 1.3 ticket comes after the handshake; mbedTLS 3.6 drops it unless told to say so.
+        mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(&conf,
+                                                                 MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#endif
     }
 
     mbedtls_ssl_config conf;
@@ -296,6 +349,9 @@ public:
     mbedtls_pk_context key;
 #if ASYNCIO_TLS_HAS_TICKETS
     std::shared_ptr<TicketKeys> tickets;  ///< a server's ticket keys; null without tickets
+#endif
+#if defined(MBEDTLS_SSL_CLI_C)
+    SessionCache sessions;  ///< a client's sessions to resume
 #endif
     TlsServerStats stats;
 };
@@ -318,8 +374,21 @@ public:
     TlsTransport& operator=(const TlsTransport&) = delete;
     ~TlsTransport() override { mbedtls_ssl_free(&m_ssl); }
 
-    void set_hostname(const std::string& name) {
+    /// A client's: the name the server must carry, and the server (name and address) whose kept
+    /// session to offer, and under which to keep this one.
+    void set_server(const std::string& name, std::string server) {
         if (const int ret = mbedtls_ssl_set_hostname(&m_ssl, name.c_str()); ret != 0) throw_tls("server name", ret);
+#if defined(MBEDTLS_SSL_CLI_C)
+        m_server = std::move(server);
+        m_config->sessions.offer(m_server, m_ssl);
+#endif
+    }
+
+    /// A client's handshake failed: its server's kept session (if it offered one) goes.
+    void forget_session() {
+#if defined(MBEDTLS_SSL_CLI_C)
+        if (!m_server.empty()) m_config->sessions.forget(m_server);
+#endif
     }
 
     /// One handshake step: 0 when done, MBEDTLS_ERR_SSL_WANT_READ/WRITE to wait; throws on failure.
@@ -327,6 +396,7 @@ public:
         const int ret = mbedtls_ssl_handshake(&m_ssl);
         if (ret == 0) {
             m_handshake_done = true;
+            if (!is_tls13()) keep_session();  // TLS 1.3: with the ticket, which comes later
             return 0;
         }
         if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) return ret;
@@ -336,6 +406,7 @@ public:
     IoResult receive(char* buffer, std::size_t size) override {
         if (m_peer_closed) return {};
         std::size_t got = 0;
+        int quiet_retries = 0;
         // Read until the buffer is full or the socket says EAGAIN: a record mbedTLS has already
         // taken in (or decrypted) must not wait for the poller, which would not wake anyone.
         while (got < size) {
@@ -349,13 +420,23 @@ public:
                 m_peer_closed = true;
                 break;
             }
+            // mbedTLS 3.x also says WANT_READ between the steps of a TLS 1.3 message of its own (a
+            // session ticket) without having asked the socket: read on while the socket has not
+            // said EAGAIN (which clears readable()), a few times at most.
+            if (ret == MBEDTLS_ERR_SSL_WANT_READ && m_io.readable() && quiet_retries < kMostQuietRetries) {
+                ++quiet_retries;
+                continue;
+            }
             if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
                 if (got == 0) return {0, EAGAIN};
                 break;
             }
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
             // mbedTLS 3.x with TLS 1.3: a session ticket was taken in; no data, read on
-            if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
+            if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+                keep_session();
+                continue;
+            }
 #endif
             if (got > 0) break;  // deliver what came first; the failure repeats at the next read
             if (m_socket_error != 0) return {0, std::exchange(m_socket_error, 0)};
@@ -367,18 +448,35 @@ public:
     IoResult send(const char* data, std::size_t size) override {
         // After WANT_WRITE mbedTLS holds a record made of the first bytes offered then; the retry
         // must offer exactly as many (it answers with that count once the record is out).
+        if (m_pending_write != 0 && unsent_output() == 0) {
+            // mbedTLS sent the held record on its own: a TLS 1.3 message it handled since (a
+            // session ticket) flushes the output first. Offering the bytes again would send them
+            // twice. The record took as many as one record carries.
+            const auto most = static_cast<std::size_t>(std::max(mbedtls_ssl_get_max_out_record_payload(&m_ssl), 0));
+            return {static_cast<ssize_t>(std::min(std::exchange(m_pending_write, 0), most)), 0};
+        }
         const std::size_t offered = m_pending_write != 0 ? m_pending_write : size;
-        const int ret = mbedtls_ssl_write(&m_ssl, reinterpret_cast<const unsigned char*>(data), offered);
-        if (ret >= 0) {
-            m_pending_write = 0;
-            return {ret, 0};
+        for (;;) {
+            const int ret = mbedtls_ssl_write(&m_ssl, reinterpret_cast<const unsigned char*>(data), offered);
+            if (ret >= 0) {
+                m_pending_write = 0;
+                return {ret, 0};
+            }
+            if (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) {
+                // A record not yet on the socket holds the bytes; with none (mbedTLS first had a
+                // TLS 1.3 message to read) nothing was taken, and the retry offers them afresh.
+                m_pending_write = unsent_output() != 0 ? offered : 0;
+                return {0, EAGAIN};
+            }
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+            if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {  // taken in before writing
+                keep_session();
+                continue;
+            }
+#endif
+            if (m_socket_error != 0) return {0, std::exchange(m_socket_error, 0)};
+            throw_failure(ret, "TLS write");
         }
-        if (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) {
-            m_pending_write = offered;
-            return {0, EAGAIN};
-        }
-        if (m_socket_error != 0) return {0, std::exchange(m_socket_error, 0)};
-        throw_failure(ret, "TLS write");
     }
 
     void send_end_of_stream() noexcept override {
@@ -394,6 +492,33 @@ public:
     }
 
 private:
+    /// How many WANT_READs in a row receive() retries while the socket has not said EAGAIN.
+    static constexpr int kMostQuietRetries = 4;
+
+    [[nodiscard]] bool is_tls13() const noexcept {
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+        return mbedtls_ssl_get_version_number(&m_ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+        return false;
+#endif
+    }
+
+    /// Bytes of the last record mbedTLS made that are not on the socket yet.
+    [[nodiscard]] std::size_t unsent_output() const noexcept {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+        return m_ssl.MBEDTLS_PRIVATE(out_left);  // no accessor in 3.x's API
+#else
+        return m_ssl.out_left;
+#endif
+    }
+
+    /// A client keeps its session for the next connection to the same server.
+    void keep_session() {
+#if defined(MBEDTLS_SSL_CLI_C)
+        if (!m_server.empty()) m_config->sessions.keep(m_server, m_ssl);
+#endif
+    }
+
     [[noreturn]] void throw_failure(int ret, const char* what) {
         if (m_socket_error != 0) throw std::system_error(m_socket_error, std::system_category(), what);
         if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
@@ -442,6 +567,9 @@ private:
     bool m_handshake_done = false;
     bool m_end_sent = false;
     bool m_peer_closed = false;
+#if defined(MBEDTLS_SSL_CLI_C)
+    std::string m_server;  ///< a client's server, "name@address:port"; empty on a server
+#endif
 };
 
 /// Runs the handshake to its end. Suspends while the socket cannot be read or written (other
@@ -473,10 +601,17 @@ Task<> handshake(Stream& stream, const std::shared_ptr<TlsConfig>& config, const
         throw InvalidStateError("start_tls(): the stream has buffered data");
     }
     auto session = std::make_unique<TlsTransport>(config, stream.io_handle());
-    if (hostname != nullptr) session->set_hostname(*hostname);
+    if (hostname != nullptr) session->set_server(*hostname, *hostname + "@" + stream.get_extra_info("peername"));
     TlsTransport& tls = *session;
     stream.set_transport(std::move(session));
-    co_await wait_for(handshake_steps(stream, tls), limit);
+    try {
+        co_await wait_for(handshake_steps(stream, tls), limit);
+    } catch (const CancelledError&) {
+        throw;  // not the server's doing: its session may still resume
+    } catch (...) {
+        tls.forget_session();
+        throw;
+    }
 }
 
 /// How long, and how many bytes, a server keeps reading from a client whose handshake failed.

@@ -111,6 +111,25 @@ TEST_F(TlsInterop, OpensslSClientVerifiesAndEchoes) {
     EXPECT_NE(result.output.find("echo: hello from s_client"), std::string::npos) << result.output;
 }
 
+/// GET / from `openssl s_server -www` on `port` over `tls`, once it listens: the page, which says
+/// "New, " or "Reused, " about the session.
+asyncio::Task<std::string> s_server_page(std::uint16_t port, asyncio::ClientTls tls) {
+    for (int attempt = 0;; ++attempt) {  // s_server needs a moment to listen
+        try {
+            asyncio::Stream s = co_await asyncio::open_connection("127.0.0.1", port, tls);
+            s.write("GET / HTTP/1.0\r\n\r\n");
+            co_await s.drain();
+            std::string all = co_await s.read();
+            s.close();
+            co_await s.wait_closed();
+            co_return all;
+        } catch (const std::system_error&) {
+            if (attempt == 100) throw;
+        }
+        co_await asyncio::sleep(50ms);
+    }
+}
+
 TEST_F(TlsInterop, OurClientAgainstOpensslSServer) {
     if (!tls_test::have_program("openssl")) GTEST_SKIP() << "no openssl";
     const std::uint16_t port = tls_test::free_port();
@@ -118,24 +137,35 @@ TEST_F(TlsInterop, OurClientAgainstOpensslSServer) {
     tls_test::ChildProcess s_server({"openssl", "s_server", "-quiet", "-www", "-accept", std::to_string(port), "-cert",
                                      certs.path("server.pem"), "-key", certs.path("server.key")});
     ASSERT_TRUE(s_server.started());
-    const std::string page = io_test::run([](std::uint16_t port) -> asyncio::Task<std::string> {
-        for (int attempt = 0;; ++attempt) {  // s_server needs a moment to listen
-            try {
-                asyncio::Stream s = co_await asyncio::open_connection("127.0.0.1", port, Certificates::get().client());
-                s.write("GET / HTTP/1.0\r\n\r\n");
-                co_await s.drain();
-                std::string all = co_await s.read();
-                s.close();
-                co_await s.wait_closed();
-                co_return all;
-            } catch (const std::system_error&) {
-                if (attempt == 100) throw;
-            }
-            co_await asyncio::sleep(50ms);
-        }
-    }(port), 30s);
+    const std::string page = io_test::run(s_server_page(port, certs.client()), 30s);
     EXPECT_EQ(page.rfind("HTTP/1.0 200 ok", 0), 0u) << page.substr(0, 200);
     EXPECT_NE(page.find("Ciphers supported in s_server binary"), std::string::npos);
+}
+
+TEST_F(TlsInterop, OurClientResumesItsSessionWithOpensslSServer) {
+    if (!tls_test::have_program("openssl")) GTEST_SKIP() << "no openssl";
+    const std::uint16_t port = tls_test::free_port();
+    const Certificates& certs = Certificates::get();
+    tls_test::ChildProcess s_server({"openssl", "s_server", "-quiet", "-www", "-accept", std::to_string(port), "-cert",
+                                     certs.path("server.pem"), "-key", certs.path("server.key")});
+    ASSERT_TRUE(s_server.started());
+    struct Pages {
+        std::string first, again, copy, other_client;
+    };
+    const Pages pages = io_test::run([](std::uint16_t port) -> asyncio::Task<Pages> {
+        const asyncio::ClientTls tls = Certificates::get().client();
+        Pages got;
+        got.first = co_await s_server_page(port, tls);
+        got.again = co_await s_server_page(port, tls);
+        const asyncio::ClientTls copy = tls;  // copies share the sessions
+        got.copy = co_await s_server_page(port, copy);
+        got.other_client = co_await s_server_page(port, Certificates::get().client());
+        co_return got;
+    }(port), 30s);
+    EXPECT_NE(pages.first.find("\nNew, TLSv1."), std::string::npos) << pages.first.substr(0, 400);
+    EXPECT_NE(pages.again.find("\nReused, TLSv1."), std::string::npos) << pages.again.substr(0, 400);
+    EXPECT_NE(pages.copy.find("\nReused, TLSv1."), std::string::npos) << pages.copy.substr(0, 400);
+    EXPECT_NE(pages.other_client.find("\nNew, TLSv1."), std::string::npos) << pages.other_client.substr(0, 400);
 }
 
 TEST_F(TlsInterop, OurClientRefusesOpensslSServerWithAnExpiredCertificate) {

@@ -122,6 +122,12 @@ private:
 /// A client verifies the server's certificate chain against its trusted CAs and the server's
 /// name. mbedTLS 2.28 matches the name against the certificate's DNS names only: connecting by
 /// IP address, set server_hostname to a DNS name the certificate carries.
+///
+/// A ClientTls (and its copies) keeps its latest session with each server (by name, address and
+/// port; at most 8 servers) and offers it on the next connection there: a server that gave a
+/// session ticket (or keeps a session cache) then resumes it without the key exchange and the
+/// signature of a full handshake, as a browser does; one that does not makes a full handshake.
+/// A failed handshake forgets that server's session.
 class ClientTls {
 public:
     /// Trusts the CA certificates in `ca_pem` (one or more PEM blocks). TlsError if none parses.
