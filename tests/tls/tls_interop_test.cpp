@@ -111,6 +111,14 @@ TEST_F(TlsInterop, OpensslSClientVerifiesAndEchoes) {
     EXPECT_NE(result.output.find("echo: hello from s_client"), std::string::npos) << result.output;
 }
 
+/// `openssl s_server -www` on `port` with `certificate` (its .pem and .key): it answers a GET
+/// with a page about the session.
+tls_test::ChildProcess s_server_www(std::uint16_t port, const std::string& certificate) {
+    const Certificates& certs = Certificates::get();
+    return tls_test::ChildProcess({"openssl", "s_server", "-quiet", "-www", "-accept", std::to_string(port), "-cert",
+                                   certs.path(certificate + ".pem"), "-key", certs.path(certificate + ".key")});
+}
+
 /// GET / from `openssl s_server -www` on `port` over `tls`, once it listens: the page, which says
 /// "New, " or "Reused, " about the session.
 asyncio::Task<std::string> s_server_page(std::uint16_t port, asyncio::ClientTls tls) {
@@ -133,11 +141,9 @@ asyncio::Task<std::string> s_server_page(std::uint16_t port, asyncio::ClientTls 
 TEST_F(TlsInterop, OurClientAgainstOpensslSServer) {
     if (!tls_test::have_program("openssl")) GTEST_SKIP() << "no openssl";
     const std::uint16_t port = tls_test::free_port();
-    const Certificates& certs = Certificates::get();
-    tls_test::ChildProcess s_server({"openssl", "s_server", "-quiet", "-www", "-accept", std::to_string(port), "-cert",
-                                     certs.path("server.pem"), "-key", certs.path("server.key")});
+    const tls_test::ChildProcess s_server = s_server_www(port, "server");
     ASSERT_TRUE(s_server.started());
-    const std::string page = io_test::run(s_server_page(port, certs.client()), 30s);
+    const std::string page = io_test::run(s_server_page(port, Certificates::get().client()), 30s);
     EXPECT_EQ(page.rfind("HTTP/1.0 200 ok", 0), 0u) << page.substr(0, 200);
     EXPECT_NE(page.find("Ciphers supported in s_server binary"), std::string::npos);
 }
@@ -145,9 +151,7 @@ TEST_F(TlsInterop, OurClientAgainstOpensslSServer) {
 TEST_F(TlsInterop, OurClientResumesItsSessionWithOpensslSServer) {
     if (!tls_test::have_program("openssl")) GTEST_SKIP() << "no openssl";
     const std::uint16_t port = tls_test::free_port();
-    const Certificates& certs = Certificates::get();
-    tls_test::ChildProcess s_server({"openssl", "s_server", "-quiet", "-www", "-accept", std::to_string(port), "-cert",
-                                     certs.path("server.pem"), "-key", certs.path("server.key")});
+    const tls_test::ChildProcess s_server = s_server_www(port, "server");
     ASSERT_TRUE(s_server.started());
     struct Pages {
         std::string first, again, copy, other_client;
@@ -171,9 +175,7 @@ TEST_F(TlsInterop, OurClientResumesItsSessionWithOpensslSServer) {
 TEST_F(TlsInterop, OurClientRefusesOpensslSServerWithAnExpiredCertificate) {
     if (!tls_test::have_program("openssl")) GTEST_SKIP() << "no openssl";
     const std::uint16_t port = tls_test::free_port();
-    const Certificates& certs = Certificates::get();
-    tls_test::ChildProcess s_server({"openssl", "s_server", "-quiet", "-www", "-accept", std::to_string(port), "-cert",
-                                     certs.path("expired.pem"), "-key", certs.path("expired.key")});
+    const tls_test::ChildProcess s_server = s_server_www(port, "expired");
     ASSERT_TRUE(s_server.started());
     const std::string message = io_test::run([](std::uint16_t port) -> asyncio::Task<std::string> {
         for (int attempt = 0;; ++attempt) {
