@@ -157,7 +157,8 @@ private:
                                         ServerTls tls, int backlog = kDefaultBacklog);
 /// start_server() over TLS with the listening socket's options (ListenOptions: backlog,
 /// reuse_port); otherwise as above. A ServerTls is used on one loop's thread only: with a loop
-/// per thread, give each loop its own (ServerTls::from_pem() in each thread).
+/// per thread, give each loop its own (ServerTls::from_pem() in each thread), and let them share
+/// one loop's session tickets (ServerTls::share_session_tickets_with()).
 [[nodiscard]] Task<Server> start_server(Server::Callback callback, std::string host, std::uint16_t port,
                                         ServerTls tls, ListenOptions options);
 
