@@ -117,15 +117,36 @@ void prefer_fast_groups(mbedtls_ssl_config& conf) {
 #endif
 }
 
-/// Seeds `random` from `entropy` (both initialised by the caller); TlsError if it cannot.
-void seed(mbedtls_ctr_drbg_context& random, mbedtls_entropy_context& entropy, std::string_view personalisation) {
-    if (const int ret = mbedtls_ctr_drbg_seed(&random, mbedtls_entropy_func, &entropy,
-                                              reinterpret_cast<const unsigned char*>(personalisation.data()),
-                                              personalisation.size());
-        ret != 0) {
-        throw_tls("seeding the random generator", ret);
+/// mbedTLS's CTR-DRBG random generator over its own entropy source: ready to seed() once made,
+/// freed when destroyed. mbedTLS calls take mbedtls_ctr_drbg_random and context().
+class RandomGenerator {
+public:
+    RandomGenerator() noexcept {
+        mbedtls_entropy_init(&m_entropy);
+        mbedtls_ctr_drbg_init(&m_generator);
     }
-}
+    RandomGenerator(const RandomGenerator&) = delete;
+    RandomGenerator& operator=(const RandomGenerator&) = delete;
+    ~RandomGenerator() {
+        mbedtls_ctr_drbg_free(&m_generator);
+        mbedtls_entropy_free(&m_entropy);
+    }
+
+    /// Seeds it from the entropy source, once, before its first use; TlsError if it cannot.
+    void seed(std::string_view personalisation) {
+        if (const int ret = mbedtls_ctr_drbg_seed(&m_generator, mbedtls_entropy_func, &m_entropy,
+                                                  reinterpret_cast<const unsigned char*>(personalisation.data()),
+                                                  personalisation.size());
+            ret != 0) {
+            throw_tls("seeding the random generator", ret);
+        }
+    }
+    [[nodiscard]] mbedtls_ctr_drbg_context* context() noexcept { return &m_generator; }
+
+private:
+    mbedtls_entropy_context m_entropy;
+    mbedtls_ctr_drbg_context m_generator;
+};
 
 }  // namespace
 
@@ -141,36 +162,27 @@ public:
     /// Keys that change every `lifetime` (> 0). TlsError if they cannot be made.
     explicit TicketKeys(std::chrono::seconds lifetime) {
         mbedtls_ssl_ticket_init(&context);
-        mbedtls_entropy_init(&entropy);
-        mbedtls_ctr_drbg_init(&random);
         try {
-            seed(random, entropy, "asyncio-cpp tls tickets");
-            if (const int ret = mbedtls_ssl_ticket_setup(&context, mbedtls_ctr_drbg_random, &random,
+            m_random.seed("asyncio-cpp tls tickets");
+            if (const int ret = mbedtls_ssl_ticket_setup(&context, mbedtls_ctr_drbg_random, m_random.context(),
                                                          MBEDTLS_CIPHER_AES_256_GCM,
                                                          static_cast<std::uint32_t>(lifetime.count()));
                 ret != 0) {
                 throw_tls("session tickets", ret);
             }
         } catch (...) {
-            release();
+            mbedtls_ssl_ticket_free(&context);
             throw;
         }
     }
     TicketKeys(const TicketKeys&) = delete;
     TicketKeys& operator=(const TicketKeys&) = delete;
-    ~TicketKeys() { release(); }
+    ~TicketKeys() { mbedtls_ssl_ticket_free(&context); }
 
     mbedtls_ssl_ticket_context context;
 
 private:
-    void release() {
-        mbedtls_ssl_ticket_free(&context);
-        mbedtls_ctr_drbg_free(&random);
-        mbedtls_entropy_free(&entropy);
-    }
-
-    mbedtls_entropy_context entropy;
-    mbedtls_ctr_drbg_context random;
+    RandomGenerator m_random;
 };
 #endif
 
@@ -225,8 +237,6 @@ class TlsConfig {
 public:
     explicit TlsConfig(int endpoint) {
         mbedtls_ssl_config_init(&conf);
-        mbedtls_entropy_init(&entropy);
-        mbedtls_ctr_drbg_init(&random);
         mbedtls_x509_crt_init(&certificates);
         mbedtls_pk_init(&key);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
@@ -235,13 +245,13 @@ public:
             throw TlsError("psa_crypto_init failed", static_cast<int>(status));
         }
 #endif
-        seed(random, entropy, "asyncio-cpp tls");
+        random.seed("asyncio-cpp tls");
         if (const int ret = mbedtls_ssl_config_defaults(&conf, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM,
                                                         MBEDTLS_SSL_PRESET_DEFAULT);
             ret != 0) {
             throw_tls("TLS configuration", ret);
         }
-        mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &random);
+        mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, random.context());
 #if MBEDTLS_VERSION_NUMBER < 0x03000000
         // 2.28 still speaks TLS 1.0 and 1.1 if asked; 3.x starts at 1.2.
         mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
@@ -256,8 +266,6 @@ public:
     ~TlsConfig() {
         mbedtls_pk_free(&key);
         mbedtls_x509_crt_free(&certificates);
-        mbedtls_ctr_drbg_free(&random);
-        mbedtls_entropy_free(&entropy);
         mbedtls_ssl_config_free(&conf);
     }
 
@@ -270,7 +278,7 @@ public:
         const auto* password_bytes = reinterpret_cast<const unsigned char*>(password.data());
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
         const int parsed = mbedtls_pk_parse_key(&key, key_bytes, key_text.size() + 1, password_bytes,
-                                                password.size(), mbedtls_ctr_drbg_random, &random);
+                                                password.size(), mbedtls_ctr_drbg_random, random.context());
 #else
         const int parsed = mbedtls_pk_parse_key(&key, key_bytes, key_text.size() + 1, password_bytes, password.size());
 #endif
@@ -292,7 +300,8 @@ public:
         }
         if (parsed != 0) throw_tls("the private key", parsed);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-        const int paired = mbedtls_pk_check_pair(&public_key_of(certificates), &key, mbedtls_ctr_drbg_random, &random);
+        const int paired =
+            mbedtls_pk_check_pair(&public_key_of(certificates), &key, mbedtls_ctr_drbg_random, random.context());
 #else
         const int paired = mbedtls_pk_check_pair(&public_key_of(certificates), &key);
 #endif
@@ -343,8 +352,7 @@ public:
     }
 
     mbedtls_ssl_config conf;
-    mbedtls_entropy_context entropy;
-    mbedtls_ctr_drbg_context random;
+    RandomGenerator random;
     mbedtls_x509_crt certificates;  ///< the server's own chain, or the client's trusted CAs
     mbedtls_pk_context key;
 #if ASYNCIO_TLS_HAS_TICKETS
