@@ -504,7 +504,7 @@ private:
     static constexpr int kMostQuietRetries = 4;
 
     [[nodiscard]] bool is_tls13() const noexcept {
-#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && MBEDTLS_VERSION_NUMBER >= 0x03020000  // the call came in 3.2
         return mbedtls_ssl_get_version_number(&m_ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
 #else
         return false;
